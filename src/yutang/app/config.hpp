@@ -1,0 +1,49 @@
+// Configuration: built-in defaults < config file < YUTANG_* environment < command-line flags.
+//
+//   YT_ASSIGN_OR_RETURN(Config config, ResolveConfig(global, &serve, EnvFromProcess()));
+//   config.listen_host, config.listen_port, config.database …
+//
+// The config file is JSON (default <data>/yutang.json when it exists):
+//   {"listen": "0.0.0.0:8080", "database": "postgresql://yutang@db/yutang",
+//    "static_dir": "/opt/yutang/web", "threads": 4, "log_level": "info", "log_format": "json",
+//    "max_body_bytes": 1048576}
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "yutang/base/log.hpp"
+#include "yutang/cli/cli.hpp"
+
+namespace yutang::app {
+
+struct Config {
+    std::string data_dir = "./data";
+    std::string database = "sqlite";  // or a postgresql:// URI
+    std::string listen_host = "127.0.0.1";
+    uint16_t listen_port = 8080;
+    std::string static_dir;
+    unsigned threads = 0;
+    size_t max_body_bytes = size_t{1} << 20;
+    LogSettings log;
+
+    std::string sqlite_path() const { return data_dir + "/yutang.db"; }
+    std::string key_file() const { return data_dir + "/keys.json"; }
+    bool uses_postgres() const;
+};
+
+// Reads one environment variable; std::nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup EnvFromProcess();
+
+// Applies the layers in order. `serve` may be null for commands that do not serve.
+// invalid_argument naming the offending key/flag/variable for malformed values; not_found
+// for an explicitly given config file that does not exist.
+Result<Config> ResolveConfig(const cli::GlobalOptions& global, const cli::ServeOptions* serve, const EnvLookup& env);
+
+// "127.0.0.1:8080", "[::1]:0", ":8080" (all interfaces) → host and port.
+Status ParseListen(std::string_view text, std::string& host, uint16_t& port, const std::string& field = "listen");
+
+}  // namespace yutang::app

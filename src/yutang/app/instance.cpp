@@ -1,0 +1,54 @@
+#include "yutang/app/instance.hpp"
+
+#include <filesystem>
+
+#include <sys/stat.h>
+
+#include "yutang/base/log.hpp"
+#include "yutang/store/migrations.hpp"
+#include "yutang/store/postgres/postgres_database.hpp"
+#include "yutang/store/sqlite/sqlite_database.hpp"
+
+namespace yutang::app {
+
+Status Instance::InitDataDir(const Config& config) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec) return Unavailable("cannot create the data dir " + config.data_dir, ec.message());
+    ::chmod(config.data_dir.c_str(), 0700);
+    if (std::filesystem::exists(config.key_file())) {
+        return FailedPrecondition("the data dir " + config.data_dir + " is already initialised");
+    }
+    return KeyRing::Generate().WriteNewFile(config.key_file());
+}
+
+Result<std::unique_ptr<Instance>> Instance::Open(const Config& config) {
+    YT_TRY(InitCrypto());
+    auto keys = KeyRing::LoadFile(config.key_file());
+    if (keys.status().code() == ErrorCode::kNotFound) {
+        return FailedPrecondition("the data dir " + config.data_dir +
+                                  " is not initialised; run `yutang init` or `yutang serve --demo`");
+    }
+    YT_TRY(keys);
+    std::unique_ptr<Instance> instance(new Instance(config, std::move(*keys)));
+    if (config.uses_postgres()) {
+        YT_ASSIGN_OR_RETURN(instance->db_, store::OpenPostgres({.conninfo = config.database}));
+    } else {
+        YT_ASSIGN_OR_RETURN(instance->db_, store::OpenSqlite({.path = config.sqlite_path()}));
+    }
+    YT_ASSIGN_OR_RETURN(int applied,
+                        store::ApplyMigrations(*instance->db_, store::BuiltinMigrations(), instance->clock_));
+    if (applied > 0) spdlog::info("applied {} schema migration(s)", applied);
+    instance->staff_ = std::make_unique<staff::StaffService>(*instance->db_, instance->keys_, instance->clock_);
+    instance->sessions_ = std::make_unique<staff::SessionService>(*instance->db_, *instance->staff_, instance->clock_);
+    return instance;
+}
+
+Status Instance::CheckReady() {
+    YT_TRY(db_->Ping());
+    YT_ASSIGN_OR_RETURN(auto state, store::ReadMigrationState(*db_, store::BuiltinMigrations()));
+    if (!state.up_to_date()) return Unavailable("schema migrations are not applied");
+    return OkStatus();
+}
+
+}  // namespace yutang::app

@@ -1,0 +1,51 @@
+// One opened Yutang data dir: config, keys, store and services, wired together.
+//
+// This is the only place that knows which store backend runs.
+//
+//   YT_ASSIGN_OR_RETURN(auto instance, Instance::Open(config));
+//   instance->staff().ListTenants();
+#pragma once
+
+#include <memory>
+
+#include "yutang/app/config.hpp"
+#include "yutang/base/clock.hpp"
+#include "yutang/base/crypto.hpp"
+#include "yutang/staff/sessions.hpp"
+#include "yutang/staff/staff.hpp"
+#include "yutang/store/database.hpp"
+
+namespace yutang::app {
+
+class Instance {
+  public:
+    // Opens the key file and the store and applies pending migrations.
+    // failed_precondition if the data dir was never initialised (no key file).
+    static Result<std::unique_ptr<Instance>> Open(const Config& config);
+
+    // Creates the data dir (mode 0700) and its key file; failed_precondition if the data dir
+    // already has one.
+    static Status InitDataDir(const Config& config);
+
+    const Config& config() const { return config_; }
+    store::Database& db() { return *db_; }
+    const KeyRing& keys() const { return keys_; }
+    const Clock& clock() const { return clock_; }
+    staff::StaffService& staff() { return *staff_; }
+    staff::SessionService& sessions() { return *sessions_; }
+
+    // Store reachable and schema up to date: what /readyz reports.
+    Status CheckReady();
+
+  private:
+    Instance(Config config, KeyRing keys) : config_(std::move(config)), keys_(std::move(keys)) {}
+
+    Config config_;
+    KeyRing keys_;
+    SystemClock clock_;
+    std::unique_ptr<store::Database> db_;
+    std::unique_ptr<staff::StaffService> staff_;
+    std::unique_ptr<staff::SessionService> sessions_;
+};
+
+}  // namespace yutang::app

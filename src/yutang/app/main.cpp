@@ -1,0 +1,173 @@
+// The yutang binary: the one composition root.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "yutang/app/build_info.hpp"
+#include "yutang/app/config.hpp"
+#include "yutang/app/instance.hpp"
+#include "yutang/base/log.hpp"
+#include "yutang/cli/cli.hpp"
+#include "yutang/http/router.hpp"
+#include "yutang/http/routes.hpp"
+#include "yutang/http/server.hpp"
+
+namespace yutang::app {
+namespace {
+
+constexpr const char* kDemoMerchant = "演示旗舰店";
+constexpr const char* kDemoOwner = "demo@yutang.local";
+
+// Creates the first merchant and its owner; prints the password when it was generated.
+// Returns the password used.
+Result<std::string> CreateFirstMerchant(Instance& instance, const std::string& name, const std::string& email,
+                                        const std::string& time_zone) {
+    std::string password = EnvFromProcess()("YUTANG_OWNER_PASSWORD").value_or("");
+    const bool generated = password.empty();
+    if (generated) password = RandomToken(12);  // 16 characters of base64url
+    staff::NewTenant request{.name = name, .owner_email = email, .owner_password = password};
+    if (!time_zone.empty()) request.time_zone = time_zone;
+    YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().CreateTenant(request));
+    std::printf("已创建商户 Created merchant 「%s」 (id %lld)\n", tenant.name.c_str(),
+                static_cast<long long>(tenant.id.value()));
+    std::printf("所有者 Owner login: %s\n", email.c_str());
+    if (generated) std::printf("密码 Password (shown once, keep it safe): %s\n", password.c_str());
+    return password;
+}
+
+class AppCommands final : public cli::Commands {
+  public:
+    int Version() override {
+        std::printf("yutang %s (commit %s, %s build)\n", kVersion, kCommit, kBuildType);
+        return 0;
+    }
+
+    int Init(const cli::GlobalOptions& global, const cli::InitOptions& options) override {
+        auto config = Setup(global, nullptr);
+        if (!config.ok()) return cli::ReportError(config.status());
+        if (Status s = Instance::InitDataDir(*config); !s.ok()) return cli::ReportError(s);
+        auto instance = Instance::Open(*config);
+        if (!instance.ok()) return cli::ReportError(instance.status());
+        auto created = CreateFirstMerchant(**instance, options.merchant_name, options.owner_email, options.time_zone);
+        if (!created.ok()) return cli::ReportError(created.status());
+        std::printf("数据目录 Data dir: %s (key file %s, mode 0600: back it up, it is not in the database)\n",
+                    config->data_dir.c_str(), config->key_file().c_str());
+        return 0;
+    }
+
+    int Migrate(const cli::GlobalOptions& global) override {
+        auto config = Setup(global, nullptr);
+        if (!config.ok()) return cli::ReportError(config.status());
+        auto instance = Instance::Open(*config);  // Open applies pending migrations.
+        if (!instance.ok()) return cli::ReportError(instance.status());
+        if (Status ready = (*instance)->CheckReady(); !ready.ok()) return cli::ReportError(ready);
+        std::printf("schema up to date\n");
+        return 0;
+    }
+
+    int Serve(const cli::GlobalOptions& global, const cli::ServeOptions& options) override {
+        // Block the shutdown signals before any thread starts so that only the waiter below
+        // receives them.
+        sigset_t signals;
+        sigemptyset(&signals);
+        sigaddset(&signals, SIGTERM);
+        sigaddset(&signals, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+        auto config = Setup(global, &options);
+        if (!config.ok()) return cli::ReportError(config.status());
+        std::string demo_password;
+        if (options.demo) {
+            auto prepared = PrepareDemo(*config);
+            if (!prepared.ok()) return cli::ReportError(prepared.status());
+            demo_password = *prepared;
+        }
+        auto opened = Instance::Open(*config);
+        if (!opened.ok()) return cli::ReportError(opened.status());
+        Instance& instance = **opened;
+
+        http::Router router;
+        http::AddApiRoutes(router, {.staff = &instance.staff(), .sessions = &instance.sessions()});
+        http::ServerSettings settings;
+        settings.host = config->listen_host;
+        settings.port = config->listen_port;
+        settings.threads = config->threads;
+        settings.max_body_bytes = config->max_body_bytes;
+        settings.static_dir = config->static_dir;
+        settings.version = kVersion;
+        settings.commit = kCommit;
+        auto server = http::Server::Create(settings, router, [&instance] { return instance.CheckReady(); });
+        if (!server.ok()) return cli::ReportError(server.status());
+
+        std::thread signal_waiter([&signals, &server] {
+            int received = 0;
+            sigwait(&signals, &received);
+            spdlog::info("received {}, shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
+            (*server)->Stop();
+        });
+
+        const std::string host = config->listen_host == "0.0.0.0" ? "127.0.0.1" : config->listen_host;
+        std::printf("鱼塘 Yutang %s is listening on http://%s:%u/\n", kVersion, host.c_str(), (*server)->port());
+        if (options.demo) {
+            std::printf("演示商户 Demo merchant 「%s」 — log in as %s with password %s\n", kDemoMerchant, kDemoOwner,
+                        demo_password.c_str());
+        }
+        std::printf("Health: http://%s:%u/healthz · API reference: http://%s:%u/api/openapi.json\n", host.c_str(),
+                    (*server)->port(), host.c_str(), (*server)->port());
+        std::fflush(stdout);
+
+        (*server)->Run();
+        // Run returned: either a signal arrived, or the server stopped by itself. Wake the
+        // waiter in the second case so it can be joined.
+        pthread_kill(signal_waiter.native_handle(), SIGTERM);
+        signal_waiter.join();
+        spdlog::info("stopped");
+        return 0;
+    }
+
+  private:
+    static Result<Config> Setup(const cli::GlobalOptions& global, const cli::ServeOptions* serve) {
+        YT_ASSIGN_OR_RETURN(Config config, ResolveConfig(global, serve, EnvFromProcess()));
+        YT_TRY(InitLogging(config.log));
+        return config;
+    }
+
+    // Initialises an empty data dir with the demo merchant, once. The demo login is kept in
+    // <data>/demo-login.txt (mode 0600) so that every later start can show it; a real
+    // merchant's password is never written anywhere.
+    static Result<std::string> PrepareDemo(const Config& config) {
+        const std::string login_file = config.data_dir + "/demo-login.txt";
+        if (!std::filesystem::exists(config.key_file())) {
+            YT_TRY(Instance::InitDataDir(config));
+            YT_ASSIGN_OR_RETURN(auto instance, Instance::Open(config));
+            YT_ASSIGN_OR_RETURN(std::string password, CreateFirstMerchant(*instance, kDemoMerchant, kDemoOwner, ""));
+            std::ofstream out(login_file);
+            out << password << "\n";
+            out.close();
+            ::chmod(login_file.c_str(), 0600);
+            return password;
+        }
+        std::ifstream in(login_file);
+        std::string password;
+        std::getline(in, password);
+        if (password.empty()) password = "(set when this data dir was created)";
+        return password;
+    }
+};
+
+}  // namespace
+}  // namespace yutang::app
+
+int main(int argc, char** argv) {
+    yutang::app::AppCommands commands;
+    try {
+        return yutang::cli::Run(argc, argv, commands);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "错误 error: unexpected failure: %s\n", e.what());
+        return 1;
+    }
+}

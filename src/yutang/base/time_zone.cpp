@@ -1,0 +1,103 @@
+#include "yutang/base/time_zone.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+#include <date/date.h>
+#include <date/tz.h>
+
+namespace yutang {
+namespace {
+
+using Micros = std::chrono::microseconds;
+using SysMicros = date::sys_time<Micros>;
+
+const date::time_zone* Zone(const void* p) { return static_cast<const date::time_zone*>(p); }
+
+date::local_time<Micros> ToLocalTimePoint(const LocalDateTime& l) {
+    const date::local_days days{date::year{l.date.year} / l.date.month / l.date.day};
+    return date::local_time<Micros>{days} + std::chrono::hours(l.hour) + std::chrono::minutes(l.minute) +
+           std::chrono::seconds(l.second) + Micros(l.microsecond);
+}
+
+}  // namespace
+
+Result<TimeZone> TimeZone::Load(std::string_view name) {
+    try {
+        const date::time_zone* zone = date::locate_zone(name);
+        return TimeZone(std::string(name), zone);
+    } catch (const std::exception& e) {
+        return InvalidArgument("unknown time zone: " + std::string(name), "time_zone");
+    }
+}
+
+TimeZone TimeZone::Default() {
+    auto zone = Load(kDefaultTimeZone);
+    if (!zone.ok()) {
+        std::fputs("fatal: the system time zone database (tzdata) has no Asia/Shanghai\n", stderr);
+        std::abort();
+    }
+    return *zone;
+}
+
+LocalDateTime TimeZone::ToLocal(Timestamp t) const {
+    const SysMicros sys{Micros(t.micros())};
+    const auto local = Zone(zone_)->to_local(sys);
+    const auto days = date::floor<date::days>(local);
+    const date::year_month_day ymd{days};
+    const date::hh_mm_ss<Micros> hms{local - days};
+    LocalDateTime out;
+    out.date = {static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
+                static_cast<int>(static_cast<unsigned>(ymd.day()))};
+    out.hour = static_cast<int>(hms.hours().count());
+    out.minute = static_cast<int>(hms.minutes().count());
+    out.second = static_cast<int>(hms.seconds().count());
+    out.microsecond = static_cast<int>(hms.subseconds().count());
+    out.weekday = static_cast<int>(date::weekday{days}.c_encoding());
+    return out;
+}
+
+Timestamp TimeZone::FromLocal(const LocalDateTime& local) const {
+    const auto tp = ToLocalTimePoint(local);
+    const date::local_info info = Zone(zone_)->get_info(tp);
+    // Unique and ambiguous times take the first (earlier) offset. For a time in a DST gap the
+    // first offset is the one before the gap, which moves the instant forward by the gap.
+    const SysMicros sys{tp.time_since_epoch() - info.first.offset};
+    return Timestamp::FromMicros(sys.time_since_epoch().count());
+}
+
+Timestamp TimeZone::StartOfDay(LocalDate date) const { return FromLocal(LocalDateTime{date, 0, 0, 0, 0, 0}); }
+
+std::string TimeZone::Format(Timestamp t) const {
+    const LocalDateTime l = ToLocal(t);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", l.date.year, l.date.month, l.date.day, l.hour,
+                  l.minute, l.second);
+    return buf;
+}
+
+bool IsValidDate(LocalDate d) {
+    if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) return false;
+    return date::year_month_day{date::year{d.year}, date::month{static_cast<unsigned>(d.month)},
+                                date::day{static_cast<unsigned>(d.day)}}
+        .ok();
+}
+
+Result<LocalDate> ParseIsoDate(std::string_view text, std::string_view field) {
+    auto invalid = [&] { return InvalidArgument("not a valid date (expected YYYY-MM-DD)", std::string(field)); };
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return invalid();
+    LocalDate out;
+    auto parse = [&](std::string_view part, int& value) {
+        auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+        return ec == std::errc() && ptr == part.data() + part.size();
+    };
+    if (!parse(text.substr(0, 4), out.year) || !parse(text.substr(5, 2), out.month) ||
+        !parse(text.substr(8, 2), out.day) || !IsValidDate(out)) {
+        return invalid();
+    }
+    return out;
+}
+
+}  // namespace yutang

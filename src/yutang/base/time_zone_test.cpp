@@ -1,0 +1,56 @@
+#include "yutang/base/time_zone.hpp"
+
+#include <gtest/gtest.h>
+
+namespace yutang {
+namespace {
+
+TEST(TimeZone, ShanghaiIsUtcPlusEight) {
+    const TimeZone zone = TimeZone::Default();
+    EXPECT_EQ(zone.name(), "Asia/Shanghai");
+    // 2026-11-23T03:54:27Z is 11:54:27 in Shanghai, a Monday.
+    const LocalDateTime local = zone.ToLocal(Timestamp::FromSeconds(1795406067));
+    EXPECT_EQ(local.date, (LocalDate{2026, 11, 23}));
+    EXPECT_EQ(local.hour, 11);
+    EXPECT_EQ(local.minute, 54);
+    EXPECT_EQ(local.second, 27);
+    EXPECT_EQ(local.weekday, 1);
+    EXPECT_EQ(zone.Format(Timestamp::FromSeconds(1795406067)), "2026-11-23 11:54:27");
+}
+
+TEST(TimeZone, StartOfDayIsLocalMidnight) {
+    const TimeZone zone = TimeZone::Default();
+    // Local midnight 2026-11-23 = 2026-11-22T16:00:00Z.
+    EXPECT_EQ(zone.StartOfDay({2026, 11, 23}).seconds(), 1795363200);
+}
+
+TEST(TimeZone, DaylightSavingGapMovesForward) {
+    auto zone = TimeZone::Load("America/New_York");
+    ASSERT_TRUE(zone.ok());
+    // 2026-03-08 02:30 does not exist in New York; it becomes 03:30 EDT = 07:30Z.
+    const Timestamp t = zone->FromLocal({{2026, 3, 8}, 2, 30, 0, 0, 0});
+    EXPECT_EQ(zone->ToLocal(t).hour, 3);
+    EXPECT_EQ(zone->ToLocal(t).minute, 30);
+    // 2026-11-01 01:30 happens twice; the earlier (EDT, 05:30Z) is chosen.
+    const Timestamp ambiguous = zone->FromLocal({{2026, 11, 1}, 1, 30, 0, 0, 0});
+    EXPECT_EQ(ambiguous.seconds(), 1793511000);
+}
+
+TEST(TimeZone, UnknownZoneIsInvalidArgument) {
+    auto zone = TimeZone::Load("Mars/Olympus_Mons");
+    ASSERT_FALSE(zone.ok());
+    EXPECT_EQ(zone.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(zone.status().field(), "time_zone");
+}
+
+TEST(ParseIsoDate, AcceptsRealDatesOnly) {
+    EXPECT_EQ(*ParseIsoDate("2024-02-29"), (LocalDate{2024, 2, 29}));
+    for (const char* bad : {"2026-02-29", "2026-13-01", "2026-1-01", "20260101", "abcd-ef-gh", "2026-04-31"}) {
+        auto d = ParseIsoDate(bad, "birthday");
+        ASSERT_FALSE(d.ok()) << bad;
+        EXPECT_EQ(d.status().field(), "birthday");
+    }
+}
+
+}  // namespace
+}  // namespace yutang

@@ -1,0 +1,63 @@
+// The `yutang` command line: parsing, help, exit codes and terminal output.
+//
+// The commands themselves are carried out by the composition root (app), which implements
+// Commands; this module only turns argv into options and results into exit codes, so that
+// scripts can trust them:
+//   0 success · 1 internal or unexpected error · 2 bad usage or invalid argument ·
+//   3 not found · 4 already exists or failed precondition · 5 store or network unavailable ·
+//   6 permission denied or unauthenticated.
+//
+//   class MyCommands : public cli::Commands { … };
+//   int main(int argc, char** argv) { MyCommands c; return cli::Run(argc, argv, c); }
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "yutang/base/status.hpp"
+
+namespace yutang::cli {
+
+// Options every command accepts. Empty means "not given": the config file, then YUTANG_*
+// environment variables, then built-in defaults decide.
+struct GlobalOptions {
+    std::string data_dir;     // --data, YUTANG_DATA (default ./data)
+    std::string config_file;  // --config, YUTANG_CONFIG (default <data>/yutang.json if present)
+    std::string database;     // --database, YUTANG_DATABASE: "" / "sqlite" or a postgresql:// URI
+    std::string log_level;    // --log-level, YUTANG_LOG_LEVEL
+    std::string log_format;   // --log-format, YUTANG_LOG_FORMAT (text|json)
+};
+
+struct ServeOptions {
+    std::string listen;      // --listen HOST:PORT, YUTANG_LISTEN (default 127.0.0.1:8080)
+    std::string static_dir;  // --static-dir, YUTANG_STATIC_DIR
+    unsigned threads = 0;    // --threads, YUTANG_THREADS (0: one per core)
+    bool demo = false;       // --demo: initialise an empty data dir with the demo merchant
+};
+
+struct InitOptions {
+    std::string merchant_name;  // --merchant
+    std::string owner_email;    // --owner-email
+    std::string time_zone;      // --time-zone (default Asia/Shanghai)
+};
+
+// Implemented by app. Each returns the process exit code.
+class Commands {
+  public:
+    virtual ~Commands() = default;
+    virtual int Serve(const GlobalOptions& global, const ServeOptions& options) = 0;
+    virtual int Init(const GlobalOptions& global, const InitOptions& options) = 0;
+    virtual int Migrate(const GlobalOptions& global) = 0;
+    virtual int Version() = 0;
+};
+
+// Parses argv and calls one command. Usage errors print help to stderr and return 2.
+int Run(int argc, char** argv, Commands& commands);
+
+// The exit code for an error (see the table above); 0 for OK.
+int ExitCodeFor(const Status& status);
+// Prints "错误 error: <message> [field]" to stderr (never the log-only detail) and returns
+// ExitCodeFor(status).
+int ReportError(const Status& status);
+
+}  // namespace yutang::cli

@@ -1,0 +1,43 @@
+#include "yutang/http/routes.hpp"
+
+#include "yutang/http/auth_routes.hpp"
+#include "yutang/http/errors.hpp"
+#include "yutang/http/openapi.hpp"
+
+namespace yutang::http {
+
+void AddSystemRoutes(Router& router, SystemRouteOptions options) {
+    // Liveness only: no dependency checks here, or a database hiccup would get the process
+    // restarted by the orchestrator instead of merely taken out of rotation (that is /readyz).
+    router.Add({Method::kGet, "/healthz", "getHealth", "public", "Liveness probe"},
+               [](Request&) { return Response::Json(R"({"status":"ok"})"); });
+
+    router.Add({Method::kGet, "/readyz", "getReadiness", "public", "Readiness probe"},
+               [readiness = std::move(options.readiness)](Request& request) {
+                   Status status = readiness ? readiness() : OkStatus();
+                   if (status.ok()) return Response::Json(R"({"status":"ready"})");
+                   // Whatever the cause's code, "not ready" is 503 so that load balancers act on it.
+                   Response response = ErrorResponse(status, request.request_id);
+                   response.status = 503;
+                   return response;
+               });
+
+    router.Add({Method::kGet, "/metrics", "getMetrics", "public", "Prometheus metrics"},
+               [metrics = options.metrics](Request& request) {
+                   if (metrics == nullptr) {
+                       return ErrorResponse(Unavailable("metrics are not enabled"), request.request_id);
+                   }
+                   Response response = Response::Text(metrics->Render());
+                   response.content_type = std::string(Metrics::kContentType);
+                   return response;
+               });
+
+    router.Add({Method::kGet, "/api/openapi.json", "getOpenApi", "public", "This API's OpenAPI 3 document"},
+               [](Request&) { return Response::Json(std::string(OpenApiDocument())); });
+}
+
+void AddApiRoutes(Router& router, const ApiServices& services) {
+    AddAuthRoutes(router, {.staff = services.staff, .sessions = services.sessions});
+}
+
+}  // namespace yutang::http

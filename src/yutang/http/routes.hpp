@@ -1,0 +1,47 @@
+// Route registration. Every route the server serves is added by one of the Add*Routes
+// functions here, and openapi_test builds a Router with the same functions and checks it
+// against openapi.json both ways — so a route added here without documenting it fails the
+// build's tests.
+//
+//   Router router;
+//   AddApiRoutes(router, services);                   // the app's /api/v1 and /v1 routes
+//   auto server = Server::Create(settings, router, readiness);  // adds AddSystemRoutes itself
+//
+// Registration must not call into services (handlers capture them and call them only when a
+// request comes), so the OpenAPI test can pass empty services.
+#pragma once
+
+#include <functional>
+
+#include "yutang/base/status.hpp"
+#include "yutang/http/metrics.hpp"
+#include "yutang/http/router.hpp"
+#include "yutang/staff/sessions.hpp"
+#include "yutang/staff/staff.hpp"
+
+namespace yutang::http {
+
+struct SystemRouteOptions {
+    // Called per GET /readyz: OK → 200 {"status":"ready"}; an error → 503 with the error JSON.
+    // Empty means always ready.
+    std::function<Status()> readiness;
+    // Rendered by GET /metrics; null → /metrics answers 503 unavailable.
+    Metrics* metrics = nullptr;
+};
+
+// GET /healthz (liveness: the process answers), GET /readyz, GET /metrics,
+// GET /api/openapi.json. All "public". Server::Create calls this; aborts if already added.
+void AddSystemRoutes(Router& router, SystemRouteOptions options);
+
+// The services the API handlers call, owned by the app. Grows with each module
+// (e.g. `staff::StaffService* staff = nullptr;`). Pointers may be null during registration-only
+// use (the OpenAPI test).
+struct ApiServices {
+    staff::StaffService* staff = nullptr;
+    staff::SessionService* sessions = nullptr;
+};
+
+// All /api/v1 and /v1 routes. Later modules add their Register*Routes calls inside.
+void AddApiRoutes(Router& router, const ApiServices& services);
+
+}  // namespace yutang::http

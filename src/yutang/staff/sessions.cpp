@@ -1,0 +1,125 @@
+#include "yutang/staff/sessions.hpp"
+
+#include <charconv>
+
+#include <sodium.h>
+
+namespace yutang::staff {
+namespace {
+
+constexpr std::string_view kInsertSession =
+    "INSERT INTO staff_sessions (tenant_id, token_hash, staff_id, created_at, last_seen_at, expires_at) "
+    "VALUES ($1, $2, $3, $4, $4, $5)";
+constexpr std::string_view kSelectSession =
+    "SELECT s.staff_id, s.last_seen_at, s.expires_at, s.revoked_at, a.status FROM staff_sessions s "
+    "JOIN staff a ON a.tenant_id = s.tenant_id AND a.staff_id = s.staff_id "
+    "WHERE s.tenant_id = $1 AND s.token_hash = $2";
+constexpr std::string_view kTouchSession =
+    "UPDATE staff_sessions SET last_seen_at = $3 WHERE tenant_id = $1 AND token_hash = $2";
+constexpr std::string_view kRevokeSession =
+    "UPDATE staff_sessions SET revoked_at = $3 WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL";
+constexpr std::string_view kRevokeAll =
+    "UPDATE staff_sessions SET revoked_at = $3 WHERE tenant_id = $1 AND staff_id = $2 AND revoked_at IS NULL";
+
+struct ParsedToken {
+    TenantId tenant;
+    std::string secret_hash;
+};
+
+std::string HashSecret(std::string_view secret) {
+    unsigned char hash[crypto_generichash_BYTES];
+    crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), nullptr,
+                       0);
+    return std::string(reinterpret_cast<const char*>(hash), sizeof hash);
+}
+
+std::optional<ParsedToken> ParseToken(std::string_view token) {
+    const size_t dot = token.find('.');
+    if (dot == std::string_view::npos || dot == 0 || token.size() - dot - 1 != 43) return std::nullopt;
+    int64_t tenant = 0;
+    const auto [end, ec] = std::from_chars(token.data(), token.data() + dot, tenant);
+    if (ec != std::errc() || end != token.data() + dot || tenant <= 0) return std::nullopt;
+    return ParsedToken{TenantId(tenant), HashSecret(token.substr(dot + 1))};
+}
+
+Status Rejected() { return Unauthenticated("not logged in or the session has ended"); }
+
+}  // namespace
+
+SessionService::SessionService(store::Database& db, StaffService& staff, const Clock& clock, SessionSettings settings)
+    : db_(db), staff_(staff), clock_(clock), settings_(settings) {}
+
+Result<LoginResult> SessionService::Login(std::string_view email, std::string_view password,
+                                          std::optional<TenantId> tenant) {
+    std::vector<TenantId> candidates;
+    if (tenant) {
+        candidates.push_back(*tenant);
+    } else if (auto normalized = NormalizeEmail(email); normalized.ok()) {
+        YT_ASSIGN_OR_RETURN(candidates, staff_.LoginCandidates(*normalized));
+    }
+    if (candidates.empty()) {
+        staff_.SpendPasswordCheck(password);  // same cost as a real check: no timing oracle
+        return Unauthenticated("wrong email or password");
+    }
+    for (TenantId candidate : candidates) {
+        auto account = staff_.Authenticate(candidate, email, password);
+        if (account.status().code() == ErrorCode::kUnauthenticated) continue;
+        YT_TRY(account);
+        YT_ASSIGN_OR_RETURN(Tenant found, staff_.FindTenant(std::to_string(candidate.value())));
+        const std::string secret = RandomToken();
+        const Timestamp now = clock_.Now();
+        LoginResult result{std::to_string(candidate.value()) + "." + secret, std::move(found), std::move(*account),
+                           now + settings_.absolute_timeout};
+        YT_TRY(db_.Write([&](store::Session& s) {
+            return s
+                .Execute(kInsertSession, {candidate.value(), store::Blob{HashSecret(secret)}, result.account.id.value(),
+                                          now.micros(), result.expires_at.micros()})
+                .status();
+        }));
+        return result;
+    }
+    return Unauthenticated("wrong email or password");
+}
+
+Result<StaffAccount> SessionService::Resolve(std::string_view token) {
+    const auto parsed = ParseToken(token);
+    if (!parsed) return Rejected();
+    const Timestamp now = clock_.Now();
+    std::optional<store::Row> row;
+    YT_TRY(db_.Read([&](store::Session& s) -> Status {
+        YT_ASSIGN_OR_RETURN(row,
+                            s.QueryOne(kSelectSession, {parsed->tenant.value(), store::Blob{parsed->secret_hash}}));
+        return OkStatus();
+    }));
+    if (!row) return Rejected();
+    const Timestamp last_seen = Timestamp::FromMicros(row->Int(1));
+    const Timestamp expires = Timestamp::FromMicros(row->Int(2));
+    if (!row->IsNull(3) || row->Text(4) != "active" || now >= expires || now - last_seen >= settings_.idle_timeout) {
+        return Rejected();
+    }
+    if (now - last_seen >= settings_.touch_interval) {
+        YT_TRY(db_.Write([&](store::Session& s) {
+            return s.Execute(kTouchSession, {parsed->tenant.value(), store::Blob{parsed->secret_hash}, now.micros()})
+                .status();
+        }));
+    }
+    return staff_.GetAccount(parsed->tenant, StaffId(row->Int(0)));
+}
+
+Status SessionService::Logout(std::string_view token) {
+    const auto parsed = ParseToken(token);
+    if (!parsed) return OkStatus();
+    return db_.Write([&](store::Session& s) {
+        return s
+            .Execute(kRevokeSession, {parsed->tenant.value(), store::Blob{parsed->secret_hash}, clock_.Now().micros()})
+            .status();
+    });
+}
+
+Status SessionService::RevokeAll(TenantId tenant, StaffId staff) {
+    return db_.Write([&](store::Session& s) {
+        return s.Execute(kRevokeAll, {tenant.value(), staff.value(), clock_.Now().micros()}).status();
+    });
+}
+
+}  // namespace yutang::staff

@@ -1,0 +1,103 @@
+// Merchants (tenants) and their staff accounts.
+//
+// A tenant is one merchant; everything else in Yutang belongs to exactly one tenant. Each
+// tenant starts with an owner account. Staff emails are personal information: stored
+// encrypted, looked up through the keyed blind index, shown masked.
+//
+//   StaffService staff(db, keys, clock);
+//   YT_ASSIGN_OR_RETURN(Tenant t, staff.CreateTenant({.name = "演示旗舰店",
+//       .owner_email = "demo@yutang.local", .owner_password = password}));
+//   YT_ASSIGN_OR_RETURN(auto tenants, staff.ListTenants());
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "yutang/base/clock.hpp"
+#include "yutang/base/crypto.hpp"
+#include "yutang/base/ids.hpp"
+#include "yutang/store/database.hpp"
+
+namespace yutang::staff {
+
+enum class Role { kOwner, kAdmin, kOperator, kGuide, kAnalyst, kAuditor };
+std::string_view RoleName(Role role);  // "owner", "admin", "operator", "guide", "analyst", "auditor"
+Result<Role> ParseRole(std::string_view name);
+
+struct Tenant {
+    TenantId id;
+    std::string name;
+    std::string time_zone;
+    std::string currency;
+    Timestamp created_at;
+};
+
+struct StaffAccount {
+    TenantId tenant;
+    StaffId id;
+    std::string email_masked;  // "d***@yutang.local"
+    std::string display_name;
+    Role role = Role::kGuide;
+    bool active = true;
+    Timestamp created_at;
+};
+
+struct NewTenant {
+    std::string name;
+    std::string time_zone = "Asia/Shanghai";
+    std::string owner_email;
+    std::string owner_name;  // defaults to the email's local part
+    std::string owner_password;
+};
+
+struct StaffSettings {
+    PasswordHashParams password_hash;
+};
+
+// Password rules: 8 to 128 characters (counted in Unicode code points), not one of the
+// commonest passwords. invalid_argument with field "password" otherwise.
+Status CheckPasswordRules(std::string_view password);
+// Trims and lower-cases; invalid_argument (field "email") unless it looks like local@domain.
+Result<std::string> NormalizeEmail(std::string_view email);
+// "demo@yutang.local" → "d***@yutang.local".
+std::string MaskEmail(std::string_view email);
+
+// Thread-safe (the store is).
+class StaffService {
+  public:
+    StaffService(store::Database& db, const KeyRing& keys, const Clock& clock, StaffSettings settings = {});
+
+    // Creates the merchant and its owner in one transaction.
+    // invalid_argument (name, time_zone, owner_email, password); already_exists if a merchant
+    // of that name exists.
+    Result<Tenant> CreateTenant(const NewTenant& request);
+    Result<std::vector<Tenant>> ListTenants();
+    // By numeric id ("3") or exact name; not_found otherwise.
+    Result<Tenant> FindTenant(std::string_view id_or_name);
+    Result<std::vector<StaffAccount>> ListStaff(TenantId tenant);
+    // The active account with this email and password in `tenant`; unauthenticated otherwise
+    // (the same error whether the email or the password is wrong).
+    Result<StaffAccount> Authenticate(TenantId tenant, std::string_view email, std::string_view password);
+    // not_found if the account does not exist in `tenant`.
+    Result<StaffAccount> GetAccount(TenantId tenant, StaffId staff);
+    // The merchants with an active account for this (normalised) email, lowest id first.
+    Result<std::vector<TenantId>> LoginCandidates(std::string_view normalized_email);
+    // Does the work of one password check against a fixed hash, so that a login for an
+    // unknown email takes as long as one with a wrong password.
+    void SpendPasswordCheck(std::string_view password);
+
+  private:
+    std::string EmailContext(TenantId tenant) const;
+
+    store::Database& db_;
+    const KeyRing& keys_;
+    const Clock& clock_;
+    StaffSettings settings_;
+    std::once_flag dummy_hash_once_;
+    std::string dummy_hash_;
+};
+
+}  // namespace yutang::staff

@@ -1,0 +1,141 @@
+#include "yutang/staff/staff.hpp"
+
+#include <gtest/gtest.h>
+
+#include "yutang/store/migrations.hpp"
+#include "yutang/store/sqlite/sqlite_database.hpp"
+
+#include "tests/support/temp_dir.hpp"
+
+namespace yutang::staff {
+namespace {
+
+class StaffTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ASSERT_TRUE(InitCrypto().ok());
+        auto db = store::OpenSqlite({.path = dir_.File("s.db")});
+        ASSERT_TRUE(db.ok());
+        db_ = std::move(*db);
+        ASSERT_TRUE(store::ApplyMigrations(*db_, store::BuiltinMigrations(), clock_).ok());
+        service_ = std::make_unique<StaffService>(*db_, keys_, clock_,
+                                                  StaffSettings{.password_hash = kMinimumPasswordHashParams});
+    }
+    NewTenant Demo() {
+        return NewTenant{.name = "演示旗舰店", .owner_email = " Demo@Yutang.Local ", .owner_password = "s3cret-pass"};
+    }
+    testing::TempDir dir_;
+    std::unique_ptr<store::Database> db_;
+    KeyRing keys_ = KeyRing::Generate();
+    ManualClock clock_{Timestamp::FromSeconds(1795406067)};
+    std::unique_ptr<StaffService> service_;
+    StaffService& staff() { return *service_; }
+};
+
+TEST_F(StaffTest, CreatesTenantWithOwnerAndDenseIds) {
+    auto first = staff().CreateTenant(Demo());
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    EXPECT_EQ(first->id.value(), 1);
+    EXPECT_EQ(first->time_zone, "Asia/Shanghai");
+    NewTenant second = Demo();
+    second.name = "第二家店";
+    EXPECT_EQ(staff().CreateTenant(second)->id.value(), 2);
+
+    auto owners = staff().ListStaff(first->id);
+    ASSERT_TRUE(owners.ok());
+    ASSERT_EQ(owners->size(), 1u);
+    EXPECT_EQ((*owners)[0].id.value(), 1);
+    EXPECT_EQ((*owners)[0].role, Role::kOwner);
+    EXPECT_EQ((*owners)[0].email_masked, "d***@yutang.local");
+    EXPECT_EQ((*owners)[0].display_name, "demo");
+
+    EXPECT_EQ(staff().FindTenant("2")->name, "第二家店");
+    EXPECT_EQ(staff().FindTenant("演示旗舰店")->id.value(), 1);
+    EXPECT_EQ(staff().FindTenant("nope").status().code(), ErrorCode::kNotFound);
+    EXPECT_EQ(staff().ListTenants()->size(), 2u);
+}
+
+TEST_F(StaffTest, EmailIsEncryptedAtRest) {
+    ASSERT_TRUE(staff().CreateTenant(Demo()).ok());
+    ASSERT_TRUE(db_->Read([](store::Session& s) -> Status {
+                       YT_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT email_index, email_cipher FROM staff"));
+                       for (const auto& row : rows) {
+                           EXPECT_EQ(row.Text(0).find("demo"), std::string::npos);
+                           EXPECT_EQ(row.Text(1).find("demo"), std::string::npos);
+                       }
+                       return OkStatus();
+                   })
+                    .ok());
+}
+
+TEST_F(StaffTest, DuplicateNameIsAlreadyExistsAndNothingIsHalfWritten) {
+    ASSERT_TRUE(staff().CreateTenant(Demo()).ok());
+    auto again = staff().CreateTenant(Demo());
+    EXPECT_EQ(again.status().code(), ErrorCode::kAlreadyExists);
+    EXPECT_EQ(again.status().field(), "name");
+    EXPECT_EQ(staff().ListTenants()->size(), 1u);
+    int64_t staff_rows = 0;
+    ASSERT_TRUE(db_->Read([&](store::Session& s) -> Status {
+                       YT_ASSIGN_OR_RETURN(auto row, s.QueryOne("SELECT COUNT(*) FROM staff"));
+                       staff_rows = row->Int(0);
+                       return OkStatus();
+                   })
+                    .ok());
+    EXPECT_EQ(staff_rows, 1);
+}
+
+TEST_F(StaffTest, ValidatesInput) {
+    struct Case {
+        NewTenant request;
+        const char* field;
+    };
+    NewTenant no_name = Demo();
+    no_name.name = "";
+    NewTenant bad_zone = Demo();
+    bad_zone.time_zone = "Asia/Atlantis";
+    NewTenant bad_email = Demo();
+    bad_email.owner_email = "not-an-email";
+    NewTenant short_password = Demo();
+    short_password.owner_password = "short";
+    NewTenant common_password = Demo();
+    common_password.owner_password = "Password123";
+    for (const Case& c : {Case{no_name, "name"}, Case{bad_zone, "time_zone"}, Case{bad_email, "email"},
+                          Case{short_password, "password"}, Case{common_password, "password"}}) {
+        auto result = staff().CreateTenant(c.request);
+        EXPECT_EQ(result.status().code(), ErrorCode::kInvalidArgument) << c.field;
+        EXPECT_EQ(result.status().field(), c.field);
+    }
+    EXPECT_TRUE(staff().ListTenants()->empty());
+}
+
+TEST_F(StaffTest, AuthenticateGivesOneAnswerForEveryFailure) {
+    auto tenant = staff().CreateTenant(Demo());
+    ASSERT_TRUE(tenant.ok());
+    auto ok = staff().Authenticate(tenant->id, "DEMO@yutang.local", "s3cret-pass");
+    ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+    EXPECT_EQ(ok->role, Role::kOwner);
+    const auto wrong_password = staff().Authenticate(tenant->id, "demo@yutang.local", "s3cret-pasS");
+    const auto wrong_email = staff().Authenticate(tenant->id, "nobody@yutang.local", "s3cret-pass");
+    const auto wrong_tenant = staff().Authenticate(TenantId(99), "demo@yutang.local", "s3cret-pass");
+    for (const auto* r : {&wrong_password, &wrong_email, &wrong_tenant}) {
+        EXPECT_EQ(r->status().code(), ErrorCode::kUnauthenticated);
+        EXPECT_EQ(r->status().message(), "wrong email or password");
+    }
+}
+
+TEST(PasswordRules, CountsCharactersNotBytes) {
+    EXPECT_EQ(CheckPasswordRules("鱼塘鱼塘鱼塘鱼").code(), ErrorCode::kInvalidArgument);  // 7 characters
+    EXPECT_TRUE(CheckPasswordRules("鱼塘鱼塘鱼塘鱼塘").ok());
+    EXPECT_EQ(CheckPasswordRules(std::string(129, 'x')).code(), ErrorCode::kInvalidArgument);
+    EXPECT_TRUE(CheckPasswordRules(std::string(128, 'x')).ok());
+}
+
+TEST(Roles, RoundTripNames) {
+    for (Role r : {Role::kOwner, Role::kAdmin, Role::kOperator, Role::kGuide, Role::kAnalyst, Role::kAuditor}) {
+        EXPECT_EQ(*ParseRole(RoleName(r)), r);
+    }
+    EXPECT_EQ(ParseRole("boss").status().field(), "role");
+}
+
+}  // namespace
+}  // namespace yutang::staff

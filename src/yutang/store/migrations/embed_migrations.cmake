@@ -1,0 +1,15 @@
+# Turns the numbered migration scripts into a C++ source file (run at build time).
+# Inputs: SOURCE_DIR (store/migrations), NAMES (;-list like 0001_core), OUTPUT.
+set(out "// Generated from store/migrations/*/*.sql by embed_migrations.cmake. Do not edit.\n")
+string(APPEND out "#include \"yutang/store/migrations.hpp\"\n\nnamespace yutang::store {\nnamespace {\n")
+string(APPEND out "constexpr Migration kMigrations[] = {\n")
+foreach(name IN LISTS NAMES)
+    string(REGEX MATCH "^[0-9]+" version "${name}")
+    math(EXPR version "${version}")
+    file(READ "${SOURCE_DIR}/sqlite/${name}.sql" sqlite_sql)
+    file(READ "${SOURCE_DIR}/postgres/${name}.sql" postgres_sql)
+    string(APPEND out "    {${version}, \"${name}\",\n     R\"yt_sql(${sqlite_sql})yt_sql\",\n     R\"yt_sql(${postgres_sql})yt_sql\"},\n")
+endforeach()
+string(APPEND out "};\n}  // namespace\n\nstd::span<const Migration> BuiltinMigrations() { return kMigrations; }\n\n}  // namespace yutang::store\n")
+file(WRITE "${OUTPUT}.tmp" "${out}")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)

@@ -1,0 +1,21 @@
+// Dense per-tenant ids (1, 2, 3 …), allocated inside the caller's transaction.
+//
+// Customer ids index bitmaps, so they must be small and dense per tenant rather than global
+// or random. The counter row is updated in the same transaction as the insert that uses the
+// id: a rolled-back insert gives its id back.
+//
+//   YT_ASSIGN_OR_RETURN(int64_t id, NextId(session, tenant, "customer"));
+#pragma once
+
+#include <string_view>
+
+#include "yutang/base/ids.hpp"
+#include "yutang/store/database.hpp"
+
+namespace yutang::store {
+
+// The next id of `kind` for `tenant` (the first is 1). Tenants themselves are numbered under
+// TenantId(0). Serialised by the writer's row lock on the counter.
+Result<int64_t> NextId(Session& session, TenantId tenant, std::string_view kind);
+
+}  // namespace yutang::store

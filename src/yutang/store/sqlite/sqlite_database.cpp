@@ -1,0 +1,336 @@
+#include "yutang/store/sqlite/sqlite_database.hpp"
+
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+
+#include <sqlite3.h>
+
+#include "yutang/base/log.hpp"
+
+namespace yutang::store {
+namespace {
+
+// Maps an SQLite result code to the canonical codes promised in database.hpp.
+Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+    const int extended = db ? sqlite3_extended_errcode(db) : rc;
+    std::string detail = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    switch (extended) {
+        case SQLITE_CONSTRAINT_UNIQUE:
+        case SQLITE_CONSTRAINT_PRIMARYKEY:
+            return Status(ErrorCode::kAlreadyExists, "already exists", {}, std::move(detail));
+        default:
+            break;
+    }
+    switch (extended & 0xff) {
+        case SQLITE_CONSTRAINT:
+            return Status(ErrorCode::kFailedPrecondition, "constraint violated", {}, std::move(detail));
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return Status(ErrorCode::kAborted, "the store is busy; try again", {}, std::move(detail));
+        case SQLITE_FULL:
+        case SQLITE_IOERR:
+        case SQLITE_CANTOPEN:
+        case SQLITE_READONLY:
+            return Status(ErrorCode::kUnavailable, "the store cannot be written", {}, std::move(detail));
+        default:
+            return Status(ErrorCode::kInternal, "internal error", {}, std::move(detail));
+    }
+}
+
+// "$1" → "?1" outside string literals and quoted identifiers, so that a parameter number
+// binds the same index whatever order the placeholders appear in.
+std::string RewritePlaceholders(std::string_view sql) {
+    std::string out;
+    out.reserve(sql.size());
+    char quote = 0;
+    for (size_t i = 0; i < sql.size(); ++i) {
+        const char c = sql[i];
+        if (quote) {
+            if (c == quote) quote = 0;
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+        } else if (c == '$' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+            out += '?';
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+class Connection;
+
+class SqliteSession final : public Session {
+  public:
+    explicit SqliteSession(Connection& connection) : connection_(connection) {}
+    Dialect dialect() const override { return Dialect::kSqlite; }
+    Result<Rows> Query(std::string_view sql, std::span<const Value> params) override;
+    Status ExecuteScript(std::string_view sql) override;
+    using Session::Query;
+
+  private:
+    Connection& connection_;
+};
+
+class Connection {
+  public:
+    Connection(sqlite3* db, size_t cache_limit) : db_(db), cache_limit_(cache_limit) {}
+    ~Connection() {
+        ClearCache();
+        sqlite3_close_v2(db_);
+    }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    sqlite3* db() const { return db_; }
+
+    Status Exec(std::string_view sql) {
+        const std::string terminated(sql);
+        char* error = nullptr;
+        const int rc = sqlite3_exec(db_, terminated.c_str(), nullptr, nullptr, &error);
+        sqlite3_free(error);
+        if (rc != SQLITE_OK) return SqliteError(db_, rc, "exec");
+        return OkStatus();
+    }
+
+    Result<sqlite3_stmt*> Prepare(std::string_view sql) {
+        auto it = cache_.find(std::string(sql));
+        if (it != cache_.end()) return it->second;
+        if (cache_.size() >= cache_limit_) ClearCache();
+        const std::string rewritten = RewritePlaceholders(sql);
+        sqlite3_stmt* stmt = nullptr;
+        const int rc = sqlite3_prepare_v3(db_, rewritten.c_str(), static_cast<int>(rewritten.size()),
+                                          SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+        if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
+        if (stmt == nullptr) return Internal("empty statement");
+        cache_.emplace(std::string(sql), stmt);
+        return stmt;
+    }
+
+  private:
+    void ClearCache() {
+        for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+        cache_.clear();
+    }
+
+    sqlite3* db_;
+    size_t cache_limit_;
+    std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+Status Bind(sqlite3* db, sqlite3_stmt* stmt, std::span<const Value> params) {
+    const int expected = sqlite3_bind_parameter_count(stmt);
+    if (static_cast<size_t>(expected) > params.size()) {
+        return Internal("statement expects " + std::to_string(expected) + " parameters, got " +
+                        std::to_string(params.size()));
+    }
+    for (int i = 0; i < expected; ++i) {
+        const auto& v = params[static_cast<size_t>(i)].variant();
+        const int index = i + 1;
+        int rc = SQLITE_OK;
+        if (const auto* n = std::get_if<int64_t>(&v)) {
+            rc = sqlite3_bind_int64(stmt, index, *n);
+        } else if (const auto* d = std::get_if<double>(&v)) {
+            rc = sqlite3_bind_double(stmt, index, *d);
+        } else if (const auto* s = std::get_if<std::string>(&v)) {
+            rc = sqlite3_bind_text64(stmt, index, s->data(), s->size(), SQLITE_STATIC, SQLITE_UTF8);
+        } else if (const auto* b = std::get_if<Blob>(&v)) {
+            // A zero-length blob bound from a null pointer would become NULL.
+            rc = b->bytes.empty() ? sqlite3_bind_zeroblob(stmt, index, 0)
+                                  : sqlite3_bind_blob64(stmt, index, b->bytes.data(), b->bytes.size(), SQLITE_STATIC);
+        } else {
+            rc = sqlite3_bind_null(stmt, index);
+        }
+        if (rc != SQLITE_OK) return SqliteError(db, rc, "bind");
+    }
+    return OkStatus();
+}
+
+Value ColumnValue(sqlite3_stmt* stmt, int column) {
+    switch (sqlite3_column_type(stmt, column)) {
+        case SQLITE_INTEGER:
+            return Value(static_cast<int64_t>(sqlite3_column_int64(stmt, column)));
+        case SQLITE_FLOAT:
+            return Value(sqlite3_column_double(stmt, column));
+        case SQLITE_TEXT: {
+            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+            return Value(std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, column))));
+        }
+        case SQLITE_BLOB: {
+            const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, column));
+            const auto size = static_cast<size_t>(sqlite3_column_bytes(stmt, column));
+            return Value(Blob{data ? std::string(data, size) : std::string()});
+        }
+        default:
+            return Value();
+    }
+}
+
+Result<Rows> SqliteSession::Query(std::string_view sql, std::span<const Value> params) {
+    YT_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, connection_.Prepare(sql));
+    sqlite3* db = connection_.db();
+    // Reset on every exit so the cached statement holds no read snapshot or bindings.
+    struct ResetOnExit {
+        sqlite3_stmt* stmt;
+        ~ResetOnExit() {
+            sqlite3_reset(stmt);
+            sqlite3_clear_bindings(stmt);
+        }
+    } reset{stmt};
+    YT_TRY(Bind(db, stmt, params));
+    Rows rows;
+    const int columns = sqlite3_column_count(stmt);
+    rows.columns.reserve(static_cast<size_t>(columns));
+    for (int c = 0; c < columns; ++c) rows.columns.emplace_back(sqlite3_column_name(stmt, c));
+    while (true) {
+        const int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_DONE) break;
+        if (rc != SQLITE_ROW) return SqliteError(db, rc, "step");
+        std::vector<Value> values;
+        values.reserve(static_cast<size_t>(columns));
+        for (int c = 0; c < columns; ++c) values.push_back(ColumnValue(stmt, c));
+        rows.rows.emplace_back(std::move(values));
+    }
+    rows.affected = sqlite3_stmt_readonly(stmt) ? 0 : sqlite3_changes64(db);
+    return rows;
+}
+
+Status SqliteSession::ExecuteScript(std::string_view sql) { return connection_.Exec(sql); }
+
+class SqliteDatabase final : public Database {
+  public:
+    explicit SqliteDatabase(SqliteSettings settings) : settings_(std::move(settings)) {}
+
+    Status Open() {
+        YT_ASSIGN_OR_RETURN(writer_, OpenConnection(/*read_only=*/false));
+        const char* sync = settings_.synchronous == SqliteSynchronous::kFull ? "FULL" : "NORMAL";
+        YT_TRY(writer_->Exec("PRAGMA journal_mode=WAL"));
+        YT_TRY(writer_->Exec(std::string("PRAGMA synchronous=") + sync));
+        for (size_t i = 0; i < std::max<size_t>(1, settings_.readers); ++i) {
+            YT_ASSIGN_OR_RETURN(auto reader, OpenConnection(/*read_only=*/true));
+            idle_readers_.push_back(reader.get());
+            readers_.push_back(std::move(reader));
+        }
+        return OkStatus();
+    }
+
+    Dialect dialect() const override { return Dialect::kSqlite; }
+
+    Status Write(const Work& work) override {
+        std::lock_guard lock(writer_mutex_);
+        YT_TRY(writer_->Exec("BEGIN IMMEDIATE"));
+        SqliteSession session(*writer_);
+        Status status = RunWork(*writer_, work, session);
+        if (!status.ok()) {
+            RollBack(*writer_);
+            return status;
+        }
+        const int rc = sqlite3_exec(writer_->db(), "COMMIT", nullptr, nullptr, nullptr);
+        if (rc == SQLITE_OK) return OkStatus();
+        if ((sqlite3_extended_errcode(writer_->db()) & 0xff) == SQLITE_IOERR) {
+            // A failed fsync cannot be retried safely (the kernel may have dropped the dirty
+            // pages): stop, and let recovery from the WAL decide what was durable.
+            spdlog::critical("sqlite commit failed with an I/O error: {}; stopping", sqlite3_errmsg(writer_->db()));
+            std::abort();
+        }
+        Status error = SqliteError(writer_->db(), rc, "commit");
+        RollBack(*writer_);
+        return error;
+    }
+
+    Status Read(const Work& work) override {
+        Connection& reader = AcquireReader();
+        struct Release {
+            SqliteDatabase* self;
+            Connection* connection;
+            ~Release() { self->ReleaseReader(*connection); }
+        } release{this, &reader};
+        YT_TRY(reader.Exec("BEGIN"));
+        // Start the read transaction now (a deferred BEGIN would take its snapshot at the
+        // first read), so that everything inside `work` sees the state as of this call.
+        if (Status s = reader.Exec("SELECT 1 FROM sqlite_schema LIMIT 1"); !s.ok()) {
+            RollBack(reader);
+            return s;
+        }
+        SqliteSession session(reader);
+        Status status = RunWork(reader, work, session);
+        RollBack(reader);  // Read-only: ending with ROLLBACK or COMMIT is the same.
+        return status;
+    }
+
+    Status Ping() override {
+        return Read([](Session& s) { return s.Query("SELECT 1").status(); });
+    }
+
+  private:
+    Result<std::unique_ptr<Connection>> OpenConnection(bool read_only) {
+        sqlite3* db = nullptr;
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+        const int rc = sqlite3_open_v2(settings_.path.c_str(), &db, flags, nullptr);
+        auto connection = std::make_unique<Connection>(db, settings_.statement_cache);
+        if (rc != SQLITE_OK) {
+            return Unavailable("cannot open the database file", settings_.path + ": " + sqlite3_errstr(rc));
+        }
+        sqlite3_extended_result_codes(db, 1);
+        sqlite3_busy_timeout(db, static_cast<int>(settings_.busy_timeout.count()));
+        YT_TRY(connection->Exec("PRAGMA foreign_keys=ON"));
+        if (read_only) YT_TRY(connection->Exec("PRAGMA query_only=ON"));
+        return connection;
+    }
+
+    // An exception escaping `work` must not leave the connection inside a transaction.
+    static Status RunWork(Connection& connection, const Work& work, Session& session) {
+        try {
+            return work(session);
+        } catch (...) {
+            RollBack(connection);
+            throw;
+        }
+    }
+
+    static void RollBack(Connection& connection) {
+        if (!sqlite3_get_autocommit(connection.db())) {
+            sqlite3_exec(connection.db(), "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+    }
+
+    Connection& AcquireReader() {
+        std::unique_lock lock(readers_mutex_);
+        readers_available_.wait(lock, [&] { return !idle_readers_.empty(); });
+        Connection* reader = idle_readers_.back();
+        idle_readers_.pop_back();
+        return *reader;
+    }
+
+    void ReleaseReader(Connection& reader) {
+        {
+            std::lock_guard lock(readers_mutex_);
+            idle_readers_.push_back(&reader);
+        }
+        readers_available_.notify_one();
+    }
+
+    SqliteSettings settings_;
+    std::mutex writer_mutex_;
+    std::unique_ptr<Connection> writer_;
+    std::mutex readers_mutex_;
+    std::condition_variable readers_available_;
+    std::vector<std::unique_ptr<Connection>> readers_;
+    std::vector<Connection*> idle_readers_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> OpenSqlite(const SqliteSettings& settings) {
+    if (settings.path.empty() || settings.path == ":memory:") {
+        return InvalidArgument("an SQLite database needs a file path", "path");
+    }
+    auto db = std::make_unique<SqliteDatabase>(settings);
+    YT_TRY(db->Open());
+    return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace yutang::store

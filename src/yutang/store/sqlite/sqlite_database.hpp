@@ -1,0 +1,35 @@
+// The embedded SQLite backend (the default store).
+//
+// One writer connection (writes are serialised, BEGIN IMMEDIATE) and a pool of reader
+// connections; WAL journal so readers never block the writer. Settings chosen for durability:
+//   journal_mode=WAL, synchronous=FULL  — a commit is fsynced before Write() returns, so an
+//                                         acknowledged write survives kill -9 and power loss;
+//                                         group commit (WriteBatcher) amortises the fsync.
+//   foreign_keys=ON, busy_timeout       — constraints enforced; a second process waits instead
+//                                         of failing at once.
+//
+//   YT_ASSIGN_OR_RETURN(auto db, OpenSqlite({.path = data_dir + "/yutang.db"}));
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "yutang/store/database.hpp"
+
+namespace yutang::store {
+
+enum class SqliteSynchronous { kNormal, kFull };
+
+struct SqliteSettings {
+    std::string path;  // ":memory:" is not supported (readers need a shared file)
+    size_t readers = 4;
+    std::chrono::milliseconds busy_timeout{5000};
+    SqliteSynchronous synchronous = SqliteSynchronous::kFull;
+    size_t statement_cache = 128;  // prepared statements kept per connection
+};
+
+// Opens (creating if needed) the database file. unavailable if the file cannot be opened.
+Result<std::unique_ptr<Database>> OpenSqlite(const SqliteSettings& settings);
+
+}  // namespace yutang::store

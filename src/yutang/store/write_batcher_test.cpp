@@ -1,0 +1,98 @@
+#include "yutang/store/write_batcher.hpp"
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "yutang/store/sqlite/sqlite_database.hpp"
+
+#include "tests/support/temp_dir.hpp"
+
+namespace yutang::store {
+namespace {
+
+class WriteBatcherTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto db = OpenSqlite({.path = dir_.File("w.db")});
+        ASSERT_TRUE(db.ok());
+        db_ = std::move(*db);
+        ASSERT_TRUE(db_->Write([](Session& s) {
+                           return s.ExecuteScript(
+                               "CREATE TABLE items (tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, "
+                               "PRIMARY KEY (tenant_id, id))");
+                       })
+                        .ok());
+    }
+    int64_t Count() {
+        int64_t n = -1;
+        EXPECT_TRUE(db_->Read([&](Session& s) -> Status {
+                           YT_ASSIGN_OR_RETURN(auto row, s.QueryOne("SELECT COUNT(*) FROM items"));
+                           n = row->Int(0);
+                           return OkStatus();
+                       })
+                        .ok());
+        return n;
+    }
+    testing::TempDir dir_;
+    std::unique_ptr<Database> db_;
+};
+
+Work Insert(int64_t id) {
+    return [id](Session& s) { return s.Execute("INSERT INTO items (tenant_id, id) VALUES (1, $1)", {id}).status(); };
+}
+
+TEST_F(WriteBatcherTest, AcknowledgedItemsAreCommittedAndGrouped) {
+    WriteBatcher batcher(*db_, {.max_batch = 64, .max_delay = std::chrono::milliseconds(5)});
+    constexpr int kThreads = 8, kPerThread = 50;
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                if (batcher.Submit(Insert(t * 1000 + i)).ok()) ok.fetch_add(1);
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(ok.load(), kThreads * kPerThread);
+    EXPECT_EQ(Count(), kThreads * kPerThread);
+    EXPECT_EQ(batcher.committed_items(), static_cast<uint64_t>(kThreads * kPerThread));
+    // Eight concurrent writers share commits.
+    EXPECT_LT(batcher.committed_groups(), batcher.committed_items());
+}
+
+TEST_F(WriteBatcherTest, AFailingItemIsRolledBackAloneWithItsOwnError) {
+    WriteBatcher batcher(*db_, {.max_batch = 16, .max_delay = std::chrono::milliseconds(50)});
+    auto first = batcher.SubmitAsync(Insert(1));
+    auto duplicate = batcher.SubmitAsync([](Session& s) -> Status {
+        YT_TRY(s.Execute("INSERT INTO items (tenant_id, id) VALUES (1, 2)"));
+        return s.Execute("INSERT INTO items (tenant_id, id) VALUES (1, 1)").status();  // duplicate key
+    });
+    auto third = batcher.SubmitAsync(Insert(3));
+    EXPECT_TRUE(first.get().ok());
+    EXPECT_EQ(duplicate.get().code(), ErrorCode::kAlreadyExists);
+    EXPECT_TRUE(third.get().ok());
+    EXPECT_EQ(Count(), 2);  // 1 and 3; the failed item's id 2 was rolled back with it
+}
+
+TEST_F(WriteBatcherTest, StopDrainsAndThenRefuses) {
+    WriteBatcher batcher(*db_, {.max_batch = 4, .max_delay = std::chrono::milliseconds(20)});
+    std::vector<std::future<Status>> pending;
+    for (int i = 0; i < 10; ++i) pending.push_back(batcher.SubmitAsync(Insert(i)));
+    batcher.Stop();
+    for (auto& f : pending) EXPECT_TRUE(f.get().ok());
+    EXPECT_EQ(Count(), 10);
+    EXPECT_EQ(batcher.Submit(Insert(99)).code(), ErrorCode::kUnavailable);
+}
+
+TEST_F(WriteBatcherTest, AnExceptionInWorkFailsOnlyThatItem) {
+    WriteBatcher batcher(*db_);
+    EXPECT_EQ(batcher.Submit([](Session&) -> Status { throw std::runtime_error("boom"); }).code(),
+              ErrorCode::kInternal);
+    EXPECT_TRUE(batcher.Submit(Insert(5)).ok());
+    EXPECT_EQ(Count(), 1);
+}
+
+}  // namespace
+}  // namespace yutang::store
