@@ -1,4 +1,5 @@
 // The real binary, started as a user would start it, talked to over HTTP and the CLI.
+#include <filesystem>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -6,6 +7,7 @@
 #include <signal.h>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/postgres_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -210,6 +212,38 @@ TEST(DemoTest, ServeDemoInitialisesOnceAndPrintsTheLogin) {
         ASSERT_TRUE(exit);
         EXPECT_EQ(exit->code, 0);
     }
+}
+
+// The same binary on PostgreSQL: only the --database flag changes.
+TEST(PostgresBackendTest, InitServeAndSignInOnPostgres) {
+    PostgresServer* postgres = PostgresServer::Shared();
+    YT_SKIP_UNLESS_POSTGRES(postgres);
+    auto name = postgres->CreateUniqueDatabase("yt_functional");
+    ASSERT_TRUE(name.ok()) << name.status().ToString();
+    const std::string uri = "postgresql://yutang@127.0.0.1:" + std::to_string(postgres->port()) + "/" + *name;
+    TempDir out, dir;
+    const std::string data = dir.path() + "/data";
+    const auto init = RunYutang({"init", "--data", data, "--database", uri, "--merchant", "云端店", "--owner-email",
+                                 "owner@example.com"},
+                                {{"YUTANG_OWNER_PASSWORD", kPassword}}, out.path());
+    ASSERT_EQ(init.exit.code, 0) << init.err;
+
+    auto server = StartServer(data, {"--database", uri}, {}, out.path());
+    ASSERT_NE(server.port, 0);
+    EXPECT_EQ(HttpRequest(server.port, "GET", "/readyz").status, 200);
+    const auto login = HttpRequest(server.port, "POST", "/api/v1/auth/login",
+                                   R"({"email":"owner@example.com","password":")" + std::string(kPassword) + "\"}");
+    ASSERT_EQ(login.status, 200) << login.body;
+    const std::string cookie = login.Header("Set-Cookie").value_or("");
+    const auto me = HttpRequest(server.port, "GET", "/api/v1/me", "", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+    ASSERT_EQ(me.status, 200) << me.body;
+    EXPECT_EQ(ParseObject(me.body).at("tenant").as_object().at("name").as_string(), "云端店");
+    // No SQLite file was created: the store is PostgreSQL.
+    EXPECT_FALSE(std::filesystem::exists(data + "/yutang.db"));
+    server.process->Signal(SIGTERM);
+    const auto exit = server.process->Wait(std::chrono::seconds(20));
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->code, 0);
 }
 
 }  // namespace

@@ -95,7 +95,9 @@ int PickFreePort() {
 std::string ReadTail(const std::string& path, size_t max_bytes) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return {};
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    std::string text = std::move(buffer).str();
     if (text.size() > max_bytes) text = "…" + text.substr(text.size() - max_bytes);
     return text;
 }
