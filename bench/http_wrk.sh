@@ -94,14 +94,14 @@ measure() {
     local url="http://127.0.0.1:$PORT$path"
     "${pin[@]}" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "$@" "$url" >/dev/null
     local -a cmd=("${pin[@]}" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url")
-    echo "+ ${cmd[*]}" | sed "s/Bearer [^ ]*/Bearer <token>/" >&2
+    echo "+ ${cmd[*]}" | sed "s/Bearer [^ ]*/Bearer <token>/"
     out="$("${cmd[@]}")"
     rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")"
     avg="$(awk '$1 == "Latency" {print $2; exit}' <<<"$out")"
     p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
     errors="$(awk '/Non-2xx|Socket errors/' <<<"$out")"
     [[ -n "$errors" ]] && echo "http_wrk.sh: $label: $errors" >&2
-    ROWS+=("$(printf '%-34s %10s %10s %10s %s' "$label" "$rps" "$avg" "$p99" "${errors:+(errors)}")")
+    ROWS+=("$(printf '%-34s %10s %10s %10s' "$label" "$rps" "$avg" "$p99")${errors:+ (errors)}")
 }
 
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"

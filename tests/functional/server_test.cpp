@@ -223,9 +223,9 @@ TEST(PostgresBackendTest, InitServeAndSignInOnPostgres) {
     const std::string uri = "postgresql://yutang@127.0.0.1:" + std::to_string(postgres->port()) + "/" + *name;
     TempDir out, dir;
     const std::string data = dir.path() + "/data";
-    const auto init = RunYutang({"init", "--data", data, "--database", uri, "--merchant", "云端店", "--owner-email",
-                                 "owner@example.com"},
-                                {{"YUTANG_OWNER_PASSWORD", kPassword}}, out.path());
+    const auto init = RunYutang(
+        {"init", "--data", data, "--database", uri, "--merchant", "云端店", "--owner-email", "owner@example.com"},
+        {{"YUTANG_OWNER_PASSWORD", kPassword}}, out.path());
     ASSERT_EQ(init.exit.code, 0) << init.err;
 
     auto server = StartServer(data, {"--database", uri}, {}, out.path());
