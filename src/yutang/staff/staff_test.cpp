@@ -2,10 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "yutang/store/migrations.hpp"
-#include "yutang/store/sqlite/sqlite_database.hpp"
-
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_store.hpp"
 
 namespace yutang::staff {
 namespace {
@@ -13,11 +10,8 @@ namespace {
 class StaffTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        ASSERT_TRUE(InitCrypto().ok());
-        auto db = store::OpenSqlite({.path = dir_.File("s.db")});
-        ASSERT_TRUE(db.ok());
-        db_ = std::move(*db);
-        ASSERT_TRUE(store::ApplyMigrations(*db_, store::BuiltinMigrations(), clock_).ok());
+        db_ = testing::OpenTestStore(dir_, clock_);
+        ASSERT_NE(db_, nullptr);
         service_ = std::make_unique<StaffService>(*db_, keys_, clock_,
                                                   StaffSettings{.password_hash = kMinimumPasswordHashParams});
     }
