@@ -128,7 +128,13 @@ TEST_F(ServerTest, LoginSessionAndLogout) {
     EXPECT_EQ(body.at("tenant").as_object().at("name").as_string(), "测试店");
     EXPECT_EQ(me.Header("Cache-Control").value_or(""), "no-store");
 
-    EXPECT_EQ(HttpRequest(server.port, "POST", "/api/v1/auth/logout", "", {{"Cookie", cookie}}).status, 204);
+    // A cookie-borne state change without the console's X-Requested-With header is refused (CSRF).
+    EXPECT_EQ(HttpRequest(server.port, "POST", "/api/v1/auth/logout", "", {{"Cookie", cookie}}).status, 403);
+    EXPECT_EQ(HttpRequest(server.port, "GET", "/api/v1/me", "", {{"Cookie", cookie}}).status, 200);
+    EXPECT_EQ(HttpRequest(server.port, "POST", "/api/v1/auth/logout", "",
+                          {{"Cookie", cookie}, {"X-Requested-With", "XMLHttpRequest"}})
+                  .status,
+              204);
     EXPECT_EQ(HttpRequest(server.port, "GET", "/api/v1/me", "", {{"Cookie", cookie}}).status, 401);
     EXPECT_EQ(HttpRequest(server.port, "GET", "/api/v1/me").status, 401);
 

@@ -41,6 +41,9 @@ Result<std::unique_ptr<Instance>> Instance::Open(const Config& config) {
     if (applied > 0) spdlog::info("applied {} schema migration(s)", applied);
     instance->staff_ = std::make_unique<staff::StaffService>(*instance->db_, instance->keys_, instance->clock_);
     instance->sessions_ = std::make_unique<staff::SessionService>(*instance->db_, *instance->staff_, instance->clock_);
+    instance->stores_ = std::make_unique<staff::StoreService>(*instance->db_, instance->clock_);
+    instance->api_keys_ = std::make_unique<staff::ApiKeyService>(*instance->db_, instance->clock_);
+    instance->audit_ = std::make_unique<staff::AuditReader>(*instance->db_);
     return instance;
 }
 

@@ -11,8 +11,11 @@
 #include "yutang/app/config.hpp"
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
+#include "yutang/staff/api_keys.hpp"
+#include "yutang/staff/audit.hpp"
 #include "yutang/staff/sessions.hpp"
 #include "yutang/staff/staff.hpp"
+#include "yutang/staff/stores.hpp"
 #include "yutang/store/database.hpp"
 
 namespace yutang::app {
@@ -33,6 +36,9 @@ class Instance {
     const Clock& clock() const { return clock_; }
     staff::StaffService& staff() { return *staff_; }
     staff::SessionService& sessions() { return *sessions_; }
+    staff::StoreService& stores() { return *stores_; }
+    staff::ApiKeyService& api_keys() { return *api_keys_; }
+    staff::AuditReader& audit() { return *audit_; }
 
     // Store reachable and schema up to date: what /readyz reports.
     Status CheckReady();
@@ -46,6 +52,9 @@ class Instance {
     std::unique_ptr<store::Database> db_;
     std::unique_ptr<staff::StaffService> staff_;
     std::unique_ptr<staff::SessionService> sessions_;
+    std::unique_ptr<staff::StoreService> stores_;
+    std::unique_ptr<staff::ApiKeyService> api_keys_;
+    std::unique_ptr<staff::AuditReader> audit_;
 };
 
 }  // namespace yutang::app

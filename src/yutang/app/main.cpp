@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include <signal.h>
@@ -11,10 +12,12 @@
 #include "yutang/app/config.hpp"
 #include "yutang/app/instance.hpp"
 #include "yutang/base/log.hpp"
+#include "yutang/base/time_zone.hpp"
 #include "yutang/cli/cli.hpp"
 #include "yutang/http/router.hpp"
 #include "yutang/http/routes.hpp"
 #include "yutang/http/server.hpp"
+#include "yutang/staff/permissions.hpp"
 
 namespace yutang::app {
 namespace {
@@ -91,7 +94,11 @@ class AppCommands final : public cli::Commands {
         Instance& instance = **opened;
 
         http::Router router;
-        http::AddApiRoutes(router, {.staff = &instance.staff(), .sessions = &instance.sessions()});
+        http::AddApiRoutes(router, {.staff = &instance.staff(),
+                                    .sessions = &instance.sessions(),
+                                    .stores = &instance.stores(),
+                                    .api_keys = &instance.api_keys(),
+                                    .audit = &instance.audit()});
         http::ServerSettings settings;
         settings.host = config->listen_host;
         settings.port = config->listen_port;
@@ -129,7 +136,131 @@ class AppCommands final : public cli::Commands {
         return 0;
     }
 
+    int TenantAdd(const cli::GlobalOptions& global, const cli::TenantAddOptions& options) override {
+        return WithInstance(global, [&](Instance& instance) -> Status {
+            return CreateFirstMerchant(instance, options.name, options.owner_email, options.time_zone).status();
+        });
+    }
+
+    int TenantList(const cli::GlobalOptions& global) override {
+        return WithInstance(global, [&](Instance& instance) -> Status {
+            YT_ASSIGN_OR_RETURN(auto tenants, instance.staff().ListTenants());
+            std::vector<std::vector<std::string>> rows;
+            for (const auto& t : tenants) {
+                rows.push_back(
+                    {std::to_string(t.id.value()), t.name, t.time_zone, TimeZone::Default().Format(t.created_at)});
+            }
+            cli::PrintTable({"ID", "商户 Merchant", "时区 Time zone", "创建 Created"}, rows);
+            return OkStatus();
+        });
+    }
+
+    int StaffAdd(const cli::GlobalOptions& global, const cli::StaffAddOptions& options) override {
+        return WithInstance(global, [&](Instance& instance) -> Status {
+            YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(options.merchant));
+            YT_ASSIGN_OR_RETURN(staff::Role role, staff::ParseRole(options.role));
+            const std::string password = EnvFromProcess()("YUTANG_STAFF_PASSWORD").value_or("");
+            YT_ASSIGN_OR_RETURN(
+                auto created,
+                instance.staff().CreateStaff(
+                    tenant.id,
+                    {.email = options.email, .display_name = options.display_name, .role = role, .password = password},
+                    staff::Role::kOwner, staff::Actor::System()));
+            std::printf("已添加员工 Added staff #%lld %s (%s) to 「%s」\n",
+                        static_cast<long long>(created.account.id.value()), created.account.email_masked.c_str(),
+                        std::string(staff::RoleName(role)).c_str(), tenant.name.c_str());
+            if (!created.generated_password.empty()) {
+                std::printf("密码 Password (shown once, hand it over safely): %s\n",
+                            created.generated_password.c_str());
+            }
+            return OkStatus();
+        });
+    }
+
+    int StaffList(const cli::GlobalOptions& global, const std::string& merchant) override {
+        return WithInstance(global, [&](Instance& instance) -> Status {
+            YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(merchant));
+            YT_ASSIGN_OR_RETURN(auto accounts, instance.staff().ListStaff(tenant.id));
+            std::vector<std::vector<std::string>> rows;
+            for (const auto& a : accounts) {
+                rows.push_back({std::to_string(a.id.value()), a.email_masked, a.display_name,
+                                std::string(staff::RoleName(a.role)), a.active ? "active" : "disabled"});
+            }
+            cli::PrintTable({"ID", "邮箱 Email", "姓名 Name", "角色 Role", "状态 Status"}, rows);
+            return OkStatus();
+        });
+    }
+
+    int StaffDisable(const cli::GlobalOptions& global, const cli::StaffDisableOptions& options) override {
+        return WithInstance(global, [&](Instance& instance) -> Status {
+            YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(options.merchant));
+            YT_ASSIGN_OR_RETURN(auto account,
+                                instance.staff().UpdateStaff(tenant.id, StaffId(options.staff_id), {.active = false},
+                                                             staff::Role::kOwner, staff::Actor::System()));
+            std::printf("已停用 Disabled #%lld %s; its sessions have ended\n",
+                        static_cast<long long>(account.id.value()), account.email_masked.c_str());
+            return OkStatus();
+        });
+    }
+
+    int ApiKeyCreate(const cli::GlobalOptions& global, const cli::ApiKeyCreateOptions& options) override {
+        return WithInstance(global, [&](Instance& instance) -> Status {
+            YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(options.merchant));
+            staff::NewApiKey request{.name = options.name};
+            YT_ASSIGN_OR_RETURN(request.kind, staff::ParseApiKeyKind(options.kind));
+            for (const std::string& scope : options.scopes) {
+                YT_ASSIGN_OR_RETURN(staff::Permission p, staff::ParsePermission(scope, "--scope"));
+                request.scopes.push_back(p);
+            }
+            YT_ASSIGN_OR_RETURN(auto created, instance.api_keys().Create(tenant.id, request, staff::Actor::System()));
+            std::printf("已创建密钥 Created API key #%lld (%s) for 「%s」\n", static_cast<long long>(created.key.id),
+                        std::string(staff::ApiKeyKindName(created.key.kind)).c_str(), tenant.name.c_str());
+            std::printf("密钥 Key (shown once, store it safely): %s\n", created.token.c_str());
+            return OkStatus();
+        });
+    }
+
+    int ApiKeyList(const cli::GlobalOptions& global, const std::string& merchant) override {
+        return WithInstance(global, [&](Instance& instance) -> Status {
+            YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(merchant));
+            YT_ASSIGN_OR_RETURN(auto keys, instance.api_keys().List(tenant.id));
+            const TimeZone zone = TimeZone::Default();
+            std::vector<std::vector<std::string>> rows;
+            for (const auto& k : keys) {
+                std::string scopes;
+                for (staff::Permission p : k.scopes)
+                    scopes += (scopes.empty() ? "" : ",") + std::string(staff::PermissionName(p));
+                rows.push_back({std::to_string(k.id), k.name, std::string(staff::ApiKeyKindName(k.kind)),
+                                k.display_prefix + "…", scopes, k.last_used_at ? zone.Format(*k.last_used_at) : "-",
+                                k.revoked_at ? "revoked" : "active"});
+            }
+            cli::PrintTable(
+                {"ID", "名称 Name", "类型 Kind", "前缀 Prefix", "权限 Scopes", "最近使用 Last used", "状态 Status"},
+                rows);
+            return OkStatus();
+        });
+    }
+
+    int ApiKeyRevoke(const cli::GlobalOptions& global, const cli::ApiKeyRevokeOptions& options) override {
+        return WithInstance(global, [&](Instance& instance) -> Status {
+            YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(options.merchant));
+            YT_TRY(instance.api_keys().Revoke(tenant.id, options.key_id, staff::Actor::System()));
+            std::printf("已吊销 Revoked API key #%lld\n", static_cast<long long>(options.key_id));
+            return OkStatus();
+        });
+    }
+
   private:
+    // Opens the data dir, runs `work`, and turns its error into an exit code.
+    static int WithInstance(const cli::GlobalOptions& global, const std::function<Status(Instance&)>& work) {
+        auto config = Setup(global, nullptr);
+        if (!config.ok()) return cli::ReportError(config.status());
+        auto instance = Instance::Open(*config);
+        if (!instance.ok()) return cli::ReportError(instance.status());
+        if (Status s = work(**instance); !s.ok()) return cli::ReportError(s);
+        return 0;
+    }
+
     static Result<Config> Setup(const cli::GlobalOptions& global, const cli::ServeOptions* serve) {
         YT_ASSIGN_OR_RETURN(Config config, ResolveConfig(global, serve, EnvFromProcess()));
         YT_TRY(InitLogging(config.log));

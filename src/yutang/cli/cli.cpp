@@ -1,5 +1,6 @@
 #include "yutang/cli/cli.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -75,6 +76,56 @@ int Run(int argc, char** argv, Commands& commands) {
 
     CLI::App* version_cmd = app.add_subcommand("version", "Print the version and build");
 
+    // Administration on the data dir directly (the server may be running: SQLite allows it).
+    CLI::App* tenant_cmd = app.add_subcommand("tenant", "Merchants (商户)")->require_subcommand(1);
+    TenantAddOptions tenant_add;
+    CLI::App* tenant_add_cmd = tenant_cmd->add_subcommand("add", "Add a merchant with its owner");
+    add_global(tenant_add_cmd);
+    tenant_add_cmd->add_option("--name", tenant_add.name, "Merchant name")->required();
+    tenant_add_cmd->add_option("--owner-email", tenant_add.owner_email, "Owner's login email")->required();
+    tenant_add_cmd->add_option("--time-zone", tenant_add.time_zone, "Time zone (default Asia/Shanghai)");
+    tenant_add_cmd->footer("The owner's password is read from YUTANG_OWNER_PASSWORD, or generated and printed once.");
+    CLI::App* tenant_list_cmd = tenant_cmd->add_subcommand("list", "List merchants");
+    add_global(tenant_list_cmd);
+
+    CLI::App* staff_cmd = app.add_subcommand("staff", "Staff accounts (员工)")->require_subcommand(1);
+    StaffAddOptions staff_add;
+    CLI::App* staff_add_cmd = staff_cmd->add_subcommand("add", "Add a staff member");
+    add_global(staff_add_cmd);
+    staff_add_cmd->add_option("--merchant", staff_add.merchant, "Merchant id or name")->required();
+    staff_add_cmd->add_option("--email", staff_add.email, "Login email")->required();
+    staff_add_cmd->add_option("--role", staff_add.role, "owner|admin|operator|guide|analyst|auditor (default guide)");
+    staff_add_cmd->add_option("--name", staff_add.display_name, "Display name");
+    staff_add_cmd->footer("The password is read from YUTANG_STAFF_PASSWORD, or generated and printed once.");
+    std::string staff_list_merchant;
+    CLI::App* staff_list_cmd = staff_cmd->add_subcommand("list", "List a merchant's staff");
+    add_global(staff_list_cmd);
+    staff_list_cmd->add_option("--merchant", staff_list_merchant, "Merchant id or name")->required();
+    StaffDisableOptions staff_disable;
+    CLI::App* staff_disable_cmd = staff_cmd->add_subcommand("disable", "Disable an account and end its sessions");
+    add_global(staff_disable_cmd);
+    staff_disable_cmd->add_option("--merchant", staff_disable.merchant, "Merchant id or name")->required();
+    staff_disable_cmd->add_option("--id", staff_disable.staff_id, "Staff id")->required();
+
+    CLI::App* apikey_cmd = app.add_subcommand("apikey", "API keys for integrations (密钥)")->require_subcommand(1);
+    ApiKeyCreateOptions apikey_create;
+    CLI::App* apikey_create_cmd = apikey_cmd->add_subcommand("create", "Create a key; the secret is printed once");
+    add_global(apikey_create_cmd);
+    apikey_create_cmd->add_option("--merchant", apikey_create.merchant, "Merchant id or name")->required();
+    apikey_create_cmd->add_option("--name", apikey_create.name, "What the key is for")->required();
+    apikey_create_cmd->add_option("--kind", apikey_create.kind, "write (tracking SDKs) or admin (default write)");
+    apikey_create_cmd->add_option("--scope", apikey_create.scopes, "Admin keys: a permission, e.g. stores.read")
+        ->expected(0, -1);
+    std::string apikey_list_merchant;
+    CLI::App* apikey_list_cmd = apikey_cmd->add_subcommand("list", "List a merchant's keys");
+    add_global(apikey_list_cmd);
+    apikey_list_cmd->add_option("--merchant", apikey_list_merchant, "Merchant id or name")->required();
+    ApiKeyRevokeOptions apikey_revoke;
+    CLI::App* apikey_revoke_cmd = apikey_cmd->add_subcommand("revoke", "Revoke a key at once");
+    add_global(apikey_revoke_cmd);
+    apikey_revoke_cmd->add_option("--merchant", apikey_revoke.merchant, "Merchant id or name")->required();
+    apikey_revoke_cmd->add_option("--id", apikey_revoke.key_id, "Key id")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -89,7 +140,48 @@ int Run(int argc, char** argv, Commands& commands) {
     if (init_cmd->parsed()) return commands.Init(global, init);
     if (migrate_cmd->parsed()) return commands.Migrate(global);
     if (version_cmd->parsed()) return commands.Version();
+    if (tenant_add_cmd->parsed()) return commands.TenantAdd(global, tenant_add);
+    if (tenant_list_cmd->parsed()) return commands.TenantList(global);
+    if (staff_add_cmd->parsed()) return commands.StaffAdd(global, staff_add);
+    if (staff_list_cmd->parsed()) return commands.StaffList(global, staff_list_merchant);
+    if (staff_disable_cmd->parsed()) return commands.StaffDisable(global, staff_disable);
+    if (apikey_create_cmd->parsed()) return commands.ApiKeyCreate(global, apikey_create);
+    if (apikey_list_cmd->parsed()) return commands.ApiKeyList(global, apikey_list_merchant);
+    if (apikey_revoke_cmd->parsed()) return commands.ApiKeyRevoke(global, apikey_revoke);
     return 2;
+}
+
+namespace {
+// Display width: CJK and other wide characters take two terminal columns.
+size_t DisplayWidth(std::string_view text) {
+    size_t width = 0;
+    for (size_t i = 0; i < text.size();) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        const size_t length = byte < 0x80 ? 1 : byte < 0xe0 ? 2 : byte < 0xf0 ? 3 : 4;
+        width += length >= 3 ? 2 : 1;
+        i += length;
+    }
+    return width;
+}
+}  // namespace
+
+void PrintTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<size_t> widths(header.size());
+    for (size_t c = 0; c < header.size(); ++c) widths[c] = DisplayWidth(header[c]);
+    for (const auto& row : rows) {
+        for (size_t c = 0; c < row.size() && c < widths.size(); ++c)
+            widths[c] = std::max(widths[c], DisplayWidth(row[c]));
+    }
+    auto print_row = [&](const std::vector<std::string>& row) {
+        std::string line;
+        for (size_t c = 0; c < row.size() && c < widths.size(); ++c) {
+            line += row[c];
+            if (c + 1 < row.size()) line += std::string(widths[c] - DisplayWidth(row[c]) + 2, ' ');
+        }
+        std::printf("%s\n", line.c_str());
+    };
+    print_row(header);
+    for (const auto& row : rows) print_row(row);
 }
 
 }  // namespace yutang::cli

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "yutang/base/status.hpp"
 
@@ -41,6 +42,37 @@ struct InitOptions {
     std::string time_zone;      // --time-zone (default Asia/Shanghai)
 };
 
+struct TenantAddOptions {
+    std::string name;         // --name
+    std::string owner_email;  // --owner-email
+    std::string time_zone;    // --time-zone
+};
+
+// Commands that act inside one merchant take it by id or exact name (--merchant).
+struct StaffAddOptions {
+    std::string merchant;
+    std::string email;
+    std::string role = "guide";
+    std::string display_name;
+};
+
+struct StaffDisableOptions {
+    std::string merchant;
+    int64_t staff_id = 0;
+};
+
+struct ApiKeyCreateOptions {
+    std::string merchant;
+    std::string name;
+    std::string kind = "write";       // write | admin
+    std::vector<std::string> scopes;  // admin keys: permission names
+};
+
+struct ApiKeyRevokeOptions {
+    std::string merchant;
+    int64_t key_id = 0;
+};
+
 // Implemented by app. Each returns the process exit code.
 class Commands {
   public:
@@ -49,7 +81,18 @@ class Commands {
     virtual int Init(const GlobalOptions& global, const InitOptions& options) = 0;
     virtual int Migrate(const GlobalOptions& global) = 0;
     virtual int Version() = 0;
+    virtual int TenantAdd(const GlobalOptions& global, const TenantAddOptions& options) = 0;
+    virtual int TenantList(const GlobalOptions& global) = 0;
+    virtual int StaffAdd(const GlobalOptions& global, const StaffAddOptions& options) = 0;
+    virtual int StaffList(const GlobalOptions& global, const std::string& merchant) = 0;
+    virtual int StaffDisable(const GlobalOptions& global, const StaffDisableOptions& options) = 0;
+    virtual int ApiKeyCreate(const GlobalOptions& global, const ApiKeyCreateOptions& options) = 0;
+    virtual int ApiKeyList(const GlobalOptions& global, const std::string& merchant) = 0;
+    virtual int ApiKeyRevoke(const GlobalOptions& global, const ApiKeyRevokeOptions& options) = 0;
 };
+
+// Prints rows as aligned columns (CJK characters count as two columns), header first.
+void PrintTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 
 // Parses argv and calls one command. Usage errors print help to stderr and return 2.
 int Run(int argc, char** argv, Commands& commands);

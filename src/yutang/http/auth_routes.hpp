@@ -3,20 +3,15 @@
 // The session token travels in the `yt_session` cookie (HttpOnly, SameSite=Strict, Path=/), or
 // as `Authorization: Bearer <token>` for scripts.
 //
-//   AddAuthRoutes(router, {.staff = &staff, .sessions = &sessions});
+//   AddAuthRoutes(router, guard, {.staff = &staff, .sessions = &sessions});
 #pragma once
 
-#include <optional>
-#include <string>
-
-#include "yutang/http/message.hpp"
+#include "yutang/http/guard.hpp"
 #include "yutang/http/router.hpp"
 #include "yutang/staff/sessions.hpp"
 #include "yutang/staff/staff.hpp"
 
 namespace yutang::http {
-
-inline constexpr std::string_view kSessionCookie = "yt_session";
 
 struct AuthServices {
     staff::StaffService* staff = nullptr;
@@ -24,9 +19,6 @@ struct AuthServices {
 };
 
 // Registers the three routes. Services may be null when only registering (OpenAPI test).
-void AddAuthRoutes(Router& router, const AuthServices& services);
-
-// The session token of a request: the yt_session cookie, else a Bearer token; nullopt if none.
-std::optional<std::string> SessionToken(const Request& request);
+void AddAuthRoutes(Router& router, const Guard& guard, const AuthServices& services);
 
 }  // namespace yutang::http

@@ -1,5 +1,6 @@
 #include "yutang/http/routes.hpp"
 
+#include "yutang/http/admin_routes.hpp"
 #include "yutang/http/auth_routes.hpp"
 #include "yutang/http/errors.hpp"
 #include "yutang/http/openapi.hpp"
@@ -37,7 +38,11 @@ void AddSystemRoutes(Router& router, SystemRouteOptions options) {
 }
 
 void AddApiRoutes(Router& router, const ApiServices& services) {
-    AddAuthRoutes(router, {.staff = services.staff, .sessions = services.sessions});
+    const Guard guard(services.sessions, services.api_keys);
+    AddAuthRoutes(router, guard, {.staff = services.staff, .sessions = services.sessions});
+    AddAdminRoutes(
+        router, guard,
+        {.staff = services.staff, .stores = services.stores, .api_keys = services.api_keys, .audit = services.audit});
 }
 
 }  // namespace yutang::http

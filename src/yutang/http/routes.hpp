@@ -16,8 +16,11 @@
 #include "yutang/base/status.hpp"
 #include "yutang/http/metrics.hpp"
 #include "yutang/http/router.hpp"
+#include "yutang/staff/api_keys.hpp"
+#include "yutang/staff/audit.hpp"
 #include "yutang/staff/sessions.hpp"
 #include "yutang/staff/staff.hpp"
+#include "yutang/staff/stores.hpp"
 
 namespace yutang::http {
 
@@ -39,6 +42,9 @@ void AddSystemRoutes(Router& router, SystemRouteOptions options);
 struct ApiServices {
     staff::StaffService* staff = nullptr;
     staff::SessionService* sessions = nullptr;
+    staff::StoreService* stores = nullptr;
+    staff::ApiKeyService* api_keys = nullptr;
+    staff::AuditReader* audit = nullptr;
 };
 
 // All /api/v1 and /v1 routes. Later modules add their Register*Routes calls inside.

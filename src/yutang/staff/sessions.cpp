@@ -47,20 +47,43 @@ Status Rejected() { return Unauthenticated("not logged in or the session has end
 }  // namespace
 
 SessionService::SessionService(store::Database& db, StaffService& staff, const Clock& clock, SessionSettings settings)
-    : db_(db), staff_(staff), clock_(clock), settings_(settings) {}
+    : db_(db),
+      staff_(staff),
+      clock_(clock),
+      settings_(settings),
+      account_throttle_(clock, settings.account_throttle),
+      address_throttle_(clock, settings.address_throttle) {}
+
+Status SessionService::RecordFailure(const std::vector<TenantId>& candidates, std::string_view email,
+                                     const LoginContext& context) {
+    if (candidates.empty()) return OkStatus();  // No merchant to file it under; counted by the throttle.
+    const Actor actor{Actor::Kind::kAnonymous, 0, context.request_id, context.client_address};
+    const Timestamp now = clock_.Now();
+    return db_.Write([&](store::Session& s) -> Status {
+        for (TenantId tenant : candidates) {
+            YT_TRY(AppendAudit(
+                s, tenant, actor, now,
+                {.action = "auth.login_failed", .target_type = "staff_email", .target_id = MaskEmail(email)}));
+        }
+        return OkStatus();
+    });
+}
 
 Result<LoginResult> SessionService::Login(std::string_view email, std::string_view password,
-                                          std::optional<TenantId> tenant) {
+                                          std::optional<TenantId> tenant, const LoginContext& context) {
+    const auto normalized = NormalizeEmail(email);
+    const std::string account_key = "acct:" + (normalized.ok() ? staff_.LoginKey(*normalized) : std::string(email));
+    const std::string address_key = "addr:" + context.client_address;
+    if (!account_throttle_.Allowed(account_key) || !address_throttle_.Allowed(address_key)) {
+        return ResourceExhausted("too many failed logins; try again later");
+    }
     std::vector<TenantId> candidates;
     if (tenant) {
         candidates.push_back(*tenant);
-    } else if (auto normalized = NormalizeEmail(email); normalized.ok()) {
+    } else if (normalized.ok()) {
         YT_ASSIGN_OR_RETURN(candidates, staff_.LoginCandidates(*normalized));
     }
-    if (candidates.empty()) {
-        staff_.SpendPasswordCheck(password);  // same cost as a real check: no timing oracle
-        return Unauthenticated("wrong email or password");
-    }
+    if (candidates.empty()) staff_.SpendPasswordCheck(password);  // same cost as a real check: no timing oracle
     for (TenantId candidate : candidates) {
         auto account = staff_.Authenticate(candidate, email, password);
         if (account.status().code() == ErrorCode::kUnauthenticated) continue;
@@ -70,14 +93,21 @@ Result<LoginResult> SessionService::Login(std::string_view email, std::string_vi
         const Timestamp now = clock_.Now();
         LoginResult result{std::to_string(candidate.value()) + "." + secret, std::move(found), std::move(*account),
                            now + settings_.absolute_timeout};
-        YT_TRY(db_.Write([&](store::Session& s) {
-            return s
-                .Execute(kInsertSession, {candidate.value(), store::Blob{HashSecret(secret)}, result.account.id.value(),
-                                          now.micros(), result.expires_at.micros()})
-                .status();
+        const Actor actor = Actor::Staff(result.account.id, context.request_id, context.client_address);
+        YT_TRY(db_.Write([&](store::Session& s) -> Status {
+            YT_TRY(s.Execute(kInsertSession, {candidate.value(), store::Blob{HashSecret(secret)},
+                                              result.account.id.value(), now.micros(), result.expires_at.micros()}));
+            return AppendAudit(s, candidate, actor, now,
+                               {.action = "auth.login",
+                                .target_type = "staff",
+                                .target_id = std::to_string(result.account.id.value())});
         }));
+        account_throttle_.RecordSuccess(account_key);
         return result;
     }
+    account_throttle_.RecordFailure(account_key);
+    address_throttle_.RecordFailure(address_key);
+    YT_TRY(RecordFailure(candidates, normalized.ok() ? *normalized : std::string(), context));
     return Unauthenticated("wrong email or password");
 }
 

@@ -16,7 +16,9 @@
 #include <string>
 #include <string_view>
 
+#include "yutang/staff/audit.hpp"
 #include "yutang/staff/staff.hpp"
+#include "yutang/staff/throttle.hpp"
 
 namespace yutang::staff {
 
@@ -25,6 +27,15 @@ struct SessionSettings {
     std::chrono::seconds absolute_timeout{std::chrono::hours(12)};
     // last_seen_at is written at most this often per session, so reads stay reads.
     std::chrono::seconds touch_interval{std::chrono::seconds(60)};
+    // Failed logins per account (email), and per client address (many accounts from one place).
+    ThrottleSettings account_throttle{};
+    ThrottleSettings address_throttle{.max_failures = 100};
+};
+
+// Where a login attempt comes from: for the throttle and the audit log.
+struct LoginContext {
+    std::string client_address;
+    std::string request_id;
 };
 
 struct LoginResult {
@@ -42,8 +53,11 @@ class SessionService {
     // Checks the password and opens a session. Without `tenant`, the email is looked up across
     // merchants and the first active account (lowest merchant id) whose password matches wins.
     // unauthenticated ("wrong email or password") for any mismatch, with the same work done
-    // whether or not the email exists.
-    Result<LoginResult> Login(std::string_view email, std::string_view password, std::optional<TenantId> tenant);
+    // whether or not the email exists; resource_exhausted while the account or the client
+    // address is locked out by too many failures (nothing else happens then). Audits
+    // auth.login, or auth.login_failed in each merchant where the email has an account.
+    Result<LoginResult> Login(std::string_view email, std::string_view password, std::optional<TenantId> tenant,
+                              const LoginContext& context = {});
     // The account behind a live session; unauthenticated if the token is malformed, unknown,
     // expired, logged out, or its account is disabled.
     Result<StaffAccount> Resolve(std::string_view token);
@@ -55,10 +69,14 @@ class SessionService {
     const SessionSettings& settings() const { return settings_; }
 
   private:
+    Status RecordFailure(const std::vector<TenantId>& candidates, std::string_view email, const LoginContext& context);
+
     store::Database& db_;
     StaffService& staff_;
     const Clock& clock_;
     SessionSettings settings_;
+    LoginThrottle account_throttle_;
+    LoginThrottle address_throttle_;
 };
 
 }  // namespace yutang::staff

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "yutang/staff/audit.hpp"
+
 #include "tests/support/test_store.hpp"
 
 namespace yutang::staff {
@@ -98,6 +100,37 @@ TEST_F(SessionsTest, RevokeAllEndsEverySessionOfTheAccount) {
     ASSERT_TRUE(sessions_->RevokeAll(tenant_, a->account.id).ok());
     EXPECT_FALSE(sessions_->Resolve(a->token).ok());
     EXPECT_FALSE(sessions_->Resolve(b->token).ok());
+}
+
+TEST_F(SessionsTest, TwentyFailuresLockTheAccountEvenForTheRightPassword) {
+    const LoginContext from{.client_address = "10.0.0.7", .request_id = "r"};
+    for (int i = 0; i < 20; ++i) {
+        EXPECT_EQ(sessions_->Login("demo@yutang.local", "wrong-pass", std::nullopt, from).status().code(),
+                  ErrorCode::kUnauthenticated);
+    }
+    const auto locked = sessions_->Login("demo@yutang.local", "s3cret-pass", std::nullopt, from);
+    EXPECT_EQ(locked.status().code(), ErrorCode::kResourceExhausted);
+    // The lock-out had no side effect: no session row, no further audit entry.
+    auto failed = ListAudit(*db_, tenant_, {.action = "auth.login_failed", .limit = 200});
+    ASSERT_TRUE(failed.ok());
+    EXPECT_EQ(failed->entries.size(), 20u);
+    EXPECT_EQ(failed->entries[0].client_address, "10.0.0.7");
+    EXPECT_EQ(failed->entries[0].target_id, "d***@yutang.local");
+    EXPECT_TRUE(ListAudit(*db_, tenant_, {.action = "auth.login"})->entries.empty());
+    clock_.Advance(minutes(16));
+    EXPECT_TRUE(sessions_->Login("demo@yutang.local", "s3cret-pass", std::nullopt, from).ok());
+    EXPECT_EQ(ListAudit(*db_, tenant_, {.action = "auth.login"})->entries.size(), 1u);
+}
+
+TEST_F(SessionsTest, ManyAccountsFromOneAddressLockTheAddress) {
+    const LoginContext from{.client_address = "10.0.0.8"};
+    for (int i = 0; i < 100; ++i) {
+        (void)sessions_->Login("user" + std::to_string(i) + "@example.com", "whatever-pass", std::nullopt, from);
+    }
+    EXPECT_EQ(sessions_->Login("demo@yutang.local", "s3cret-pass", std::nullopt, from).status().code(),
+              ErrorCode::kResourceExhausted);
+    EXPECT_TRUE(
+        sessions_->Login("demo@yutang.local", "s3cret-pass", std::nullopt, {.client_address = "10.0.0.9"}).ok());
 }
 
 TEST_F(SessionsTest, MalformedAndForgedTokensAreRejected) {

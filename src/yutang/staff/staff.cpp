@@ -31,6 +31,12 @@ constexpr std::string_view kSelectStaffById =
     "WHERE tenant_id = $1 AND staff_id = $2";
 constexpr std::string_view kSelectLoginCandidates =
     "SELECT DISTINCT tenant_id FROM staff WHERE email_index = $1 AND status = 'active' ORDER BY tenant_id";
+constexpr std::string_view kUpdateStaff =
+    "UPDATE staff SET role = $3, display_name = $4, status = $5 WHERE tenant_id = $1 AND staff_id = $2";
+constexpr std::string_view kCountActiveOwners =
+    "SELECT COUNT(*) FROM staff WHERE tenant_id = $1 AND role = 'owner' AND status = 'active'";
+constexpr std::string_view kRevokeStaffSessions =
+    "UPDATE staff_sessions SET revoked_at = $3 WHERE tenant_id = $1 AND staff_id = $2 AND revoked_at IS NULL";
 constexpr std::string_view kSelectStaffByEmail =
     "SELECT staff_id, email_cipher, display_name, role, status, created_at, password_hash FROM staff "
     "WHERE tenant_id = $1 AND email_index = $2";
@@ -241,10 +247,134 @@ Result<std::vector<TenantId>> StaffService::LoginCandidates(std::string_view nor
     return out;
 }
 
+std::string StaffService::LoginKey(std::string_view normalized_email) const {
+    return HexEncode(keys_.BlindIndex("staff_email", normalized_email));
+}
+
 void StaffService::SpendPasswordCheck(std::string_view password) {
     std::call_once(dummy_hash_once_,
                    [this] { dummy_hash_ = HashPassword(RandomToken(), settings_.password_hash).value_or(""); });
     (void)VerifyPassword(dummy_hash_, password);
+}
+
+namespace {
+bool IsPrivileged(Role role) { return role == Role::kOwner || role == Role::kAdmin; }
+
+Status CheckDisplayName(std::string_view name) {
+    if (name.empty() || CodePoints(name) > 50) {
+        return InvalidArgument("display name must have 1 to 50 characters", "display_name");
+    }
+    return OkStatus();
+}
+}  // namespace
+
+Result<CreatedStaff> StaffService::CreateStaff(TenantId tenant, const NewStaff& request, Role actor_role,
+                                               const Actor& actor) {
+    if (IsPrivileged(request.role) && actor_role != Role::kOwner) {
+        return PermissionDenied("only an owner may add owners or admins");
+    }
+    YT_ASSIGN_OR_RETURN(std::string email, NormalizeEmail(request.email));
+    const std::string name = request.display_name.empty() ? email.substr(0, email.find('@')) : request.display_name;
+    YT_TRY(CheckDisplayName(name));
+    CreatedStaff created;
+    std::string password = request.password;
+    if (password.empty()) {
+        password = RandomToken(12);
+        created.generated_password = password;
+    }
+    YT_TRY(CheckPasswordRules(password));
+    YT_ASSIGN_OR_RETURN(std::string hash, HashPassword(password, settings_.password_hash));
+    const Timestamp now = clock_.Now();
+    Status status = db_.Write([&](store::Session& s) -> Status {
+        YT_ASSIGN_OR_RETURN(int64_t staff_id, store::NextId(s, tenant, "staff"));
+        YT_TRY(s.Execute(kInsertStaff, {tenant.value(), staff_id, store::Blob{keys_.BlindIndex("staff_email", email)},
+                                        store::Blob{keys_.Encrypt(email, EmailContext(tenant))}, name,
+                                        RoleName(request.role), hash, now.micros()}));
+        created.account = StaffAccount{tenant, StaffId(staff_id), MaskEmail(email), name, request.role, true, now};
+        return AppendAudit(s, tenant, actor, now,
+                           {.action = "staff.created",
+                            .target_type = "staff",
+                            .target_id = std::to_string(staff_id),
+                            .detail = "{\"role\":\"" + std::string(RoleName(request.role)) + "\"}"});
+    });
+    if (status.code() == ErrorCode::kAlreadyExists) {
+        return AlreadyExists("this merchant already has a staff member with this email", "email");
+    }
+    if (status.code() == ErrorCode::kFailedPrecondition) return NotFound("no such merchant");
+    YT_TRY(status);
+    return created;
+}
+
+Result<StaffAccount> StaffService::UpdateStaff(TenantId tenant, StaffId staff, const StaffUpdate& update,
+                                               Role actor_role, const Actor& actor) {
+    if (update.display_name) YT_TRY(CheckDisplayName(*update.display_name));
+    const Timestamp now = clock_.Now();
+    StaffAccount result;
+    YT_TRY(db_.Write([&](store::Session& s) -> Status {
+        YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(kSelectStaffById, {tenant.value(), staff.value()}));
+        if (!row) return NotFound("no such staff account");
+        YT_ASSIGN_OR_RETURN(StaffAccount before, AccountFromRow(tenant, *row, keys_, EmailContext(tenant)));
+        StaffAccount after = before;
+        if (update.role) after.role = *update.role;
+        if (update.display_name) after.display_name = *update.display_name;
+        if (update.active) after.active = *update.active;
+        if ((IsPrivileged(before.role) || IsPrivileged(after.role)) && after.role != before.role &&
+            actor_role != Role::kOwner) {
+            return PermissionDenied("only an owner may change owners and admins");
+        }
+        if (IsPrivileged(before.role) && actor_role != Role::kOwner && after.active != before.active) {
+            return PermissionDenied("only an owner may change owners and admins");
+        }
+        const bool loses_owner =
+            before.role == Role::kOwner && before.active && (after.role != Role::kOwner || !after.active);
+        if (loses_owner) {
+            // Serialised by the write transaction on SQLite; on PostgreSQL two concurrent
+            // demotions could each see the other owner — acceptable for an interactive action,
+            // and noted in docs/security.md.
+            YT_ASSIGN_OR_RETURN(auto owners, s.QueryOne(kCountActiveOwners, {tenant.value()}));
+            if (owners->Int(0) <= 1) return FailedPrecondition("a merchant must keep at least one active owner");
+        }
+        YT_TRY(s.Execute(kUpdateStaff, {tenant.value(), staff.value(), RoleName(after.role), after.display_name,
+                                        after.active ? "active" : "disabled"}));
+        const std::string target = std::to_string(staff.value());
+        if (after.role != before.role) {
+            YT_TRY(AppendAudit(s, tenant, actor, now,
+                               {.action = "staff.role_changed",
+                                .target_type = "staff",
+                                .target_id = target,
+                                .detail = "{\"from\":\"" + std::string(RoleName(before.role)) + "\",\"to\":\"" +
+                                          std::string(RoleName(after.role)) + "\"}"}));
+        }
+        if (after.active != before.active) {
+            if (!after.active) YT_TRY(s.Execute(kRevokeStaffSessions, {tenant.value(), staff.value(), now.micros()}));
+            YT_TRY(AppendAudit(s, tenant, actor, now,
+                               {.action = after.active ? "staff.enabled" : "staff.disabled",
+                                .target_type = "staff",
+                                .target_id = target}));
+        }
+        if (after.display_name != before.display_name) {
+            YT_TRY(AppendAudit(s, tenant, actor, now,
+                               {.action = "staff.renamed", .target_type = "staff", .target_id = target}));
+        }
+        result = after;
+        return OkStatus();
+    }));
+    return result;
+}
+
+Result<std::string> StaffService::RevealEmail(TenantId tenant, StaffId staff, const Actor& actor) {
+    std::string email;
+    YT_TRY(db_.Write([&](store::Session& s) -> Status {
+        YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(kSelectStaffById, {tenant.value(), staff.value()}));
+        if (!row) return NotFound("no such staff account");
+        YT_ASSIGN_OR_RETURN(email, keys_.Decrypt(row->Text(1), EmailContext(tenant)));
+        return AppendAudit(s, tenant, actor, clock_.Now(),
+                           {.action = "pii.viewed",
+                            .target_type = "staff",
+                            .target_id = std::to_string(staff.value()),
+                            .detail = R"({"field":"email"})"});
+    }));
+    return email;
 }
 
 }  // namespace yutang::staff

@@ -19,6 +19,7 @@
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
 #include "yutang/base/ids.hpp"
+#include "yutang/staff/audit.hpp"
 #include "yutang/store/database.hpp"
 
 namespace yutang::staff {
@@ -53,6 +54,24 @@ struct NewTenant {
     std::string owner_password;
 };
 
+struct NewStaff {
+    std::string email;
+    std::string display_name;  // defaults to the email's local part
+    Role role = Role::kGuide;
+    std::string password;  // empty: one is generated and returned once
+};
+
+struct CreatedStaff {
+    StaffAccount account;
+    std::string generated_password;  // set only when the request had no password
+};
+
+struct StaffUpdate {
+    std::optional<Role> role;
+    std::optional<std::string> display_name;
+    std::optional<bool> active;
+};
+
 struct StaffSettings {
     PasswordHashParams password_hash;
 };
@@ -78,6 +97,20 @@ class StaffService {
     // By numeric id ("3") or exact name; not_found otherwise.
     Result<Tenant> FindTenant(std::string_view id_or_name);
     Result<std::vector<StaffAccount>> ListStaff(TenantId tenant);
+    // Adds a staff member ("invites" them: the password is handed over by the inviter).
+    // `actor_role` is the inviter's role: only an owner may add owners or admins
+    // (permission_denied). invalid_argument (email, password, display_name); already_exists
+    // (field "email") if the merchant already has this email. Audits staff.created.
+    Result<CreatedStaff> CreateStaff(TenantId tenant, const NewStaff& request, Role actor_role, const Actor& actor);
+    // Changes role, name or active state. Only an owner may change an owner's or admin's
+    // account or make someone owner or admin (permission_denied); the last active owner cannot
+    // be demoted or disabled (failed_precondition); not_found for an unknown id. Disabling ends
+    // every session of the account at once. Audits staff.role_changed / staff.disabled /
+    // staff.enabled / staff.renamed.
+    Result<StaffAccount> UpdateStaff(TenantId tenant, StaffId staff, const StaffUpdate& update, Role actor_role,
+                                     const Actor& actor);
+    // The full email of a staff member, for those allowed to see it. Audits pii.viewed.
+    Result<std::string> RevealEmail(TenantId tenant, StaffId staff, const Actor& actor);
     // The active account with this email and password in `tenant`; unauthenticated otherwise
     // (the same error whether the email or the password is wrong).
     Result<StaffAccount> Authenticate(TenantId tenant, std::string_view email, std::string_view password);
@@ -88,6 +121,9 @@ class StaffService {
     // Does the work of one password check against a fixed hash, so that a login for an
     // unknown email takes as long as one with a wrong password.
     void SpendPasswordCheck(std::string_view password);
+    // A stable key for a normalised email that reveals nothing about it (hex of its blind
+    // index), for the login throttle.
+    std::string LoginKey(std::string_view normalized_email) const;
 
   private:
     std::string EmailContext(TenantId tenant) const;

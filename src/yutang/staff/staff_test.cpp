@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "yutang/staff/sessions.hpp"
+
 #include "tests/support/test_store.hpp"
 
 namespace yutang::staff {
@@ -115,6 +117,99 @@ TEST_F(StaffTest, AuthenticateGivesOneAnswerForEveryFailure) {
         EXPECT_EQ(r->status().code(), ErrorCode::kUnauthenticated);
         EXPECT_EQ(r->status().message(), "wrong email or password");
     }
+}
+
+class StaffManagementTest : public StaffTest {
+  protected:
+    void SetUp() override {
+        StaffTest::SetUp();
+        auto tenant = staff().CreateTenant(Demo());
+        ASSERT_TRUE(tenant.ok());
+        tenant_ = tenant->id;
+    }
+    int64_t AuditCount(const std::string& action) {
+        auto page = ListAudit(*db_, tenant_, {.action = action, .limit = 200});
+        EXPECT_TRUE(page.ok());
+        return static_cast<int64_t>(page->entries.size());
+    }
+    TenantId tenant_;
+    Actor actor_ = Actor::Staff(StaffId(1), "req-1", "127.0.0.1");
+};
+
+TEST_F(StaffManagementTest, OwnerAddsStaffWithAGeneratedPassword) {
+    auto created =
+        staff().CreateStaff(tenant_, {.email = "Guide@Example.com", .role = Role::kGuide}, Role::kOwner, actor_);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    EXPECT_EQ(created->account.id.value(), 2);
+    EXPECT_EQ(created->account.email_masked, "g***@example.com");
+    EXPECT_EQ(created->generated_password.size(), 16u);
+    EXPECT_TRUE(staff().Authenticate(tenant_, "guide@example.com", created->generated_password).ok());
+    EXPECT_EQ(AuditCount("staff.created"), 1);
+
+    auto again = staff().CreateStaff(tenant_, {.email = "guide@example.com"}, Role::kOwner, actor_);
+    EXPECT_EQ(again.status().code(), ErrorCode::kAlreadyExists);
+    EXPECT_EQ(again.status().field(), "email");
+    EXPECT_EQ(AuditCount("staff.created"), 1) << "a refused change leaves no audit entry";
+}
+
+TEST_F(StaffManagementTest, OnlyOwnersMakeOwnersAndAdmins) {
+    auto by_admin =
+        staff().CreateStaff(tenant_, {.email = "a@example.com", .role = Role::kAdmin}, Role::kAdmin, actor_);
+    EXPECT_EQ(by_admin.status().code(), ErrorCode::kPermissionDenied);
+    auto admin = staff().CreateStaff(tenant_, {.email = "a@example.com", .role = Role::kAdmin}, Role::kOwner, actor_);
+    ASSERT_TRUE(admin.ok());
+    auto guide = staff().CreateStaff(tenant_, {.email = "g@example.com"}, Role::kAdmin, actor_);
+    ASSERT_TRUE(guide.ok());
+    EXPECT_EQ(
+        staff().UpdateStaff(tenant_, guide->account.id, {.role = Role::kAdmin}, Role::kAdmin, actor_).status().code(),
+        ErrorCode::kPermissionDenied);
+    EXPECT_EQ(staff().UpdateStaff(tenant_, admin->account.id, {.active = false}, Role::kAdmin, actor_).status().code(),
+              ErrorCode::kPermissionDenied);
+    auto promoted = staff().UpdateStaff(tenant_, guide->account.id, {.role = Role::kOperator}, Role::kAdmin, actor_);
+    ASSERT_TRUE(promoted.ok()) << promoted.status().ToString();
+    EXPECT_EQ(promoted->role, Role::kOperator);
+    auto entries = ListAudit(*db_, tenant_, {.action = "staff.role_changed"});
+    ASSERT_EQ(entries->entries.size(), 1u);
+    EXPECT_EQ(entries->entries[0].detail, R"({"from":"guide","to":"operator"})");
+    EXPECT_EQ(entries->entries[0].actor_type, "staff");
+    EXPECT_EQ(entries->entries[0].request_id, "req-1");
+}
+
+TEST_F(StaffManagementTest, TheLastOwnerStays) {
+    EXPECT_EQ(staff().UpdateStaff(tenant_, StaffId(1), {.role = Role::kAdmin}, Role::kOwner, actor_).status().code(),
+              ErrorCode::kFailedPrecondition);
+    EXPECT_EQ(staff().UpdateStaff(tenant_, StaffId(1), {.active = false}, Role::kOwner, actor_).status().code(),
+              ErrorCode::kFailedPrecondition);
+    ASSERT_TRUE(
+        staff().CreateStaff(tenant_, {.email = "o2@example.com", .role = Role::kOwner}, Role::kOwner, actor_).ok());
+    EXPECT_TRUE(staff().UpdateStaff(tenant_, StaffId(1), {.role = Role::kAdmin}, Role::kOwner, actor_).ok());
+    EXPECT_EQ(staff().UpdateStaff(tenant_, StaffId(99), {.active = false}, Role::kOwner, actor_).status().code(),
+              ErrorCode::kNotFound);
+    EXPECT_EQ(staff().UpdateStaff(tenant_, StaffId(1), {.display_name = ""}, Role::kOwner, actor_).status().field(),
+              "display_name");
+}
+
+TEST_F(StaffManagementTest, DisablingEndsSessionsAndLogin) {
+    auto guide =
+        staff().CreateStaff(tenant_, {.email = "g@example.com", .password = "guide-pass-1"}, Role::kOwner, actor_);
+    ASSERT_TRUE(guide.ok());
+    SessionService sessions(*db_, staff(), clock_);
+    auto login = sessions.Login("g@example.com", "guide-pass-1", std::nullopt);
+    ASSERT_TRUE(login.ok());
+    ASSERT_TRUE(staff().UpdateStaff(tenant_, guide->account.id, {.active = false}, Role::kOwner, actor_).ok());
+    EXPECT_EQ(sessions.Resolve(login->token).status().code(), ErrorCode::kUnauthenticated);
+    EXPECT_EQ(sessions.Login("g@example.com", "guide-pass-1", std::nullopt).status().code(),
+              ErrorCode::kUnauthenticated);
+    EXPECT_EQ(AuditCount("staff.disabled"), 1);
+}
+
+TEST_F(StaffManagementTest, RevealingAnEmailIsAudited) {
+    auto email = staff().RevealEmail(tenant_, StaffId(1), actor_);
+    ASSERT_TRUE(email.ok());
+    EXPECT_EQ(*email, "demo@yutang.local");
+    EXPECT_EQ(AuditCount("pii.viewed"), 1);
+    EXPECT_EQ(staff().RevealEmail(TenantId(tenant_.value() + 1), StaffId(1), actor_).status().code(),
+              ErrorCode::kNotFound);
 }
 
 TEST(PasswordRules, CountsCharactersNotBytes) {

@@ -1,8 +1,9 @@
 # Turns the numbered migration scripts into a C++ source file (run at build time).
-# Inputs: SOURCE_DIR (store/migrations), NAMES (;-list like 0001_core), OUTPUT.
+# Inputs: SOURCE_DIR (store/migrations), NAMES (comma-separated, like 0001_core,0002_access), OUTPUT.
 set(out "// Generated from store/migrations/*/*.sql by embed_migrations.cmake. Do not edit.\n")
 string(APPEND out "#include \"yutang/store/migrations.hpp\"\n\nnamespace yutang::store {\nnamespace {\n")
 string(APPEND out "constexpr Migration kMigrations[] = {\n")
+string(REPLACE "," ";" NAMES "${NAMES}")
 foreach(name IN LISTS NAMES)
     string(REGEX MATCH "^[0-9]+" version "${name}")
     math(EXPR version "${version}")

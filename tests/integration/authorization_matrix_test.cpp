@@ -1,0 +1,250 @@
+// Every route of the router × every kind of caller × own and another merchant's object ids.
+//
+// The route list is read from the router itself, so routes added later are covered without
+// editing this test (a route that needs a request body must add a sample below, or the test
+// says so). Expectations come from the declared permission and the one role→permission table:
+//   no credentials                 → 401 (public routes excepted)
+//   caller lacks the permission    → 403, and never a 2xx
+//   another merchant's object id   → 404, never its data
+//   caller holds the permission    → 2xx on its own objects
+#include <map>
+#include <set>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "yutang/http/guard.hpp"
+#include "yutang/http/router.hpp"
+#include "yutang/http/routes.hpp"
+#include "yutang/staff/api_keys.hpp"
+#include "yutang/staff/audit.hpp"
+#include "yutang/staff/permissions.hpp"
+#include "yutang/staff/sessions.hpp"
+#include "yutang/staff/stores.hpp"
+
+#include "tests/support/test_store.hpp"
+
+namespace yutang {
+namespace {
+
+using http::Method;
+using staff::Permission;
+using staff::Role;
+
+// Routes anyone may call. Anything else declared "public" fails the test.
+const std::set<std::string> kPublicRoutes = {"getHealth",  "getReadiness", "getMetrics",
+                                             "getOpenApi", "login",        "logout"};
+
+struct Caller {
+    std::string label;
+    std::string authorization;       // header value; empty = anonymous
+    std::optional<Role> role;        // staff callers
+    std::vector<Permission> scopes;  // API key callers
+    bool anonymous = false;
+
+    bool Has(std::string_view permission) const {
+        if (anonymous) return false;
+        if (permission == "session") return true;
+        const auto p = staff::ParsePermission(permission);
+        if (!p.ok()) return false;
+        if (role) return staff::RoleHas(*role, *p);
+        return std::find(scopes.begin(), scopes.end(), *p) != scopes.end();
+    }
+};
+
+class AuthorizationMatrixTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        db_ = testing::OpenTestStore(dir_, clock_);
+        ASSERT_NE(db_, nullptr);
+        staff_ = std::make_unique<staff::StaffService>(
+            *db_, keys_, clock_, staff::StaffSettings{.password_hash = kMinimumPasswordHashParams});
+        sessions_ = std::make_unique<staff::SessionService>(*db_, *staff_, clock_);
+        stores_ = std::make_unique<staff::StoreService>(*db_, clock_);
+        api_keys_ = std::make_unique<staff::ApiKeyService>(*db_, clock_);
+        audit_ = std::make_unique<staff::AuditReader>(*db_);
+        http::AddSystemRoutes(router_, {});
+        http::AddApiRoutes(router_, {.staff = staff_.get(),
+                                     .sessions = sessions_.get(),
+                                     .stores = stores_.get(),
+                                     .api_keys = api_keys_.get(),
+                                     .audit = audit_.get()});
+
+        own_ = MakeMerchant("甲店", {.staff = 2, .stores = 1, .keys = 3});
+        // The other merchant has more of everything, so its ids include ones the first
+        // merchant does not have: a query that forgot tenant_id would find them.
+        other_ = MakeMerchant("乙店", {.staff = 40, .stores = 30, .keys = 40});
+        const staff::Actor system = staff::Actor::System("test");
+        for (Role role : staff::AllRoles()) {
+            if (role == Role::kOwner) {
+                callers_.push_back(LoginCaller(own_.tenant, "owner@a.example", role));
+                continue;
+            }
+            const std::string email = std::string(staff::RoleName(role)) + "@a.example";
+            ASSERT_TRUE(staff_
+                            ->CreateStaff(own_.tenant, {.email = email, .role = role, .password = kPassword},
+                                          Role::kOwner, system)
+                            .ok());
+            callers_.push_back(LoginCaller(own_.tenant, email, role));
+        }
+        auto write_key = api_keys_->Create(own_.tenant, {.name = "sdk", .kind = staff::ApiKeyKind::kWrite}, system);
+        ASSERT_TRUE(write_key.ok());
+        callers_.push_back({"write key", "Bearer " + write_key->token, std::nullopt, {Permission::kEventsWrite}});
+        const std::vector<Permission> narrow = {Permission::kStoresRead, Permission::kStaffRead};
+        auto admin_key =
+            api_keys_->Create(own_.tenant, {.name = "bi", .kind = staff::ApiKeyKind::kAdmin, .scopes = narrow}, system);
+        ASSERT_TRUE(admin_key.ok());
+        callers_.push_back({"admin key (stores.read, staff.read)", "Bearer " + admin_key->token, std::nullopt, narrow});
+        callers_.push_back({"anonymous", "", std::nullopt, {}, true});
+    }
+
+    struct Merchant {
+        TenantId tenant;
+        std::map<std::string, int64_t> ids;  // path parameter → an object id of this merchant
+    };
+
+    struct Counts {
+        int staff, stores, keys;
+    };
+    Merchant MakeMerchant(const std::string& name, Counts count) {
+        const std::string owner = name == "甲店" ? "owner@a.example" : "owner@b.example";
+        auto tenant = staff_->CreateTenant({.name = name, .owner_email = owner, .owner_password = kPassword});
+        EXPECT_TRUE(tenant.ok()) << tenant.status().ToString();
+        Merchant m{tenant->id, {}};
+        const staff::Actor system = staff::Actor::System("test");
+        for (int i = 0; i < count.staff; ++i) {
+            auto s = staff_->CreateStaff(m.tenant,
+                                         {.email = "s" + std::to_string(i) + "@" + name + ".example",
+                                          .role = Role::kGuide,
+                                          .password = kPassword},
+                                         Role::kOwner, system);
+            EXPECT_TRUE(s.ok()) << s.status().ToString();
+            m.ids["staff_id"] = s->account.id.value();
+        }
+        for (int i = 0; i < count.stores; ++i) {
+            auto store = stores_->Create(m.tenant, {.name = "门店", .code = "S" + std::to_string(i)}, system);
+            EXPECT_TRUE(store.ok());
+            m.ids["store_id"] = store->id.value();
+        }
+        for (int i = 0; i < count.keys; ++i) {
+            auto key = api_keys_->Create(m.tenant, {.name = "spare", .scopes = {Permission::kStoresRead}}, system);
+            EXPECT_TRUE(key.ok());
+            m.ids["key_id"] = key->key.id;
+        }
+        return m;
+    }
+
+    Caller LoginCaller(TenantId tenant, const std::string& email, Role role) {
+        auto login = sessions_->Login(email, kPassword, tenant);
+        EXPECT_TRUE(login.ok()) << email << ": " << login.status().ToString();
+        return {std::string(staff::RoleName(role)), "Bearer " + login->token, role, {}};
+    }
+
+    // A valid body for each route that reads one. Routes added later need an entry here.
+    std::optional<std::string> SampleBody(const std::string& route) {
+        ++counter_;
+        const std::string n = std::to_string(counter_);
+        if (route == "createStaff") return R"({"email":"new)" + n + R"(@a.example","role":"guide"})";
+        if (route == "updateStaff") return R"({"display_name":"改名)" + n + R"("})";
+        if (route == "createStore") return R"({"name":"新店","code":"N)" + n + R"("})";
+        if (route == "updateStore") return R"({"name":"新名)" + n + R"("})";
+        if (route == "createApiKey") return R"({"name":"k)" + n + R"(","kind":"admin","scopes":["stores.read"]})";
+        return std::nullopt;
+    }
+
+    http::Response Call(const http::RouteInfo& route, const Caller& caller, const Merchant& ids) {
+        http::Request request;
+        request.method = route.method;
+        request.path = route.pattern;
+        for (const auto& [param, id] : ids.ids) {
+            const std::string placeholder = "{" + param + "}";
+            if (auto at = request.path.find(placeholder); at != std::string::npos) {
+                request.path.replace(at, placeholder.size(), std::to_string(id));
+            }
+        }
+        EXPECT_EQ(request.path.find('{'), std::string::npos) << route.name << ": no sample id for " << request.path;
+        request.target = request.path;
+        request.request_id = "matrix";
+        request.remote_address = "127.0.0.1";
+        if (!caller.authorization.empty()) request.headers.emplace_back("Authorization", caller.authorization);
+        if (route.method == Method::kPost || route.method == Method::kPatch || route.method == Method::kPut) {
+            const auto body = SampleBody(route.name);
+            const bool reads_body = route.name.find("reveal") == std::string::npos;
+            if (reads_body) {
+                EXPECT_TRUE(body) << "add a sample body for route " << route.name;
+                request.body = body.value_or("{}");
+                request.headers.emplace_back("Content-Type", "application/json");
+            }
+        }
+        return router_.Dispatch(request);
+    }
+
+    static constexpr const char* kPassword = "matrix-pass-1";
+    testing::TempDir dir_;
+    ManualClock clock_{Timestamp::FromSeconds(1795406067)};
+    KeyRing keys_ = KeyRing::Generate();
+    std::unique_ptr<store::Database> db_;
+    std::unique_ptr<staff::StaffService> staff_;
+    std::unique_ptr<staff::SessionService> sessions_;
+    std::unique_ptr<staff::StoreService> stores_;
+    std::unique_ptr<staff::ApiKeyService> api_keys_;
+    std::unique_ptr<staff::AuditReader> audit_;
+    http::Router router_;
+    Merchant own_, other_;
+    std::vector<Caller> callers_;
+    int counter_ = 0;
+};
+
+TEST_F(AuthorizationMatrixTest, EveryRouteEveryCallerOwnAndOtherMerchant) {
+    int checked = 0;
+    for (const http::RouteInfo& route : router_.routes()) {
+        ASSERT_TRUE(http::CheckPermissionDeclaration(route.permission).ok())
+            << route.name << " declares '" << route.permission << "'";
+        if (route.permission == http::kPublic) {
+            EXPECT_TRUE(kPublicRoutes.count(route.name)) << route.name << " is public but not on the public list";
+            continue;
+        }
+        const bool has_id = route.pattern.find('{') != std::string::npos;
+        for (const Caller& caller : callers_) {
+            SCOPED_TRACE(route.name + " as " + caller.label);
+            const http::Response own = Call(route, caller, own_);
+            ++checked;
+            if (caller.anonymous) {
+                EXPECT_EQ(own.status, 401u) << own.body;
+            } else if (!caller.Has(route.permission)) {
+                EXPECT_EQ(own.status, 403u) << own.body;
+            } else {
+                EXPECT_GE(own.status, 200u) << own.body;
+                EXPECT_LT(own.status, 300u) << own.body;
+            }
+            if (!has_id) continue;
+            const http::Response other = Call(route, caller, other_);
+            ++checked;
+            EXPECT_FALSE(other.status >= 200 && other.status < 300)
+                << "another merchant's object answered " << other.status << ": " << other.body;
+            if (caller.Has(route.permission)) EXPECT_EQ(other.status, 404u) << other.body;
+        }
+    }
+    EXPECT_GT(checked, 100);
+}
+
+TEST_F(AuthorizationMatrixTest, RevokedKeysAndEndedSessionsAreRefusedAtOnce) {
+    const staff::Actor system = staff::Actor::System("test");
+    auto key = api_keys_->Create(own_.tenant, {.name = "tmp", .scopes = {Permission::kStoresRead}}, system);
+    ASSERT_TRUE(key.ok());
+    const http::RouteInfo list_stores{Method::kGet, "/api/v1/stores", "listStores", "stores.read", ""};
+    Caller caller{"tmp key", "Bearer " + key->token, std::nullopt, {Permission::kStoresRead}};
+    EXPECT_EQ(Call(list_stores, caller, own_).status, 200u);
+    ASSERT_TRUE(api_keys_->Revoke(own_.tenant, key->key.id, system).ok());
+    EXPECT_EQ(Call(list_stores, caller, own_).status, 401u);
+
+    // A write key sent the Segment way (Basic, key as user name) still reaches no admin route.
+    auto write_key = api_keys_->Create(own_.tenant, {.name = "segment", .kind = staff::ApiKeyKind::kWrite}, system);
+    ASSERT_TRUE(write_key.ok());
+    Caller basic{
+        "write key (basic)", "Basic " + Base64Encode(write_key->token + ":"), std::nullopt, {Permission::kEventsWrite}};
+    EXPECT_EQ(Call(list_stores, basic, own_).status, 403u);
+}
+
+}  // namespace
+}  // namespace yutang
