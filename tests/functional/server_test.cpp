@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/json_helpers.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -15,23 +16,6 @@ namespace yutang::testing {
 namespace {
 
 constexpr const char* kPassword = "test-owner-pass-1";
-
-boost::json::object ParseObject(const std::string& body) {
-    boost::system::error_code ec;
-    auto value = boost::json::parse(body, ec);
-    if (ec || !value.is_object()) {
-        ADD_FAILURE() << "not a JSON object: " << body;
-        return {};
-    }
-    return value.as_object();
-}
-
-std::string ErrorCode(const HttpResponse& r) {
-    auto obj = ParseObject(r.body);
-    const auto* error = obj.if_contains("error");
-    if (!error || !error->is_object()) return "";
-    return std::string(error->as_object().at("code").as_string());
-}
 
 class ServerTest : public ::testing::Test {
   protected:
@@ -70,13 +54,13 @@ TEST_F(ServerTest, HealthReadinessAndErrorsAsJson) {
 
     const auto unknown = HttpRequest(server.port, "GET", "/api/v1/no-such-thing");
     EXPECT_EQ(unknown.status, 404);
-    EXPECT_EQ(ErrorCode(unknown), "not_found");
+    EXPECT_EQ(ErrorCodeOf(unknown.body), "not_found");
     EXPECT_NE(unknown.Header("Content-Type").value_or("").find("application/json"), std::string::npos);
 
     const auto malformed =
         HttpRequest(server.port, "POST", "/api/v1/auth/login", R"({"email": "a@b.c", "password": })");
     EXPECT_EQ(malformed.status, 400);
-    EXPECT_EQ(ErrorCode(malformed), "invalid_argument");
+    EXPECT_EQ(ErrorCodeOf(malformed.body), "invalid_argument");
     const auto error = ParseObject(malformed.body).at("error").as_object();
     EXPECT_NE(std::string(error.at("message").as_string()).find("offset 31"), std::string::npos) << malformed.body;
     EXPECT_EQ(error.at("field").as_string(), "body");
@@ -110,7 +94,7 @@ TEST_F(ServerTest, LoginSessionAndLogout) {
     const auto wrong = HttpRequest(server.port, "POST", "/api/v1/auth/login",
                                    R"({"email":"owner@example.com","password":"nope-nope-nope"})");
     EXPECT_EQ(wrong.status, 401);
-    EXPECT_EQ(ErrorCode(wrong), "unauthenticated");
+    EXPECT_EQ(ErrorCodeOf(wrong.body), "unauthenticated");
 
     const auto login = HttpRequest(server.port, "POST", "/api/v1/auth/login",
                                    R"({"email":"Owner@Example.com","password":")" + std::string(kPassword) + "\"}");

@@ -23,7 +23,8 @@ Result<unsigned long> ParseUnsigned(std::string_view text, const std::string& fi
 
 // One layer of settings as strings, applied on top of the previous layers.
 struct Layer {
-    std::optional<std::string> database, listen, static_dir, threads, log_level, log_format, max_body_bytes;
+    std::optional<std::string> database, listen, static_dir, threads, log_level, log_format, max_body_bytes,
+        trust_forwarded_for;
 };
 
 // `field` names a key the way the user wrote it: "threads" (file), "YUTANG_THREADS" (env),
@@ -44,6 +45,16 @@ Status Apply(const Layer& layer, Config& config, FieldName field) {
         auto format = ParseLogFormat(*layer.log_format);
         if (!format.ok()) return InvalidArgument("log format must be text or json", field("log_format"));
         config.log.format = *format;
+    }
+    if (layer.trust_forwarded_for) {
+        const std::string& v = *layer.trust_forwarded_for;
+        if (v == "true" || v == "1") {
+            config.trust_forwarded_for = true;
+        } else if (v == "false" || v == "0") {
+            config.trust_forwarded_for = false;
+        } else {
+            return InvalidArgument("must be true or false", field("trust_forwarded_for"));
+        }
     }
     if (layer.max_body_bytes) {
         YT_ASSIGN_OR_RETURN(auto n, ParseUnsigned(*layer.max_body_bytes, field("max_body_bytes")));
@@ -67,6 +78,8 @@ Result<Layer> ReadConfigFile(const std::string& path) {
             text_value = std::string(value.as_string());
         } else if (value.is_int64() && value.as_int64() >= 0) {
             text_value = std::to_string(value.as_int64());
+        } else if (value.is_bool()) {
+            text_value = value.as_bool() ? "true" : "false";
         } else if (value.is_uint64()) {
             text_value = std::to_string(value.as_uint64());
         } else {
@@ -141,9 +154,10 @@ Result<Config> ResolveConfig(const cli::GlobalOptions& global, const cli::ServeO
         YT_TRY(Apply(from_file, config, [](std::string_view key) { return std::string(key); }));
     }
 
-    Layer from_env{env("YUTANG_DATABASE"),      env("YUTANG_LISTEN"),    env("YUTANG_STATIC_DIR"),
-                   env("YUTANG_THREADS"),       env("YUTANG_LOG_LEVEL"), env("YUTANG_LOG_FORMAT"),
-                   env("YUTANG_MAX_BODY_BYTES")};
+    Layer from_env{env("YUTANG_DATABASE"),       env("YUTANG_LISTEN"),
+                   env("YUTANG_STATIC_DIR"),     env("YUTANG_THREADS"),
+                   env("YUTANG_LOG_LEVEL"),      env("YUTANG_LOG_FORMAT"),
+                   env("YUTANG_MAX_BODY_BYTES"), env("YUTANG_TRUST_FORWARDED_FOR")};
     YT_TRY(Apply(from_env, config, [](std::string_view key) {
         std::string name = "YUTANG_";
         for (char c : key) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

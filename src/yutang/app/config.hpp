@@ -6,7 +6,7 @@
 // The config file is JSON (default <data>/yutang.json when it exists):
 //   {"listen": "0.0.0.0:8080", "database": "postgresql://yutang@db/yutang",
 //    "static_dir": "/opt/yutang/web", "threads": 4, "log_level": "info", "log_format": "json",
-//    "max_body_bytes": 1048576}
+//    "max_body_bytes": 1048576, "trust_forwarded_for": "true"}
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,7 @@ struct Config {
     std::string static_dir;
     unsigned threads = 0;
     size_t max_body_bytes = size_t{1} << 20;
+    bool trust_forwarded_for = false;  // behind a reverse proxy that sets X-Forwarded-For
     LogSettings log;
 
     std::string sqlite_path() const { return data_dir + "/yutang.db"; }

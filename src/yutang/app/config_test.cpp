@@ -78,6 +78,17 @@ TEST(Config, BadValuesNameTheirSource) {
     EXPECT_EQ(ResolveConfig(global, &serve, FakeEnv({})).status().code(), ErrorCode::kNotFound);
 }
 
+TEST(Config, TrustForwardedForIsABoolean) {
+    testing::TempDir dir;
+    cli::GlobalOptions global{.data_dir = dir.path()};
+    EXPECT_FALSE(ResolveConfig(global, nullptr, FakeEnv({}))->trust_forwarded_for);
+    EXPECT_TRUE(ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_TRUST_FORWARDED_FOR", "true"}}))->trust_forwarded_for);
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_TRUST_FORWARDED_FOR", "yes"}})).status().field(),
+              "YUTANG_TRUST_FORWARDED_FOR");
+    std::ofstream(dir.File("yutang.json")) << R"({"trust_forwarded_for": true})";
+    EXPECT_TRUE(ResolveConfig(global, nullptr, FakeEnv({}))->trust_forwarded_for);
+}
+
 TEST(Config, DatabaseMustBeSqliteOrPostgres) {
     testing::TempDir dir;
     cli::GlobalOptions global{.data_dir = dir.path(), .database = "mysql://x"};

@@ -105,6 +105,7 @@ class AppCommands final : public cli::Commands {
         settings.threads = config->threads;
         settings.max_body_bytes = config->max_body_bytes;
         settings.static_dir = config->static_dir;
+        settings.trust_forwarded_for = config->trust_forwarded_for;
         settings.version = kVersion;
         settings.commit = kCommit;
         auto server = http::Server::Create(settings, router, [&instance] { return instance.CheckReady(); });

@@ -7,9 +7,15 @@
 namespace yutang::http {
 namespace {
 
-std::string SessionCookie(std::string_view value, int64_t max_age_seconds) {
-    return "yt_session=" + std::string(value) + "; Path=/; Max-Age=" + std::to_string(max_age_seconds) +
-           "; HttpOnly; SameSite=Strict";
+// Secure when the request came over HTTPS (a TLS-terminating proxy in front says so with
+// X-Forwarded-Proto); the flag only makes the cookie stricter, so trusting the header is safe.
+std::string SessionCookie(const Request& request, std::string_view value, int64_t max_age_seconds) {
+    std::string cookie = "yt_session=" + std::string(value) + "; Path=/; Max-Age=" + std::to_string(max_age_seconds) +
+                         "; HttpOnly; SameSite=Strict";
+    if (auto proto = request.Header("X-Forwarded-Proto"); proto && EqualsIgnoreCase(*proto, "https")) {
+        cookie += "; Secure";
+    }
+    return cookie;
 }
 
 Result<Response> Login(const AuthServices& services, Request& request) {
@@ -29,7 +35,7 @@ Result<Response> Login(const AuthServices& services, Request& request) {
                                       {"expires_at", login.expires_at.micros()}});
     const auto max_age =
         std::chrono::duration_cast<std::chrono::seconds>(services.sessions->settings().absolute_timeout);
-    response.headers.emplace_back("Set-Cookie", SessionCookie(login.token, max_age.count()));
+    response.headers.emplace_back("Set-Cookie", SessionCookie(request, login.token, max_age.count()));
     return response;
 }
 
@@ -44,7 +50,7 @@ Result<Response> Logout(const AuthServices& services, const Guard& guard, Reques
         YT_TRY(services.sessions->Logout(credentials->token));
     }
     Response response = NoContent();
-    response.headers.emplace_back("Set-Cookie", SessionCookie("", 0));
+    response.headers.emplace_back("Set-Cookie", SessionCookie(request, "", 0));
     return response;
 }
 

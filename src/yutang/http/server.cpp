@@ -166,7 +166,9 @@ class Session : public std::enable_shared_from_this<Session> {
         : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()) {
         error_code error;
         tcp::endpoint remote = socket_.remote_endpoint(error);
-        if (!error) remote_address_ = FormatEndpoint(remote);
+        // The client's IP without the port: a port names a connection, not a client, and the
+        // login throttle and the audit log want the client.
+        if (!error) remote_address_ = remote.address().to_string();
         socket_.set_option(tcp::no_delay(true), error);
         server_.Register(this);
     }
@@ -306,6 +308,19 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         request_.body = std::move(message.body());
         request_.remote_address = remote_address_;
+        if (server_.settings.trust_forwarded_for) {
+            // Behind our own reverse proxy the peer is the proxy; the client is the last address
+            // the proxy appended to X-Forwarded-For (earlier entries are the client's own claims).
+            auto forwarded = message.find("X-Forwarded-For");
+            if (forwarded != message.end()) {
+                std::string_view list(forwarded->value().data(), forwarded->value().size());
+                std::string_view last =
+                    list.substr(list.rfind(',') == std::string_view::npos ? 0 : list.rfind(',') + 1);
+                while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+                while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+                if (!last.empty() && last.size() <= 45) request_.remote_address.assign(last);
+            }
+        }
         request_.path_params.clear();
         auto client_id = message.find("X-Request-Id");
         if (client_id != message.end() && IsAcceptableRequestId(client_id->value())) {

@@ -42,6 +42,9 @@ struct ServerSettings {
     std::chrono::seconds body_timeout{30};
     // An idle keep-alive connection (no bytes of a next request) is closed after this.
     std::chrono::seconds keep_alive_timeout{60};
+    // Take the client address from the last X-Forwarded-For entry: only behind a reverse proxy
+    // that sets it (otherwise clients could pick their own address).
+    bool trust_forwarded_for = false;
     std::string static_dir;  // the console's files; "" = none (those paths answer 404)
     std::string version = "dev";
     std::string commit = "unknown";  // both shown by yutang_build_info

@@ -473,6 +473,9 @@ TEST_F(StaticFilesTest, ServesFilesWithTypesAndCaching) {
     EXPECT_EQ(index.body, "<!doctype html><title>Yutang</title>");
     EXPECT_EQ(index.Header("content-type"), "text/html; charset=utf-8");
     EXPECT_EQ(index.Header("cache-control"), "no-cache");
+    EXPECT_NE(index.Header("content-security-policy").find("frame-ancestors 'none'"), std::string::npos);
+    EXPECT_EQ(index.Header("x-frame-options"), "DENY");
+    EXPECT_EQ(index.Header("referrer-policy"), "no-referrer");
 
     RawResponse script = Fetch(Get("/assets/index-5f3a2b1c.js"));
     EXPECT_EQ(script.status, 200u);

@@ -77,12 +77,13 @@ Result<LoginResult> SessionService::Login(std::string_view email, std::string_vi
     if (!account_throttle_.Allowed(account_key) || !address_throttle_.Allowed(address_key)) {
         return ResourceExhausted("too many failed logins; try again later");
     }
+    // Only merchants where the email has an account: a failure is filed under those, never
+    // under a merchant id the caller made up.
     std::vector<TenantId> candidates;
-    if (tenant) {
-        candidates.push_back(*tenant);
-    } else if (normalized.ok()) {
+    if (normalized.ok()) {
         YT_ASSIGN_OR_RETURN(candidates, staff_.LoginCandidates(*normalized));
     }
+    if (tenant) std::erase_if(candidates, [&](TenantId t) { return t != *tenant; });
     if (candidates.empty()) staff_.SpendPasswordCheck(password);  // same cost as a real check: no timing oracle
     for (TenantId candidate : candidates) {
         auto account = staff_.Authenticate(candidate, email, password);

@@ -12,6 +12,11 @@
 
 namespace yutang::http::internal {
 
+inline constexpr std::string_view kConsoleContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
 class StaticFiles {
   public:
     // not_found if `dir` does not exist or is not a directory.

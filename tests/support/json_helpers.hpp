@@ -1,0 +1,30 @@
+// Reading JSON response bodies in tests.
+#pragma once
+
+#include <string>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace yutang::testing {
+
+// The body as an object; adds a test failure (and returns {}) if it is not one.
+inline boost::json::object ParseObject(const std::string& body) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(body, ec);
+    if (ec || !value.is_object()) {
+        ADD_FAILURE() << "not a JSON object: " << body;
+        return {};
+    }
+    return value.as_object();
+}
+
+// error.code of an error body, or "" when there is none.
+inline std::string ErrorCodeOf(const std::string& body) {
+    const auto object = ParseObject(body);
+    const auto* error = object.if_contains("error");
+    if (!error || !error->is_object()) return "";
+    return std::string(error->as_object().at("code").as_string());
+}
+
+}  // namespace yutang::testing
