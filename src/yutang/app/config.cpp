@@ -63,6 +63,18 @@ Status Apply(const Layer& layer, Config& config, FieldName field) {
     return OkStatus();
 }
 
+// The config file's keys and where each goes.
+constexpr std::pair<std::string_view, std::optional<std::string> Layer::*> kConfigKeys[] = {
+    {"database", &Layer::database},
+    {"listen", &Layer::listen},
+    {"static_dir", &Layer::static_dir},
+    {"threads", &Layer::threads},
+    {"log_level", &Layer::log_level},
+    {"log_format", &Layer::log_format},
+    {"max_body_bytes", &Layer::max_body_bytes},
+    {"trust_forwarded_for", &Layer::trust_forwarded_for},
+};
+
 Result<Layer> ReadConfigFile(const std::string& path) {
     std::ifstream in(path);
     if (!in) return NotFound("config file not found: " + path);
@@ -83,24 +95,14 @@ Result<Layer> ReadConfigFile(const std::string& path) {
         } else if (value.is_uint64()) {
             text_value = std::to_string(value.as_uint64());
         } else {
-            return InvalidArgument("must be a string or a non-negative integer", std::string(key));
+            return InvalidArgument("must be a string, a boolean or a non-negative integer", std::string(key));
         }
-        if (key == "database")
-            layer.database = text_value;
-        else if (key == "listen")
-            layer.listen = text_value;
-        else if (key == "static_dir")
-            layer.static_dir = text_value;
-        else if (key == "threads")
-            layer.threads = text_value;
-        else if (key == "log_level")
-            layer.log_level = text_value;
-        else if (key == "log_format")
-            layer.log_format = text_value;
-        else if (key == "max_body_bytes")
-            layer.max_body_bytes = text_value;
-        else
-            return InvalidArgument("unknown config key in " + path, std::string(key));
+        std::optional<std::string> Layer::*slot = nullptr;
+        for (const auto& [name, member] : kConfigKeys) {
+            if (key == name) slot = member;
+        }
+        if (slot == nullptr) return InvalidArgument("unknown config key in " + path, std::string(key));
+        layer.*slot = text_value;
     }
     return layer;
 }
