@@ -222,7 +222,9 @@ TEST_F(AuthorizationMatrixTest, EveryRouteEveryCallerOwnAndOtherMerchant) {
             ++checked;
             EXPECT_FALSE(other.status >= 200 && other.status < 300)
                 << "another merchant's object answered " << other.status << ": " << other.body;
-            if (caller.Has(route.permission)) EXPECT_EQ(other.status, 404u) << other.body;
+            if (caller.Has(route.permission)) {
+                EXPECT_EQ(other.status, 404u) << other.body;
+            }
         }
     }
     EXPECT_GT(checked, 100);
