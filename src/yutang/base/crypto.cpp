@@ -76,6 +76,12 @@ std::string HexEncode(std::string_view bytes) {
     return out;
 }
 
+std::string Blake2b256(std::string_view bytes) {
+    std::string out(crypto_generichash_BYTES, '\0');
+    crypto_generichash(MutableBytes(out), out.size(), Bytes(bytes), bytes.size(), nullptr, 0);
+    return out;
+}
+
 Result<std::string> HashPassword(std::string_view password, PasswordHashParams params) {
     if (params.passes < kMinimumPasswordHashParams.passes ||
         params.memory_bytes < kMinimumPasswordHashParams.memory_bytes) {

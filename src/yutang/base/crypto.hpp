@@ -33,6 +33,10 @@ std::string Base64Encode(std::string_view bytes);
 Result<std::string> Base64Decode(std::string_view text);
 std::string HexEncode(std::string_view bytes);
 
+// BLAKE2b-256 of `bytes` (32 raw bytes). For high-entropy secrets (session tokens, API keys)
+// and checksums; never for passwords, which need HashPassword.
+std::string Blake2b256(std::string_view bytes);
+
 // argon2id cost. The defaults are libsodium's "interactive" level (2 passes, 64 MiB), above
 // the OWASP ASVS minimum of 19 MiB with 2 passes, which HashPassword refuses to go below.
 struct PasswordHashParams {

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
-#include <sodium.h>
-
 #include "yutang/base/crypto.hpp"
+#include "yutang/base/text.hpp"
 #include "yutang/store/sequences.hpp"
 
 namespace yutang::staff {
@@ -38,50 +37,6 @@ std::string_view TokenPrefix(ApiKeyKind kind) { return kind == ApiKeyKind::kWrit
 
 // Same approach as session tokens: the secret has 256 bits of entropy, so an unkeyed hash is
 // enough to make a stolen table useless for authenticating.
-std::string HashSecret(std::string_view secret) {
-    unsigned char hash[crypto_generichash_BYTES];
-    crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), nullptr,
-                       0);
-    return std::string(reinterpret_cast<const char*>(hash), sizeof hash);
-}
-
-// Code points in valid UTF-8, or nullopt for invalid UTF-8 (overlong forms and surrogates
-// included).
-std::optional<size_t> CountCodePoints(std::string_view text) {
-    size_t count = 0;
-    for (size_t i = 0; i < text.size(); ++count) {
-        const auto byte = static_cast<unsigned char>(text[i]);
-        size_t length = 0;
-        uint32_t code_point = 0;
-        if (byte < 0x80) {
-            length = 1;
-            code_point = byte;
-        } else if ((byte & 0xE0) == 0xC0) {
-            length = 2;
-            code_point = byte & 0x1Fu;
-        } else if ((byte & 0xF0) == 0xE0) {
-            length = 3;
-            code_point = byte & 0x0Fu;
-        } else if ((byte & 0xF8) == 0xF0) {
-            length = 4;
-            code_point = byte & 0x07u;
-        } else {
-            return std::nullopt;
-        }
-        if (i + length > text.size()) return std::nullopt;
-        for (size_t k = 1; k < length; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            if ((next & 0xC0) != 0x80) return std::nullopt;
-            code_point = (code_point << 6) | (next & 0x3Fu);
-        }
-        constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (code_point < kMinimum[length] || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-            return std::nullopt;
-        }
-        i += length;
-    }
-    return count;
-}
 
 std::string JoinScopes(const std::vector<Permission>& scopes) {
     std::string joined;
@@ -169,7 +124,7 @@ std::optional<ParsedToken> ParseToken(std::string_view token) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     });
     if (!base64url) return std::nullopt;
-    return ParsedToken{kind, TenantId(tenant), HashSecret(secret)};
+    return ParsedToken{kind, TenantId(tenant), Blake2b256(secret)};
 }
 
 Status Rejected() { return Unauthenticated("invalid API key"); }
@@ -188,7 +143,7 @@ ApiKeyService::ApiKeyService(store::Database& db, const Clock& clock, ApiKeySett
     : db_(db), clock_(clock), settings_(settings) {}
 
 Result<CreatedApiKey> ApiKeyService::Create(TenantId tenant, const NewApiKey& request, const Actor& actor) {
-    const auto name_length = CountCodePoints(request.name);
+    const auto name_length = Utf8Length(request.name);
     if (!name_length || *name_length == 0 || *name_length > kMaxNameLength) {
         return InvalidArgument("name must be 1 to 100 characters", "name");
     }
@@ -207,7 +162,7 @@ Result<CreatedApiKey> ApiKeyService::Create(TenantId tenant, const NewApiKey& re
     YT_TRY(db_.Write([&](store::Session& s) -> Status {
         YT_ASSIGN_OR_RETURN(key.id, store::NextId(s, tenant, "api_key"));
         YT_TRY(s.Execute(kInsertApiKey,
-                         {tenant.value(), key.id, store::Blob{HashSecret(secret)}, ApiKeyKindName(key.kind), key.name,
+                         {tenant.value(), key.id, store::Blob{Blake2b256(secret)}, ApiKeyKindName(key.kind), key.name,
                           key.display_prefix, JoinScopes(key.scopes), key.created_by, key.created_at.micros()}));
         return AppendAudit(s, tenant, actor, key.created_at,
                            {.action = "apikey.created",

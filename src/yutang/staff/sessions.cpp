@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include <sodium.h>
+#include "yutang/base/crypto.hpp"
 
 namespace yutang::staff {
 namespace {
@@ -26,20 +26,13 @@ struct ParsedToken {
     std::string secret_hash;
 };
 
-std::string HashSecret(std::string_view secret) {
-    unsigned char hash[crypto_generichash_BYTES];
-    crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), nullptr,
-                       0);
-    return std::string(reinterpret_cast<const char*>(hash), sizeof hash);
-}
-
 std::optional<ParsedToken> ParseToken(std::string_view token) {
     const size_t dot = token.find('.');
     if (dot == std::string_view::npos || dot == 0 || token.size() - dot - 1 != 43) return std::nullopt;
     int64_t tenant = 0;
     const auto [end, ec] = std::from_chars(token.data(), token.data() + dot, tenant);
     if (ec != std::errc() || end != token.data() + dot || tenant <= 0) return std::nullopt;
-    return ParsedToken{TenantId(tenant), HashSecret(token.substr(dot + 1))};
+    return ParsedToken{TenantId(tenant), Blake2b256(token.substr(dot + 1))};
 }
 
 Status Rejected() { return Unauthenticated("not logged in or the session has ended"); }
@@ -96,7 +89,7 @@ Result<LoginResult> SessionService::Login(std::string_view email, std::string_vi
                            now + settings_.absolute_timeout};
         const Actor actor = Actor::Staff(result.account.id, context.request_id, context.client_address);
         YT_TRY(db_.Write([&](store::Session& s) -> Status {
-            YT_TRY(s.Execute(kInsertSession, {candidate.value(), store::Blob{HashSecret(secret)},
+            YT_TRY(s.Execute(kInsertSession, {candidate.value(), store::Blob{Blake2b256(secret)},
                                               result.account.id.value(), now.micros(), result.expires_at.micros()}));
             return AppendAudit(s, candidate, actor, now,
                                {.action = "auth.login",

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <mutex>
 
+#include "yutang/base/text.hpp"
 #include "yutang/base/time_zone.hpp"
 #include "yutang/store/sequences.hpp"
 
@@ -53,10 +54,8 @@ Tenant TenantFromRow(const store::Row& row) {
     return Tenant{TenantId(row.Int(0)), row.Text(1), row.Text(2), row.Text(3), Timestamp::FromMicros(row.Int(4))};
 }
 
-size_t CodePoints(std::string_view s) {
-    return static_cast<size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
-}
+// Invalid UTF-8 counts as longer than any limit, so every length check refuses it.
+size_t CodePoints(std::string_view s) { return Utf8Length(s).value_or(SIZE_MAX); }
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "yutang/base/text.hpp"
 #include "yutang/store/sequences.hpp"
 
 namespace yutang::staff {
@@ -30,46 +31,8 @@ constexpr size_t kMaxCodeLength = 32;
 constexpr size_t kMaxCityLength = 50;
 constexpr size_t kMaxAddressLength = 200;
 
-// Code points in valid UTF-8, or nullopt for invalid UTF-8 (overlong forms and surrogates
-// included).
-std::optional<size_t> CountCodePoints(std::string_view text) {
-    size_t count = 0;
-    for (size_t i = 0; i < text.size(); ++count) {
-        const auto byte = static_cast<unsigned char>(text[i]);
-        size_t length = 0;
-        uint32_t code_point = 0;
-        if (byte < 0x80) {
-            length = 1;
-            code_point = byte;
-        } else if ((byte & 0xE0) == 0xC0) {
-            length = 2;
-            code_point = byte & 0x1Fu;
-        } else if ((byte & 0xF0) == 0xE0) {
-            length = 3;
-            code_point = byte & 0x0Fu;
-        } else if ((byte & 0xF8) == 0xF0) {
-            length = 4;
-            code_point = byte & 0x07u;
-        } else {
-            return std::nullopt;
-        }
-        if (i + length > text.size()) return std::nullopt;
-        for (size_t k = 1; k < length; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            if ((next & 0xC0) != 0x80) return std::nullopt;
-            code_point = (code_point << 6) | (next & 0x3Fu);
-        }
-        constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (code_point < kMinimum[length] || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-            return std::nullopt;
-        }
-        i += length;
-    }
-    return count;
-}
-
 Status CheckText(std::string_view value, size_t min_length, size_t max_length, const char* field) {
-    const auto length = CountCodePoints(value);
+    const auto length = Utf8Length(value);
     if (!length || *length < min_length || *length > max_length) {
         std::string message = std::string(field) + " must be ";
         message += min_length == 0 ? "at most " + std::to_string(max_length)

@@ -1,7 +1,5 @@
 #include "yutang/store/migrations.hpp"
 
-#include <sodium.h>
-
 #include "yutang/base/crypto.hpp"
 
 namespace yutang::store {
@@ -22,12 +20,7 @@ std::string_view ScriptFor(const Migration& m, Dialect dialect) {
     return dialect == Dialect::kSqlite ? m.sqlite_sql : m.postgres_sql;
 }
 
-std::string Checksum(std::string_view script) {
-    unsigned char hash[crypto_generichash_BYTES];
-    crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(script.data()), script.size(), nullptr,
-                       0);
-    return HexEncode(std::string_view(reinterpret_cast<const char*>(hash), sizeof hash));
-}
+std::string Checksum(std::string_view script) { return HexEncode(Blake2b256(script)); }
 
 struct Applied {
     int64_t version;
