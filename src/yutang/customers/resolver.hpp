@@ -1,0 +1,95 @@
+// OneID: turning the identities seen on an event, an order or a contact into one customer.
+//
+// Resolution looks every usable identity up; none known → a new customer; one customer → the
+// new identities are attached to it; several → they are merged into the oldest (lowest id),
+// unless the merge would give one person more identities of a kind than a person has (two
+// different user_ids or unionids, a fourth phone): then that customer is left alone. Each merge
+// moves the loser's identities to the winner, leaves the loser as a tombstone pointing at it,
+// and records why. The full rules and their reasons: docs/design/identity.md.
+//
+//   IdentityResolver resolver(keys, clock);
+//   YT_TRY(db.Write([&](store::Session& s) -> Status {
+//       YT_ASSIGN_OR_RETURN(Resolution r, resolver.Resolve(s, tenant, {{IdentityKind::kPhone, "13812345678"},
+//                                                                       {IdentityKind::kJdBuyer, "jd_9f3a"}},
+//                                                           "import:jd"));
+//       if (r.identified()) … r.customer …
+//   }));
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "yutang/base/clock.hpp"
+#include "yutang/base/crypto.hpp"
+#include "yutang/base/ids.hpp"
+#include "yutang/customers/identity.hpp"
+#include "yutang/store/database.hpp"
+
+namespace yutang::customers {
+
+struct SkippedIdentity {
+    IdentityKind kind;
+    // "placeholder", "masked", "encrypted" (not identities), "invalid" (not a value of its
+    // kind), "limit" (the customer has as many of this kind as a person has), "merge_refused"
+    // (it belongs to another customer who could not be merged).
+    std::string reason;
+    std::string hint;  // safe to show
+};
+
+struct Resolution {
+    CustomerId customer;             // invalid (0) when no identity was usable
+    bool created = false;            // a new customer was made
+    std::vector<CustomerId> merged;  // customers merged into `customer` by this call
+    std::vector<SkippedIdentity> skipped;
+
+    bool identified() const { return customer.valid(); }
+};
+
+struct StoredIdentity {
+    IdentityKind kind;
+    std::string value;  // decrypted
+    std::string hint;
+    std::string source;
+    Timestamp created_at;
+};
+
+// Stateless apart from its keys; safe to share between threads. Every method runs inside the
+// caller's transaction (Resolve and Alias need a write transaction). On PostgreSQL two
+// transactions resolving the same new identity at once make one of them fail with
+// already_exists: retry that transaction.
+class IdentityResolver {
+  public:
+    IdentityResolver(const KeyRing& keys, const Clock& clock);
+
+    Result<Resolution> Resolve(store::Session& session, TenantId tenant, std::span<const IdentityInput> identities,
+                               std::string_view source);
+    Result<Resolution> Resolve(store::Session& session, TenantId tenant,
+                               std::initializer_list<IdentityInput> identities, std::string_view source) {
+        return Resolve(session, tenant, std::span<const IdentityInput>(identities.begin(), identities.size()), source);
+    }
+
+    // An explicit "these are the same person" (Segment alias: previousId → userId). Resolves
+    // both together; failed_precondition when their customers cannot be merged (the rules
+    // above), invalid_argument when either value is not usable.
+    Result<Resolution> Alias(store::Session& session, TenantId tenant, const IdentityInput& previous,
+                             const IdentityInput& current, std::string_view source);
+
+    // The customer an identity points at, if any (nullopt also for unusable values).
+    Result<std::optional<CustomerId>> Find(store::Session& session, TenantId tenant, const IdentityInput& identity);
+    // Follows tombstones to the customer an id has become; not_found for an unknown id.
+    Result<CustomerId> Canonical(store::Session& session, TenantId tenant, CustomerId customer);
+    // A customer's identities, decrypted, by kind then age.
+    Result<std::vector<StoredIdentity>> Identities(store::Session& session, TenantId tenant, CustomerId customer);
+
+  private:
+    std::string Index(TenantId tenant, IdentityKind kind, std::string_view value) const;
+    std::string Context(TenantId tenant, IdentityKind kind) const;
+
+    const KeyRing& keys_;
+    const Clock& clock_;
+};
+
+}  // namespace yutang::customers
