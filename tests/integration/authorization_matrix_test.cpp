@@ -63,12 +63,15 @@ class AuthorizationMatrixTest : public ::testing::Test {
         stores_ = std::make_unique<staff::StoreService>(*db_, clock_);
         api_keys_ = std::make_unique<staff::ApiKeyService>(*db_, clock_);
         audit_ = std::make_unique<staff::AuditReader>(*db_);
+        writer_ = std::make_unique<store::WriteBatcher>(*db_);
+        ingestor_ = std::make_unique<events::Ingestor>(*writer_, resolver_, keys_, clock_);
         http::AddSystemRoutes(router_, {});
         http::AddApiRoutes(router_, {.staff = staff_.get(),
                                      .sessions = sessions_.get(),
                                      .stores = stores_.get(),
                                      .api_keys = api_keys_.get(),
-                                     .audit = audit_.get()});
+                                     .audit = audit_.get(),
+                                     .ingestor = ingestor_.get()});
 
         own_ = MakeMerchant("甲店", {.staff = 2, .stores = 1, .keys = 3});
         // The other merchant has more of everything, so its ids include ones the first
@@ -149,6 +152,11 @@ class AuthorizationMatrixTest : public ::testing::Test {
         if (route == "createStore") return R"({"name":"新店","code":"N)" + n + R"("})";
         if (route == "updateStore") return R"({"name":"新名)" + n + R"("})";
         if (route == "createApiKey") return R"({"name":"k)" + n + R"(","kind":"admin","scopes":["stores.read"]})";
+        if (route == "ingestTrack") return R"({"userId":"u1","event":"Viewed"})";
+        if (route == "ingestIdentify" || route == "ingestPage" || route == "ingestScreen") return R"({"userId":"u1"})";
+        if (route == "ingestAlias") return R"({"previousId":"a)" + n + R"(","userId":"u1"})";
+        if (route == "ingestGroup") return R"({"userId":"u1","groupId":"g1"})";
+        if (route == "ingestBatch") return R"({"batch":[{"type":"track","userId":"u1","event":"Viewed"}]})";
         return std::nullopt;
     }
 
@@ -189,6 +197,9 @@ class AuthorizationMatrixTest : public ::testing::Test {
     std::unique_ptr<staff::StoreService> stores_;
     std::unique_ptr<staff::ApiKeyService> api_keys_;
     std::unique_ptr<staff::AuditReader> audit_;
+    customers::IdentityResolver resolver_{keys_, clock_};
+    std::unique_ptr<store::WriteBatcher> writer_;
+    std::unique_ptr<events::Ingestor> ingestor_;
     http::Router router_;
     Merchant own_, other_;
     std::vector<Caller> callers_;

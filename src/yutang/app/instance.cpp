@@ -44,6 +44,10 @@ Result<std::unique_ptr<Instance>> Instance::Open(const Config& config) {
     instance->stores_ = std::make_unique<staff::StoreService>(*instance->db_, instance->clock_);
     instance->api_keys_ = std::make_unique<staff::ApiKeyService>(*instance->db_, instance->clock_);
     instance->audit_ = std::make_unique<staff::AuditReader>(*instance->db_);
+    instance->writer_ = std::make_unique<store::WriteBatcher>(*instance->db_);
+    instance->resolver_ = std::make_unique<customers::IdentityResolver>(instance->keys_, instance->clock_);
+    instance->ingestor_ =
+        std::make_unique<events::Ingestor>(*instance->writer_, *instance->resolver_, instance->keys_, instance->clock_);
     return instance;
 }
 

@@ -11,12 +11,15 @@
 #include "yutang/app/config.hpp"
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
+#include "yutang/customers/resolver.hpp"
+#include "yutang/events/ingest.hpp"
 #include "yutang/staff/api_keys.hpp"
 #include "yutang/staff/audit.hpp"
 #include "yutang/staff/sessions.hpp"
 #include "yutang/staff/staff.hpp"
 #include "yutang/staff/stores.hpp"
 #include "yutang/store/database.hpp"
+#include "yutang/store/write_batcher.hpp"
 
 namespace yutang::app {
 
@@ -39,6 +42,7 @@ class Instance {
     staff::StoreService& stores() { return *stores_; }
     staff::ApiKeyService& api_keys() { return *api_keys_; }
     staff::AuditReader& audit() { return *audit_; }
+    events::Ingestor& ingestor() { return *ingestor_; }
 
     // Store reachable and schema up to date: what /readyz reports.
     Status CheckReady();
@@ -55,6 +59,10 @@ class Instance {
     std::unique_ptr<staff::StoreService> stores_;
     std::unique_ptr<staff::ApiKeyService> api_keys_;
     std::unique_ptr<staff::AuditReader> audit_;
+    // Declared after db_ so that it is destroyed first: it drains pending writes into the store.
+    std::unique_ptr<store::WriteBatcher> writer_;
+    std::unique_ptr<customers::IdentityResolver> resolver_;
+    std::unique_ptr<events::Ingestor> ingestor_;
 };
 
 }  // namespace yutang::app

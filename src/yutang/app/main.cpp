@@ -98,7 +98,8 @@ class AppCommands final : public cli::Commands {
                                     .sessions = &instance.sessions(),
                                     .stores = &instance.stores(),
                                     .api_keys = &instance.api_keys(),
-                                    .audit = &instance.audit()});
+                                    .audit = &instance.audit(),
+                                    .ingestor = &instance.ingestor()});
         http::ServerSettings settings;
         settings.host = config->listen_host;
         settings.port = config->listen_port;

@@ -100,4 +100,77 @@ Result<LocalDate> ParseIsoDate(std::string_view text, std::string_view field) {
     return out;
 }
 
+Result<Timestamp> ParseRfc3339(std::string_view text, std::string_view field) {
+    auto invalid = [&] {
+        return InvalidArgument("not an ISO 8601 time (expected e.g. 2026-11-23T03:54:27.123Z)", std::string(field));
+    };
+    if (text.size() < 19 || (text[10] != 'T' && text[10] != 't' && text[10] != ' ')) return invalid();
+    auto number = [&](size_t at, size_t length, int& out) {
+        const auto [end, ec] = std::from_chars(text.data() + at, text.data() + at + length, out);
+        return ec == std::errc() && end == text.data() + at + length;
+    };
+    LocalDate date;
+    int hour = 0, minute = 0, second = 0;
+    if (text[4] != '-' || text[7] != '-' || text[13] != ':' || text[16] != ':' || !number(0, 4, date.year) ||
+        !number(5, 2, date.month) || !number(8, 2, date.day) || !number(11, 2, hour) || !number(14, 2, minute) ||
+        !number(17, 2, second) || !IsValidDate(date) || hour > 23 || minute > 59 || second > 60) {
+        return invalid();
+    }
+    size_t at = 19;
+    int64_t micros = 0;
+    if (at < text.size() && text[at] == '.') {
+        ++at;
+        int digits = 0;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+            if (digits < 6) micros = micros * 10 + (text[at] - '0');
+            ++digits;
+            ++at;
+        }
+        if (digits == 0) return invalid();
+        for (int d = digits; d < 6; ++d) micros *= 10;
+    }
+    int64_t offset_seconds = 0;
+    if (at < text.size()) {
+        const char sign = text[at];
+        if (sign == 'Z' || sign == 'z') {
+            ++at;
+        } else if (sign == '+' || sign == '-') {
+            int oh = 0, om = 0;
+            const std::string_view rest = text.substr(at + 1);
+            if (rest.size() == 5 && rest[2] == ':' && number(at + 1, 2, oh) && number(at + 4, 2, om)) {
+                at += 6;
+            } else if (rest.size() == 4 && number(at + 1, 2, oh) && number(at + 3, 2, om)) {
+                at += 5;
+            } else {
+                return invalid();
+            }
+            if (oh > 23 || om > 59) return invalid();
+            offset_seconds = (sign == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+        } else {
+            return invalid();
+        }
+    }
+    if (at != text.size()) return invalid();
+    const date::sys_days days{date::year{date.year} / date.month / date.day};
+    const int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(days.time_since_epoch()).count() +
+                            hour * 3600 + minute * 60 + std::min(second, 59) - offset_seconds;
+    return Timestamp::FromMicros(seconds * 1'000'000 + micros);
+}
+
+std::string FormatRfc3339(Timestamp t) {
+    const int64_t micros = t.micros();
+    const int64_t seconds = micros >= 0 ? micros / 1'000'000 : (micros - 999'999) / 1'000'000;
+    const int64_t fraction = micros - seconds * 1'000'000;
+    const date::sys_seconds tp{std::chrono::seconds(seconds)};
+    const auto days = date::floor<date::days>(tp);
+    const date::year_month_day ymd{days};
+    const date::hh_mm_ss<std::chrono::seconds> hms{tp - days};
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()), static_cast<long long>(fraction));
+    return buf;
+}
+
 }  // namespace yutang

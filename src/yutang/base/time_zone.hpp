@@ -60,6 +60,13 @@ class TimeZone {
     const void* zone_;  // const date::time_zone*, kept opaque to keep date/tz out of headers.
 };
 
+// RFC 3339 / ISO 8601 instants as tracking SDKs send them: "2026-11-23T03:54:27.123Z",
+// "2026-11-23T11:54:27+08:00", "…+0800"; fractions to microseconds (extra digits dropped).
+// A value without an offset is UTC. invalid_argument naming `field` otherwise.
+Result<Timestamp> ParseRfc3339(std::string_view text, std::string_view field = {});
+// "2026-11-23T03:54:27.123456Z".
+std::string FormatRfc3339(Timestamp t);
+
 // Checks that a date is a real calendar date (2026-02-29 is not).
 bool IsValidDate(LocalDate date);
 // "2026-11-23" → LocalDate; invalid_argument naming `field` otherwise.

@@ -43,6 +43,22 @@ TEST(TimeZone, UnknownZoneIsInvalidArgument) {
     EXPECT_EQ(zone.status().field(), "time_zone");
 }
 
+TEST(ParseRfc3339, ReadsWhatSdksSend) {
+    EXPECT_EQ(ParseRfc3339("2026-11-23T03:54:27Z")->seconds(), 1795406067);
+    EXPECT_EQ(ParseRfc3339("2026-11-23T03:54:27.123Z")->micros(), 1795406067123000);
+    EXPECT_EQ(ParseRfc3339("2026-11-23T11:54:27.1234567+08:00")->micros(), 1795406067123456);
+    EXPECT_EQ(ParseRfc3339("2026-11-22T22:54:27-0500")->seconds(), 1795406067);
+    EXPECT_EQ(ParseRfc3339("2026-11-23 03:54:27")->seconds(), 1795406067);
+    for (const char* bad : {"", "2026-11-23", "2026-13-01T00:00:00Z", "2026-11-23T03:54:27+8", "yesterday",
+                            "2026-11-23T03:54:27.Z", "2026-11-23T03:54:27Zjunk", "2026-02-30T00:00:00Z"}) {
+        auto t = ParseRfc3339(bad, "timestamp");
+        EXPECT_EQ(t.status().code(), ErrorCode::kInvalidArgument) << bad;
+        EXPECT_EQ(t.status().field(), "timestamp");
+    }
+    EXPECT_EQ(FormatRfc3339(Timestamp::FromMicros(1795406067123456)), "2026-11-23T03:54:27.123456Z");
+    EXPECT_EQ(*ParseRfc3339(FormatRfc3339(Timestamp::FromMicros(-1))), Timestamp::FromMicros(-1));
+}
+
 TEST(ParseIsoDate, AcceptsRealDatesOnly) {
     EXPECT_EQ(*ParseIsoDate("2024-02-29"), (LocalDate{2024, 2, 29}));
     for (const char* bad : {"2026-02-29", "2026-13-01", "2026-1-01", "20260101", "abcd-ef-gh", "2026-04-31"}) {

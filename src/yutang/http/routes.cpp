@@ -4,6 +4,7 @@
 #include "yutang/http/auth_routes.hpp"
 #include "yutang/http/errors.hpp"
 #include "yutang/http/openapi.hpp"
+#include "yutang/http/tracking_routes.hpp"
 
 namespace yutang::http {
 
@@ -43,6 +44,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
     AddAdminRoutes(
         router, guard,
         {.staff = services.staff, .stores = services.stores, .api_keys = services.api_keys, .audit = services.audit});
+    AddTrackingRoutes(router, guard, services.ingestor);
 }
 
 }  // namespace yutang::http

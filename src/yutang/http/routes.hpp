@@ -14,6 +14,7 @@
 #include <functional>
 
 #include "yutang/base/status.hpp"
+#include "yutang/events/ingest.hpp"
 #include "yutang/http/metrics.hpp"
 #include "yutang/http/router.hpp"
 #include "yutang/staff/api_keys.hpp"
@@ -45,6 +46,7 @@ struct ApiServices {
     staff::StoreService* stores = nullptr;
     staff::ApiKeyService* api_keys = nullptr;
     staff::AuditReader* audit = nullptr;
+    events::Ingestor* ingestor = nullptr;
 };
 
 // All /api/v1 and /v1 routes. Later modules add their Register*Routes calls inside.

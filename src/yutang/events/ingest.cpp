@@ -1,0 +1,302 @@
+#include "yutang/events/ingest.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <simdjson.h>
+
+#include "yutang/base/time_zone.hpp"
+#include "yutang/store/sequences.hpp"
+
+namespace yutang::events {
+namespace {
+
+using customers::IdentityInput;
+using customers::IdentityKind;
+
+constexpr std::string_view kFindMessage = "SELECT 1 FROM events WHERE tenant_id = $1 AND message_id = $2";
+constexpr std::string_view kInsertEvent =
+    "INSERT INTO events (tenant_id, event_id, message_id, type, name, customer_id, occurred_at, received_at, payload) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+constexpr std::string_view kInsertFailed =
+    "INSERT INTO failed_events (tenant_id, failed_id, received_at, reason, field, payload) "
+    "VALUES ($1, $2, $3, $4, $5, $6)";
+
+constexpr std::array<std::pair<MessageType, std::string_view>, 6> kTypeNames = {{{MessageType::kTrack, "track"},
+                                                                                 {MessageType::kIdentify, "identify"},
+                                                                                 {MessageType::kAlias, "alias"},
+                                                                                 {MessageType::kGroup, "group"},
+                                                                                 {MessageType::kPage, "page"},
+                                                                                 {MessageType::kScreen, "screen"}}};
+
+std::string EventContext(TenantId tenant) { return "t" + std::to_string(tenant.value()) + "/event"; }
+
+// A string field, or "" when absent or null; an error when present with another type.
+Result<std::string> OptionalString(simdjson::dom::object object, std::string_view key) {
+    simdjson::dom::element value;
+    if (object[key].get(value) != simdjson::SUCCESS || value.is_null()) return std::string();
+    std::string_view text;
+    if (value.get_string().get(text) == simdjson::SUCCESS) return std::string(text);
+    // Segment allows numeric ids; keep their text form.
+    if (value.is_int64() || value.is_uint64()) return simdjson::to_string(value);
+    return InvalidArgument("must be a string", std::string(key));
+}
+
+}  // namespace
+
+std::string_view MessageTypeName(MessageType type) {
+    for (const auto& [t, name] : kTypeNames) {
+        if (t == type) return name;
+    }
+    return "track";
+}
+
+std::optional<MessageType> ParseMessageType(std::string_view name) {
+    for (const auto& [t, type_name] : kTypeNames) {
+        if (type_name == name) return t;
+    }
+    return std::nullopt;
+}
+
+// One validated message, ready to store.
+struct Ingestor::Message {
+    size_t index = 0;
+    MessageType type = MessageType::kTrack;
+    std::string message_id;
+    std::string name;  // track: event; page/screen: name; group: groupId
+    std::vector<IdentityInput> identities;
+    std::optional<IdentityInput> alias_previous;
+    Timestamp occurred_at;
+    std::string payload;  // the message as JSON (minified)
+};
+
+Ingestor::Ingestor(store::WriteBatcher& writer, customers::IdentityResolver& resolver, const KeyRing& keys,
+                   const Clock& clock, IngestSettings settings)
+    : writer_(writer), resolver_(resolver), keys_(keys), clock_(clock), settings_(settings) {}
+
+namespace {
+
+// Validates one message object per Segment's spec and fills `out`. `batch_sent_at` is the
+// batch's sentAt, used when the message has none.
+Status ReadMessage(simdjson::dom::object object, std::optional<MessageType> fixed_type,
+                   std::optional<Timestamp> batch_sent_at, Timestamp received_at, size_t max_bytes,
+                   std::string& payload, MessageType& type, std::string& message_id, std::string& name,
+                   std::vector<IdentityInput>& identities, std::optional<IdentityInput>& alias_previous,
+                   Timestamp& occurred_at) {
+    payload = simdjson::minify(object);
+    if (payload.size() > max_bytes) {
+        return Status(ErrorCode::kInvalidArgument, "message is larger than 32 KB");
+    }
+    if (fixed_type) {
+        type = *fixed_type;
+    } else {
+        YT_ASSIGN_OR_RETURN(std::string type_name, OptionalString(object, "type"));
+        const auto parsed = ParseMessageType(type_name);
+        if (!parsed) return InvalidArgument("type must be track, identify, alias, group, page or screen", "type");
+        type = *parsed;
+    }
+    YT_ASSIGN_OR_RETURN(message_id, OptionalString(object, "messageId"));
+    if (message_id.size() > 200) return InvalidArgument("messageId is longer than 200 characters", "messageId");
+    if (message_id.empty()) message_id = "yt-" + RandomToken(16);
+    YT_ASSIGN_OR_RETURN(std::string user_id, OptionalString(object, "userId"));
+    YT_ASSIGN_OR_RETURN(std::string anonymous_id, OptionalString(object, "anonymousId"));
+    if (type != MessageType::kAlias && user_id.empty() && anonymous_id.empty()) {
+        return InvalidArgument("userId or anonymousId is required", "userId");
+    }
+    if (!user_id.empty()) identities.push_back({IdentityKind::kUserId, user_id, ""});
+    if (!anonymous_id.empty()) identities.push_back({IdentityKind::kAnonymousId, anonymous_id, ""});
+
+    switch (type) {
+        case MessageType::kTrack: {
+            YT_ASSIGN_OR_RETURN(name, OptionalString(object, "event"));
+            if (name.empty()) return InvalidArgument("event is required for track", "event");
+            break;
+        }
+        case MessageType::kPage:
+        case MessageType::kScreen: {
+            YT_ASSIGN_OR_RETURN(name, OptionalString(object, "name"));
+            break;
+        }
+        case MessageType::kGroup: {
+            YT_ASSIGN_OR_RETURN(name, OptionalString(object, "groupId"));
+            if (name.empty()) return InvalidArgument("groupId is required for group", "groupId");
+            break;
+        }
+        case MessageType::kAlias: {
+            YT_ASSIGN_OR_RETURN(std::string previous, OptionalString(object, "previousId"));
+            if (previous.empty() || user_id.empty()) {
+                return InvalidArgument("alias needs previousId and userId", previous.empty() ? "previousId" : "userId");
+            }
+            // previousId is whatever identified the person before: an anonymousId or an old userId.
+            alias_previous = IdentityInput{IdentityKind::kAnonymousId, previous, ""};
+            break;
+        }
+        case MessageType::kIdentify: {
+            simdjson::dom::object traits;
+            if (object["traits"].get(traits) == simdjson::SUCCESS) {
+                YT_ASSIGN_OR_RETURN(std::string email, OptionalString(traits, "email"));
+                YT_ASSIGN_OR_RETURN(std::string phone, OptionalString(traits, "phone"));
+                if (!email.empty()) identities.push_back({IdentityKind::kEmail, email, ""});
+                if (!phone.empty()) identities.push_back({IdentityKind::kPhone, phone, ""});
+            }
+            break;
+        }
+    }
+
+    // Clock-skew correction (Segment): timestamp = receivedAt − (sentAt − originalTimestamp),
+    // where originalTimestamp is the device's time of the event and sentAt the device's time of
+    // sending; without sentAt the device's timestamp is taken as it is.
+    YT_ASSIGN_OR_RETURN(std::string original_text, OptionalString(object, "originalTimestamp"));
+    if (original_text.empty()) {
+        YT_ASSIGN_OR_RETURN(original_text, OptionalString(object, "timestamp"));
+    }
+    YT_ASSIGN_OR_RETURN(std::string sent_text, OptionalString(object, "sentAt"));
+    std::optional<Timestamp> original, sent = batch_sent_at;
+    if (!original_text.empty()) {
+        YT_ASSIGN_OR_RETURN(original, ParseRfc3339(original_text, "timestamp"));
+    }
+    if (!sent_text.empty()) {
+        YT_ASSIGN_OR_RETURN(sent, ParseRfc3339(sent_text, "sentAt"));
+    }
+    if (original && sent) {
+        occurred_at = received_at - (*sent - *original);
+    } else if (original) {
+        occurred_at = *original;
+    } else {
+        occurred_at = received_at;
+    }
+    return OkStatus();
+}
+
+}  // namespace
+
+Result<IngestResult> Ingestor::IngestSingle(TenantId tenant, MessageType type, std::string_view body) {
+    if (body.size() > settings_.max_message_bytes) return ResourceExhausted("message is larger than 32 KB");
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS) {
+        return InvalidArgument("request body is not valid JSON", "body");
+    }
+    simdjson::dom::object object;
+    if (root.get(object) != simdjson::SUCCESS) return InvalidArgument("request body must be a JSON object", "body");
+    const Timestamp received_at = clock_.Now();
+    std::vector<Message> messages(1);
+    std::vector<RejectedMessage> rejected;
+    Message& m = messages[0];
+    Status s = ReadMessage(object, type, std::nullopt, received_at, settings_.max_message_bytes, m.payload, m.type,
+                           m.message_id, m.name, m.identities, m.alias_previous, m.occurred_at);
+    if (!s.ok()) {
+        rejected.push_back({0, s.message(), s.field()});
+        m.payload = std::string(body);
+    }
+    return Store(tenant, messages, std::move(rejected));
+}
+
+Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view body) {
+    if (body.size() > settings_.max_batch_bytes) return ResourceExhausted("batch is larger than 500 KB");
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS) {
+        return InvalidArgument("request body is not valid JSON", "body");
+    }
+    simdjson::dom::object object;
+    if (root.get(object) != simdjson::SUCCESS) return InvalidArgument("request body must be a JSON object", "body");
+    simdjson::dom::array batch;
+    if (object["batch"].get(batch) != simdjson::SUCCESS) return InvalidArgument("batch must be an array", "batch");
+    if (batch.size() > settings_.max_batch_messages) {
+        return InvalidArgument("batch has more than " + std::to_string(settings_.max_batch_messages) + " messages",
+                               "batch");
+    }
+    std::optional<Timestamp> batch_sent_at;
+    YT_ASSIGN_OR_RETURN(std::string sent_text, OptionalString(object, "sentAt"));
+    if (!sent_text.empty()) {
+        YT_ASSIGN_OR_RETURN(batch_sent_at, ParseRfc3339(sent_text, "sentAt"));
+    }
+    const Timestamp received_at = clock_.Now();
+    std::vector<Message> messages;
+    messages.reserve(batch.size());
+    std::vector<RejectedMessage> rejected;
+    size_t index = 0;
+    for (simdjson::dom::element element : batch) {
+        Message m;
+        m.index = index;
+        simdjson::dom::object message;
+        Status s =
+            element.get(message) == simdjson::SUCCESS
+                ? ReadMessage(message, std::nullopt, batch_sent_at, received_at, settings_.max_message_bytes, m.payload,
+                              m.type, m.message_id, m.name, m.identities, m.alias_previous, m.occurred_at)
+                : InvalidArgument("each batch entry must be an object", "batch");
+        if (!s.ok()) {
+            rejected.push_back({index, s.message(), s.field()});
+            m.payload = simdjson::minify(element);
+            m.message_id.clear();  // marks it as rejected for Store
+        }
+        messages.push_back(std::move(m));
+        ++index;
+    }
+    return Store(tenant, messages, std::move(rejected));
+}
+
+Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<Message>& messages,
+                                     std::vector<RejectedMessage> rejected) {
+    IngestResult result;
+    result.rejected = std::move(rejected);
+    std::vector<bool> is_rejected(messages.size(), false);
+    for (const RejectedMessage& r : result.rejected) is_rejected.at(r.index) = true;
+    const Timestamp received_at = clock_.Now();
+    const std::string context = EventContext(tenant);
+
+    // The whole request is one item of the group commit: it is durable when Submit returns OK.
+    Status status = writer_.Submit([&](store::Session& s) -> Status {
+        result.accepted = 0;
+        result.duplicates = 0;
+        std::vector<RejectedMessage> late_rejections;
+        for (size_t i = 0; i < messages.size(); ++i) {
+            Message& m = messages[i];
+            if (is_rejected[i]) {
+                const auto it = std::find_if(result.rejected.begin(), result.rejected.end(),
+                                             [&](const RejectedMessage& r) { return r.index == m.index; });
+                YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
+                YT_TRY(s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(), it->reason, it->field,
+                                                 store::Blob{keys_.Encrypt(m.payload, context)}}));
+                continue;
+            }
+            YT_ASSIGN_OR_RETURN(auto seen, s.QueryOne(kFindMessage, {tenant.value(), m.message_id}));
+            if (seen) {
+                ++result.duplicates;
+                continue;
+            }
+            std::optional<int64_t> customer;
+            if (m.alias_previous) {
+                auto aliased = resolver_.Alias(s, tenant, *m.alias_previous, m.identities.front(), "segment");
+                if (!aliased.ok() && aliased.status().code() != ErrorCode::kFailedPrecondition &&
+                    aliased.status().code() != ErrorCode::kInvalidArgument) {
+                    return aliased.status();
+                }
+                if (!aliased.ok()) {
+                    late_rejections.push_back({m.index, aliased.status().message(), "previousId"});
+                    YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
+                    YT_TRY(s.Execute(kInsertFailed,
+                                     {tenant.value(), failed_id, received_at.micros(), aliased.status().message(),
+                                      "previousId", store::Blob{keys_.Encrypt(m.payload, context)}}));
+                    continue;
+                }
+                customer = aliased->customer.value();
+            } else {
+                YT_ASSIGN_OR_RETURN(auto resolved, resolver_.Resolve(s, tenant, m.identities, "segment"));
+                if (resolved.identified()) customer = resolved.customer.value();
+            }
+            YT_ASSIGN_OR_RETURN(int64_t event_id, store::NextId(s, tenant, "event"));
+            YT_TRY(s.Execute(kInsertEvent, {tenant.value(), event_id, m.message_id, MessageTypeName(m.type), m.name,
+                                            customer, m.occurred_at.micros(), received_at.micros(),
+                                            store::Blob{keys_.Encrypt(m.payload, context)}}));
+            ++result.accepted;
+        }
+        result.rejected.insert(result.rejected.end(), late_rejections.begin(), late_rejections.end());
+        return OkStatus();
+    });
+    YT_TRY(status);
+    return result;
+}
+
+}  // namespace yutang::events

@@ -1,0 +1,78 @@
+// Ingest: Segment-compatible tracking messages in, durable events and resolved customers out.
+//
+// Accepts the bodies of Segment's HTTP Tracking API (`/v1/track|identify|alias|group|page|
+// screen|batch`, https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/):
+// validates each message, resolves its userId / anonymousId / traits (email, phone) to a
+// customer, and stores it — deduplicated per merchant by messageId, with its time corrected for
+// the sender's clock, its payload encrypted. Messages that cannot be accepted are stored in
+// failed_events with the reason and listed in the result: nothing is dropped silently. One request
+// is one item of the group-commit writer, so the call returns only after its events are durable.
+//
+//   Ingestor ingest(batcher, resolver, keys, clock);
+//   YT_ASSIGN_OR_RETURN(IngestResult r, ingest.IngestBatch(tenant, body));   // body: {"batch": [...]}
+//   r.accepted, r.duplicates, r.rejected[i].index / .reason / .field
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "yutang/base/clock.hpp"
+#include "yutang/base/crypto.hpp"
+#include "yutang/base/ids.hpp"
+#include "yutang/customers/resolver.hpp"
+#include "yutang/store/write_batcher.hpp"
+
+namespace yutang::events {
+
+enum class MessageType { kTrack, kIdentify, kAlias, kGroup, kPage, kScreen };
+std::string_view MessageTypeName(MessageType type);  // "track", "identify", …
+std::optional<MessageType> ParseMessageType(std::string_view name);
+
+struct IngestSettings {
+    size_t max_message_bytes = 32 * 1024;  // Segment: 32 KB per message
+    size_t max_batch_bytes = 500 * 1024;   // Segment: 500 KB per batch request
+    size_t max_batch_messages = 2500;
+};
+
+struct RejectedMessage {
+    size_t index = 0;  // position in the batch (0 for a single message)
+    std::string reason;
+    std::string field;  // "userId", "event", "timestamp", … or "" for the whole message
+};
+
+struct IngestResult {
+    size_t accepted = 0;    // stored now
+    size_t duplicates = 0;  // already stored under the same messageId: accepted, no effect
+    std::vector<RejectedMessage> rejected;
+};
+
+// Thread-safe.
+class Ingestor {
+  public:
+    Ingestor(store::WriteBatcher& writer, customers::IdentityResolver& resolver, const KeyRing& keys,
+             const Clock& clock, IngestSettings settings = {});
+
+    // One message of `type` (the body of /v1/track etc.). The body must be valid JSON (the HTTP
+    // layer reports syntax errors with their offset). invalid_argument (field "body") for a
+    // body that is not a JSON object; resource_exhausted when it is larger than the limit;
+    // a store error when the write could not be made durable (nothing of it is stored then).
+    Result<IngestResult> IngestSingle(TenantId tenant, MessageType type, std::string_view body);
+    // {"batch": [messages…], "sentAt": …, "context": …}. Each message carries its own "type".
+    Result<IngestResult> IngestBatch(TenantId tenant, std::string_view body);
+
+    const IngestSettings& settings() const { return settings_; }
+
+  private:
+    struct Message;
+    Result<IngestResult> Store(TenantId tenant, std::vector<Message>& messages, std::vector<RejectedMessage> rejected);
+
+    store::WriteBatcher& writer_;
+    customers::IdentityResolver& resolver_;
+    const KeyRing& keys_;
+    const Clock& clock_;
+    IngestSettings settings_;
+};
+
+}  // namespace yutang::events
