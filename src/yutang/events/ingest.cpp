@@ -241,8 +241,9 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<Message>& mess
                                      std::vector<RejectedMessage> rejected) {
     IngestResult result;
     result.rejected = std::move(rejected);
-    std::vector<bool> is_rejected(messages.size(), false);
-    for (const RejectedMessage& r : result.rejected) is_rejected.at(r.index) = true;
+    // Messages refused by validation, by position: they go to failed_events with their reason.
+    std::vector<const RejectedMessage*> rejection(messages.size(), nullptr);
+    for (const RejectedMessage& r : result.rejected) rejection.at(r.index) = &r;
     const Timestamp received_at = clock_.Now();
     const std::string context = EventContext(tenant);
 
@@ -253,11 +254,9 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<Message>& mess
         std::vector<RejectedMessage> late_rejections;
         for (size_t i = 0; i < messages.size(); ++i) {
             Message& m = messages[i];
-            if (is_rejected[i]) {
-                const auto it = std::find_if(result.rejected.begin(), result.rejected.end(),
-                                             [&](const RejectedMessage& r) { return r.index == m.index; });
+            if (const RejectedMessage* r = rejection[i]) {
                 YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
-                YT_TRY(s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(), it->reason, it->field,
+                YT_TRY(s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(), r->reason, r->field,
                                                  store::Blob{keys_.Encrypt(m.payload, context)}}));
                 continue;
             }
