@@ -2,6 +2,7 @@
 # Installs everything Yutang needs to build, run and test, from Debian packages and npm.
 # Idempotent: installs only what is missing; safe to run on every `make run` / `make test`.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PACKAGES=(
     # toolchain
@@ -13,29 +14,38 @@ PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 sqlite3 wrk
 )
 
+apt_install() {
+    echo "setup: installing $*"
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 missing=()
 for package in "${PACKAGES[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$package")
     fi
 done
-
+# Node.js and npm are checked by command rather than by package: Node.js may come from another
+# Debian-compatible package that bundles npm.
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing ${missing[*]}"
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then
-        SUDO="sudo"
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    # postgresql-common would start a system cluster; tests start their own server instead.
-    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt_install "${missing[@]}"
 fi
 
-# The web console's dependencies, from the committed lockfile (only once there is a console).
-if [ -f web/package-lock.json ]; then
-    if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
-        echo "setup: installing console dependencies (npm ci)"
-        (cd web && npm ci --no-audit --no-fund --loglevel=error)
+# npm dependencies, each from its committed lockfile, reinstalled only when the lockfile changed.
+for dir in tests/sdk web; do
+    if [ -f "$dir/package-lock.json" ]; then
+        if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+            echo "setup: installing $dir npm dependencies (npm ci)"
+            (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+        fi
     fi
-fi
+done
