@@ -9,7 +9,7 @@ PACKAGES=(
     g++ cmake ninja-build ccache pkg-config git make
     # libraries
     libboost1.81-dev libboost-json1.81-dev libsimdjson-dev libsqlite3-dev libpq-dev libsodium-dev
-    libssl-dev libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev tzdata
+    libssl-dev libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev tzdata libzip-dev libexpat1-dev
     # tests and benchmarks: GoogleTest, Google Benchmark, a real PostgreSQL, the sqlite3 shell, wrk
     libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 sqlite3 wrk
 )

@@ -64,7 +64,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
         api_keys_ = std::make_unique<staff::ApiKeyService>(*db_, clock_);
         audit_ = std::make_unique<staff::AuditReader>(*db_);
         writer_ = std::make_unique<store::WriteBatcher>(*db_);
-        ingestor_ = std::make_unique<events::Ingestor>(*writer_, resolver_, keys_, clock_);
+        ingestor_ = std::make_unique<events::Ingestor>(*writer_, resolver_, orders_, keys_, clock_);
         http::AddSystemRoutes(router_, {});
         http::AddApiRoutes(router_, {.staff = staff_.get(),
                                      .sessions = sessions_.get(),
@@ -198,6 +198,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     std::unique_ptr<staff::ApiKeyService> api_keys_;
     std::unique_ptr<staff::AuditReader> audit_;
     customers::IdentityResolver resolver_{keys_, clock_};
+    events::OrderStore orders_{keys_, clock_};
     std::unique_ptr<store::WriteBatcher> writer_;
     std::unique_ptr<events::Ingestor> ingestor_;
     http::Router router_;

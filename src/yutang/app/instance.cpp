@@ -46,8 +46,9 @@ Result<std::unique_ptr<Instance>> Instance::Open(const Config& config) {
     instance->audit_ = std::make_unique<staff::AuditReader>(*instance->db_);
     instance->writer_ = std::make_unique<store::WriteBatcher>(*instance->db_);
     instance->resolver_ = std::make_unique<customers::IdentityResolver>(instance->keys_, instance->clock_);
-    instance->ingestor_ =
-        std::make_unique<events::Ingestor>(*instance->writer_, *instance->resolver_, instance->keys_, instance->clock_);
+    instance->orders_ = std::make_unique<events::OrderStore>(instance->keys_, instance->clock_);
+    instance->ingestor_ = std::make_unique<events::Ingestor>(*instance->writer_, *instance->resolver_,
+                                                             *instance->orders_, instance->keys_, instance->clock_);
     return instance;
 }
 

@@ -62,6 +62,7 @@ class Instance {
     // Declared after db_ so that it is destroyed first: it drains pending writes into the store.
     std::unique_ptr<store::WriteBatcher> writer_;
     std::unique_ptr<customers::IdentityResolver> resolver_;
+    std::unique_ptr<events::OrderStore> orders_;
     std::unique_ptr<events::Ingestor> ingestor_;
 };
 

@@ -31,6 +31,16 @@ constexpr std::array<std::pair<MessageType, std::string_view>, 6> kTypeNames = {
 
 std::string EventContext(TenantId tenant) { return "t" + std::to_string(tenant.value()) + "/event"; }
 
+// Segment e-commerce spec v2 order events and the status each leaves the order in.
+struct OrderEventKind {
+    std::string_view event;
+    std::string_view status;  // "" = keep the stored status (Order Updated)
+};
+constexpr std::array<OrderEventKind, 4> kOrderEvents = {{{"Order Completed", "paid"},
+                                                         {"Order Updated", ""},
+                                                         {"Order Refunded", "refunded"},
+                                                         {"Order Cancelled", "cancelled"}}};
+
 // A string field, or "" when absent or null; an error when present with another type.
 Result<std::string> OptionalString(simdjson::dom::object object, std::string_view key) {
     simdjson::dom::element value;
@@ -43,6 +53,34 @@ Result<std::string> OptionalString(simdjson::dom::object object, std::string_vie
 }
 
 }  // namespace
+
+namespace internal {
+
+// What an order event says; absent fields leave the stored order as it is.
+struct OrderEvent {
+    std::string status;  // "" = unchanged
+    std::string order_id;
+    std::optional<Money> total;
+    std::string currency;
+    std::optional<std::vector<OrderLine>> lines;
+};
+
+struct PendingMessage {
+    size_t index = 0;
+    MessageType type = MessageType::kTrack;
+    std::string message_id;
+    std::string name;  // track: event; page/screen: name; group: groupId
+    std::vector<IdentityInput> identities;
+    std::optional<IdentityInput> alias_previous;
+    std::optional<OrderEvent> order;
+    Timestamp occurred_at;
+    std::string payload;  // the message as JSON (minified)
+};
+
+}  // namespace internal
+
+using internal::OrderEvent;
+using internal::PendingMessage;
 
 std::string_view MessageTypeName(MessageType type) {
     for (const auto& [t, name] : kTypeNames) {
@@ -58,31 +96,88 @@ std::optional<MessageType> ParseMessageType(std::string_view name) {
     return std::nullopt;
 }
 
-// One validated message, ready to store.
-struct Ingestor::Message {
-    size_t index = 0;
-    MessageType type = MessageType::kTrack;
-    std::string message_id;
-    std::string name;  // track: event; page/screen: name; group: groupId
-    std::vector<IdentityInput> identities;
-    std::optional<IdentityInput> alias_previous;
-    Timestamp occurred_at;
-    std::string payload;  // the message as JSON (minified)
-};
-
-Ingestor::Ingestor(store::WriteBatcher& writer, customers::IdentityResolver& resolver, const KeyRing& keys,
-                   const Clock& clock, IngestSettings settings)
-    : writer_(writer), resolver_(resolver), keys_(keys), clock_(clock), settings_(settings) {}
+Ingestor::Ingestor(store::WriteBatcher& writer, customers::IdentityResolver& resolver, OrderStore& orders,
+                   const KeyRing& keys, const Clock& clock, IngestSettings settings)
+    : writer_(writer), resolver_(resolver), orders_(orders), keys_(keys), clock_(clock), settings_(settings) {}
 
 namespace {
 
 // Validates one message object per Segment's spec and fills `out`. `batch_sent_at` is the
 // batch's sentAt, used when the message has none.
+// An amount as Segment sends it (a JSON number of yuan, or a numeric string) in fen.
+Result<std::optional<Money>> OptionalAmount(simdjson::dom::object object, std::string_view key,
+                                            const std::string& field) {
+    simdjson::dom::element value;
+    if (object[key].get(value) != simdjson::SUCCESS || value.is_null()) return std::optional<Money>();
+    std::string text;
+    std::string_view string_value;
+    if (value.get_string().get(string_value) == simdjson::SUCCESS) {
+        text = std::string(string_value);
+    } else if (value.is_number()) {
+        text = simdjson::minify(value);  // the number as sent, e.g. "99.5"
+    } else {
+        return InvalidArgument("must be a number", field);
+    }
+    YT_ASSIGN_OR_RETURN(Money money, ParseYuan(text, field));
+    return std::optional<Money>(money);
+}
+
+// properties of a Segment e-commerce order event: order_id, total (or revenue), currency,
+// products[] {sku | product_id, name, price, quantity}.
+Result<OrderEvent> ReadOrderEvent(simdjson::dom::object message, std::string_view status) {
+    OrderEvent order;
+    order.status = std::string(status);
+    simdjson::dom::object properties;
+    if (message["properties"].get(properties) != simdjson::SUCCESS) {
+        return InvalidArgument("order events need properties.order_id", "properties.order_id");
+    }
+    YT_ASSIGN_OR_RETURN(order.order_id, OptionalString(properties, "order_id"));
+    if (order.order_id.empty()) return InvalidArgument("order events need properties.order_id", "properties.order_id");
+    YT_ASSIGN_OR_RETURN(order.total, OptionalAmount(properties, "total", "properties.total"));
+    if (!order.total) {
+        YT_ASSIGN_OR_RETURN(order.total, OptionalAmount(properties, "revenue", "properties.revenue"));
+    }
+    YT_ASSIGN_OR_RETURN(order.currency, OptionalString(properties, "currency"));
+    simdjson::dom::array products;
+    if (properties["products"].get(products) == simdjson::SUCCESS) {
+        std::vector<OrderLine> lines;
+        size_t i = 0;
+        for (simdjson::dom::element element : products) {
+            const std::string prefix = "properties.products[" + std::to_string(i++) + "].";
+            simdjson::dom::object product;
+            if (element.get(product) != simdjson::SUCCESS) return InvalidArgument("must be an object", prefix);
+            OrderLine line;
+            YT_ASSIGN_OR_RETURN(line.sku, OptionalString(product, "sku"));
+            if (line.sku.empty()) {
+                YT_ASSIGN_OR_RETURN(line.sku, OptionalString(product, "product_id"));
+            }
+            YT_ASSIGN_OR_RETURN(line.title, OptionalString(product, "name"));
+            YT_ASSIGN_OR_RETURN(auto price, OptionalAmount(product, "price", prefix + "price"));
+            line.unit_price = price.value_or(Money());
+            int64_t quantity = 1;
+            simdjson::dom::element q;
+            if (product["quantity"].get(q) == simdjson::SUCCESS && !q.is_null()) {
+                if (q.get_int64().get(quantity) != simdjson::SUCCESS || quantity < 0) {
+                    return InvalidArgument("must be a whole number", prefix + "quantity");
+                }
+            }
+            line.quantity = quantity;
+            lines.push_back(std::move(line));
+        }
+        order.lines = std::move(lines);
+    }
+    return order;
+}
+
 Status ReadMessage(simdjson::dom::object object, std::optional<MessageType> fixed_type,
-                   std::optional<Timestamp> batch_sent_at, Timestamp received_at, size_t max_bytes,
-                   std::string& payload, MessageType& type, std::string& message_id, std::string& name,
-                   std::vector<IdentityInput>& identities, std::optional<IdentityInput>& alias_previous,
-                   Timestamp& occurred_at) {
+                   std::optional<Timestamp> batch_sent_at, Timestamp received_at, size_t max_bytes, PendingMessage& m) {
+    std::string& payload = m.payload;
+    MessageType& type = m.type;
+    std::string& message_id = m.message_id;
+    std::string& name = m.name;
+    std::vector<IdentityInput>& identities = m.identities;
+    std::optional<IdentityInput>& alias_previous = m.alias_previous;
+    Timestamp& occurred_at = m.occurred_at;
     payload = simdjson::minify(object);
     if (payload.size() > max_bytes) {
         return Status(ErrorCode::kInvalidArgument, "message is larger than 32 KB");
@@ -110,6 +205,11 @@ Status ReadMessage(simdjson::dom::object object, std::optional<MessageType> fixe
         case MessageType::kTrack: {
             YT_ASSIGN_OR_RETURN(name, OptionalString(object, "event"));
             if (name.empty()) return InvalidArgument("event is required for track", "event");
+            for (const OrderEventKind& kind : kOrderEvents) {
+                if (kind.event == name) {
+                    YT_ASSIGN_OR_RETURN(m.order, ReadOrderEvent(object, kind.status));
+                }
+            }
             break;
         }
         case MessageType::kPage:
@@ -180,11 +280,10 @@ Result<IngestResult> Ingestor::IngestSingle(TenantId tenant, MessageType type, s
     simdjson::dom::object object;
     if (root.get(object) != simdjson::SUCCESS) return InvalidArgument("request body must be a JSON object", "body");
     const Timestamp received_at = clock_.Now();
-    std::vector<Message> messages(1);
+    std::vector<PendingMessage> messages(1);
     std::vector<RejectedMessage> rejected;
-    Message& m = messages[0];
-    Status s = ReadMessage(object, type, std::nullopt, received_at, settings_.max_message_bytes, m.payload, m.type,
-                           m.message_id, m.name, m.identities, m.alias_previous, m.occurred_at);
+    PendingMessage& m = messages[0];
+    Status s = ReadMessage(object, type, std::nullopt, received_at, settings_.max_message_bytes, m);
     if (!s.ok()) {
         rejected.push_back({0, s.message(), s.field()});
         m.payload = std::string(body);
@@ -213,19 +312,17 @@ Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view bod
         YT_ASSIGN_OR_RETURN(batch_sent_at, ParseRfc3339(sent_text, "sentAt"));
     }
     const Timestamp received_at = clock_.Now();
-    std::vector<Message> messages;
+    std::vector<PendingMessage> messages;
     messages.reserve(batch.size());
     std::vector<RejectedMessage> rejected;
     size_t index = 0;
     for (simdjson::dom::element element : batch) {
-        Message m;
+        PendingMessage m;
         m.index = index;
         simdjson::dom::object message;
-        Status s =
-            element.get(message) == simdjson::SUCCESS
-                ? ReadMessage(message, std::nullopt, batch_sent_at, received_at, settings_.max_message_bytes, m.payload,
-                              m.type, m.message_id, m.name, m.identities, m.alias_previous, m.occurred_at)
-                : InvalidArgument("each batch entry must be an object", "batch");
+        Status s = element.get(message) == simdjson::SUCCESS
+                       ? ReadMessage(message, std::nullopt, batch_sent_at, received_at, settings_.max_message_bytes, m)
+                       : InvalidArgument("each batch entry must be an object", "batch");
         if (!s.ok()) {
             rejected.push_back({index, s.message(), s.field()});
             m.payload = simdjson::minify(element);
@@ -237,7 +334,40 @@ Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view bod
     return Store(tenant, messages, std::move(rejected));
 }
 
-Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<Message>& messages,
+Status Ingestor::ApplyOrder(store::Session& s, TenantId tenant, const OrderEvent& event,
+                            std::optional<int64_t> customer, Timestamp occurred_at) {
+    YT_ASSIGN_OR_RETURN(auto stored, orders_.Find(s, tenant, "segment", event.order_id));
+    OrderInput order;
+    if (stored) {
+        order = std::move(*stored);
+    } else {
+        order.source = "segment";
+        order.external_id = event.order_id;
+        order.status = "paid";
+        order.ordered_at = occurred_at;
+        order.buyer_details = "{}";
+    }
+    if (customer) order.customer = CustomerId(*customer);
+    if (!event.status.empty()) order.status = event.status;
+    order.raw_status = event.status.empty() ? order.raw_status : event.status;
+    if (event.total) order.total = *event.total;
+    if (!event.currency.empty()) order.currency = event.currency;
+    if (event.lines) {
+        order.lines = *event.lines;
+        order.lines_json.clear();
+    }
+    // Amounts follow the status: paid orders were paid in full; a refund returns the total.
+    if (order.status == "paid" || order.status == "shipped" || order.status == "completed") {
+        order.paid = order.total;
+        if (!order.paid_at) order.paid_at = occurred_at;
+    } else if (order.status == "refunded") {
+        order.refunded = order.total;
+        if (order.paid.fen() == 0) order.paid = order.total;
+    }
+    return orders_.Upsert(s, tenant, order).status();
+}
+
+Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage>& messages,
                                      std::vector<RejectedMessage> rejected) {
     IngestResult result;
     result.rejected = std::move(rejected);
@@ -253,7 +383,7 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<Message>& mess
         result.duplicates = 0;
         std::vector<RejectedMessage> late_rejections;
         for (size_t i = 0; i < messages.size(); ++i) {
-            Message& m = messages[i];
+            PendingMessage& m = messages[i];
             if (const RejectedMessage* r = rejection[i]) {
                 YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
                 YT_TRY(s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(), r->reason, r->field,
@@ -281,10 +411,13 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<Message>& mess
                     continue;
                 }
                 customer = aliased->customer.value();
+                YT_TRY(orders_.Reassign(s, tenant, aliased->customer, aliased->merged));
             } else {
                 YT_ASSIGN_OR_RETURN(auto resolved, resolver_.Resolve(s, tenant, m.identities, "segment"));
                 if (resolved.identified()) customer = resolved.customer.value();
+                YT_TRY(orders_.Reassign(s, tenant, resolved.customer, resolved.merged));
             }
+            if (m.order) YT_TRY(ApplyOrder(s, tenant, *m.order, customer, m.occurred_at));
             YT_ASSIGN_OR_RETURN(int64_t event_id, store::NextId(s, tenant, "event"));
             YT_TRY(s.Execute(kInsertEvent, {tenant.value(), event_id, m.message_id, MessageTypeName(m.type), m.name,
                                             customer, m.occurred_at.micros(), received_at.micros(),

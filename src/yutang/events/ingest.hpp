@@ -7,6 +7,8 @@
 // the sender's clock, its payload encrypted. Messages that cannot be accepted are stored in
 // failed_events with the reason and listed in the result: nothing is dropped silently. One request
 // is one item of the group-commit writer, so the call returns only after its events are durable.
+// E-commerce events of Segment's spec v2 ("Order Completed", "Order Updated", "Order Refunded",
+// "Order Cancelled") also create or update the order (source "segment") and the buyer's traits.
 //
 //   Ingestor ingest(batcher, resolver, keys, clock);
 //   YT_ASSIGN_OR_RETURN(IngestResult r, ingest.IngestBatch(tenant, body));   // body: {"batch": [...]}
@@ -22,9 +24,15 @@
 #include "yutang/base/crypto.hpp"
 #include "yutang/base/ids.hpp"
 #include "yutang/customers/resolver.hpp"
+#include "yutang/events/orders.hpp"
 #include "yutang/store/write_batcher.hpp"
 
 namespace yutang::events {
+
+namespace internal {
+struct PendingMessage;  // a validated message waiting to be stored (ingest.cpp)
+struct OrderEvent;      // what an e-commerce event says about its order (ingest.cpp)
+}  // namespace internal
 
 enum class MessageType { kTrack, kIdentify, kAlias, kGroup, kPage, kScreen };
 std::string_view MessageTypeName(MessageType type);  // "track", "identify", …
@@ -51,8 +59,8 @@ struct IngestResult {
 // Thread-safe.
 class Ingestor {
   public:
-    Ingestor(store::WriteBatcher& writer, customers::IdentityResolver& resolver, const KeyRing& keys,
-             const Clock& clock, IngestSettings settings = {});
+    Ingestor(store::WriteBatcher& writer, customers::IdentityResolver& resolver, OrderStore& orders,
+             const KeyRing& keys, const Clock& clock, IngestSettings settings = {});
 
     // One message of `type` (the body of /v1/track etc.). The body must be valid JSON (the HTTP
     // layer reports syntax errors with their offset). invalid_argument (field "body") for a
@@ -65,11 +73,14 @@ class Ingestor {
     const IngestSettings& settings() const { return settings_; }
 
   private:
-    struct Message;
-    Result<IngestResult> Store(TenantId tenant, std::vector<Message>& messages, std::vector<RejectedMessage> rejected);
+    Status ApplyOrder(store::Session& session, TenantId tenant, const internal::OrderEvent& event,
+                      std::optional<int64_t> customer, Timestamp occurred_at);
+    Result<IngestResult> Store(TenantId tenant, std::vector<internal::PendingMessage>& messages,
+                               std::vector<RejectedMessage> rejected);
 
     store::WriteBatcher& writer_;
     customers::IdentityResolver& resolver_;
+    OrderStore& orders_;
     const KeyRing& keys_;
     const Clock& clock_;
     IngestSettings settings_;

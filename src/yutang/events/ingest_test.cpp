@@ -2,8 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/test_store.hpp"
 #include "yutang/base/time_zone.hpp"
+
+#include "tests/support/test_store.hpp"
 
 namespace yutang::events {
 namespace {
@@ -21,7 +22,7 @@ class IngestTest : public ::testing::Test {
                })
                 .ok());
         batcher_ = std::make_unique<store::WriteBatcher>(*db_);
-        ingest_ = std::make_unique<Ingestor>(*batcher_, resolver_, keys_, clock_);
+        ingest_ = std::make_unique<Ingestor>(*batcher_, resolver_, orders_, keys_, clock_);
     }
     int64_t Count(const std::string& sql) {
         int64_t n = -1;
@@ -48,6 +49,7 @@ class IngestTest : public ::testing::Test {
     KeyRing keys_ = KeyRing::Generate();
     std::unique_ptr<store::Database> db_;
     customers::IdentityResolver resolver_{keys_, clock_};
+    OrderStore orders_{keys_, clock_};
     std::unique_ptr<store::WriteBatcher> batcher_;
     std::unique_ptr<Ingestor> ingest_;
 };
@@ -159,6 +161,38 @@ TEST_F(IngestTest, PayloadsAreEncryptedAndLimitsHold) {
     EXPECT_EQ(ingest_->IngestSingle(TenantId(1), MessageType::kTrack, big).status().code(),
               ErrorCode::kResourceExhausted);
     EXPECT_EQ(ingest_->IngestBatch(TenantId(1), R"({"batch":{}})").status().field(), "batch");
+}
+
+TEST_F(IngestTest, EcommerceEventsBecomeOrdersAndTraits) {
+    auto completed =
+        ingest_->IngestSingle(TenantId(1), MessageType::kTrack, R"({"userId":"u-9","event":"Order Completed",
+        "properties":{"order_id":"S-1","total":199.9,"currency":"CNY",
+                      "products":[{"sku":"A1","name":"奶粉","price":99.95,"quantity":2}]}})");
+    ASSERT_TRUE(completed.ok()) << completed.status().ToString();
+    ASSERT_EQ(completed->rejected.size(), 0u) << completed->rejected[0].reason;
+    EXPECT_EQ(Count("SELECT total_fen FROM orders WHERE external_id = 'S-1'"), 19990);
+    EXPECT_EQ(Count("SELECT order_count FROM customer_traits"), 1);
+    EXPECT_EQ(Count("SELECT total_spend_fen FROM customer_traits"), 19990);
+    // A re-sent event with a new messageId changes nothing; a refund naming only the order works.
+    ASSERT_TRUE(ingest_
+                    ->IngestSingle(TenantId(1), MessageType::kTrack, R"({"userId":"u-9","event":"Order Completed",
+        "properties":{"order_id":"S-1","total":199.9,"products":[{"sku":"A1","name":"奶粉","price":99.95,"quantity":2}]}})")
+                    .ok());
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM orders"), 1);
+    ASSERT_TRUE(ingest_
+                    ->IngestSingle(TenantId(1), MessageType::kTrack,
+                                   R"({"userId":"u-9","event":"Order Refunded","properties":{"order_id":"S-1"}})")
+                    .ok());
+    EXPECT_EQ(Count("SELECT status = 'refunded' FROM orders WHERE external_id = 'S-1'"), 1);
+    EXPECT_EQ(Count("SELECT refunded_fen FROM customer_traits"), 19990);
+
+    auto bad = ingest_->IngestBatch(TenantId(1), R"({"batch":[
+        {"type":"track","userId":"u-9","event":"Order Completed","properties":{"total":5}},
+        {"type":"track","userId":"u-9","event":"Order Completed","properties":{"order_id":"S-2","total":1.234}}]})");
+    ASSERT_TRUE(bad.ok());
+    ASSERT_EQ(bad->rejected.size(), 2u);
+    EXPECT_EQ(bad->rejected[0].field, "properties.order_id");
+    EXPECT_EQ(bad->rejected[1].field, "properties.total");
 }
 
 }  // namespace
