@@ -43,6 +43,8 @@ class Instance {
     staff::ApiKeyService& api_keys() { return *api_keys_; }
     staff::AuditReader& audit() { return *audit_; }
     events::Ingestor& ingestor() { return *ingestor_; }
+    customers::IdentityResolver& resolver() { return *resolver_; }
+    events::OrderStore& orders() { return *orders_; }
 
     // Store reachable and schema up to date: what /readyz reports.
     Status CheckReady();

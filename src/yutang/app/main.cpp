@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 #include <signal.h>
@@ -14,9 +15,11 @@
 #include "yutang/base/log.hpp"
 #include "yutang/base/time_zone.hpp"
 #include "yutang/cli/cli.hpp"
+#include "yutang/events/order_import.hpp"
 #include "yutang/http/router.hpp"
 #include "yutang/http/routes.hpp"
 #include "yutang/http/server.hpp"
+#include "yutang/imports/order_reader.hpp"
 #include "yutang/staff/permissions.hpp"
 
 namespace yutang::app {
@@ -252,44 +255,94 @@ class AppCommands final : public cli::Commands {
         });
     }
 
-  private:
+    int ImportOrders(const cli::GlobalOptions& global, const cli::ImportOrdersOptions& options) override {
+        return WithInstance(global, [&](Instance& instance) -> Status {
+            YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(options.merchant));
+            events::ImportOptions import;
+            import.reader.time_zone = tenant.time_zone;
+            if (options.platform != "auto") {
+                YT_ASSIGN_OR_RETURN(import.reader.platform, imports::ParsePlatform(options.platform, "--platform"));
+            }
+            if (!options.mapping_file.empty()) {
+                std::ifstream in(options.mapping_file);
+                if (!in) return NotFound("mapping file not found: " + options.mapping_file);
+                std::stringstream text;
+                text << in.rdbuf();
+                YT_ASSIGN_OR_RETURN(import.reader.mapping, imports::ParseColumnMapping(text.str()));
+            }
+            import.rejected_path =
+                options.rejected_file.empty() ? options.file + ".rejected.csv" : options.rejected_file;
+            cli::ProgressBar bar("导入 Importing");
+            import.progress = [&bar](uint64_t done, uint64_t total, const events::ImportReport& so_far) {
+                bar.Update(done, total, std::to_string(so_far.orders_read) + " orders");
+            };
+            events::OrderImporter importer(instance.db(), instance.resolver(), instance.orders(), instance.clock());
+            YT_ASSIGN_OR_RETURN(events::ImportReport report, importer.Import(tenant.id, options.file, import));
+            bar.Finish(std::to_string(report.orders_read) + " orders");
+            std::printf("导入完成 Imported a %s export (%s) into 「%s」\n", report.platform.c_str(),
+                        report.encoding.c_str(), tenant.name.c_str());
+            cli::PrintTable({"", "数量 Count"},
+                            {{"订单 orders read", std::to_string(report.orders_read)},
+                             {"新建 created", std::to_string(report.orders_created)},
+                             {"更新 updated", std::to_string(report.orders_updated)},
+                             {"未变 unchanged", std::to_string(report.orders_unchanged)},
+                             {"新客户 customers created", std::to_string(report.customers_created)},
+                             {"老客户 customers matched", std::to_string(report.customers_matched)},
+                             {"无法识别买家 unidentified buyers", std::to_string(report.orders_unidentified)},
+                             {"拒绝行 rows rejected", std::to_string(report.rejected.size())}});
+            for (size_t i = 0; i < report.rejected.size() && i < 10; ++i) {
+            const auto& r = report.rejected[i];
+            std::printf("  第 %lld 行 line %lld%s%s: %s\n", static_cast<long long>(r.line),
+                        static_cast<long long>(r.line), r.column.empty() ? "" : ", ", r.column.c_str(),
+                        r.reason.c_str());
+            }
+            if (report.rejected.size() > 10) std::printf("  … %zu more\n", report.rejected.size() - 10);
+            if (!report.rejected_file.empty()) {
+            std::printf("拒绝的行已另存 Rejected rows kept in %s\n", report.rejected_file.c_str());
+            }
+            return OkStatus();
+    });
+}
+
+private :
     // Opens the data dir, runs `work`, and turns its error into an exit code.
-    static int WithInstance(const cli::GlobalOptions& global, const std::function<Status(Instance&)>& work) {
-        auto config = Setup(global, nullptr);
-        if (!config.ok()) return cli::ReportError(config.status());
-        auto instance = Instance::Open(*config);
-        if (!instance.ok()) return cli::ReportError(instance.status());
-        if (Status s = work(**instance); !s.ok()) return cli::ReportError(s);
-        return 0;
-    }
+    static int
+    WithInstance(const cli::GlobalOptions& global, const std::function<Status(Instance&)>& work) {
+    auto config = Setup(global, nullptr);
+    if (!config.ok()) return cli::ReportError(config.status());
+    auto instance = Instance::Open(*config);
+    if (!instance.ok()) return cli::ReportError(instance.status());
+    if (Status s = work(**instance); !s.ok()) return cli::ReportError(s);
+    return 0;
+}
 
-    static Result<Config> Setup(const cli::GlobalOptions& global, const cli::ServeOptions* serve) {
-        YT_ASSIGN_OR_RETURN(Config config, ResolveConfig(global, serve, EnvFromProcess()));
-        YT_TRY(InitLogging(config.log));
-        return config;
-    }
+static Result<Config> Setup(const cli::GlobalOptions& global, const cli::ServeOptions* serve) {
+    YT_ASSIGN_OR_RETURN(Config config, ResolveConfig(global, serve, EnvFromProcess()));
+    YT_TRY(InitLogging(config.log));
+    return config;
+}
 
-    // Initialises an empty data dir with the demo merchant, once. The demo login is kept in
-    // <data>/demo-login.txt (mode 0600) so that every later start can show it; a real
-    // merchant's password is never written anywhere.
-    static Result<std::string> PrepareDemo(const Config& config) {
-        const std::string login_file = config.data_dir + "/demo-login.txt";
-        if (!std::filesystem::exists(config.key_file())) {
-            YT_TRY(Instance::InitDataDir(config));
-            YT_ASSIGN_OR_RETURN(auto instance, Instance::Open(config));
-            YT_ASSIGN_OR_RETURN(std::string password, CreateFirstMerchant(*instance, kDemoMerchant, kDemoOwner, ""));
-            std::ofstream out(login_file);
-            out << password << "\n";
-            out.close();
-            ::chmod(login_file.c_str(), 0600);
-            return password;
-        }
-        std::ifstream in(login_file);
-        std::string password;
-        std::getline(in, password);
-        if (password.empty()) password = "(set when this data dir was created)";
+// Initialises an empty data dir with the demo merchant, once. The demo login is kept in
+// <data>/demo-login.txt (mode 0600) so that every later start can show it; a real
+// merchant's password is never written anywhere.
+static Result<std::string> PrepareDemo(const Config& config) {
+    const std::string login_file = config.data_dir + "/demo-login.txt";
+    if (!std::filesystem::exists(config.key_file())) {
+        YT_TRY(Instance::InitDataDir(config));
+        YT_ASSIGN_OR_RETURN(auto instance, Instance::Open(config));
+        YT_ASSIGN_OR_RETURN(std::string password, CreateFirstMerchant(*instance, kDemoMerchant, kDemoOwner, ""));
+        std::ofstream out(login_file);
+        out << password << "\n";
+        out.close();
+        ::chmod(login_file.c_str(), 0600);
         return password;
     }
+    std::ifstream in(login_file);
+    std::string password;
+    std::getline(in, password);
+    if (password.empty()) password = "(set when this data dir was created)";
+    return password;
+}
 };
 
 }  // namespace

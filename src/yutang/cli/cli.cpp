@@ -1,10 +1,12 @@
 #include "yutang/cli/cli.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 namespace yutang::cli {
 
@@ -76,6 +78,21 @@ int Run(int argc, char** argv, Commands& commands) {
 
     CLI::App* version_cmd = app.add_subcommand("version", "Print the version and build");
 
+    CLI::App* import_cmd = app.add_subcommand("import", "Import data (导入)")->require_subcommand(1);
+    ImportOrdersOptions import_orders;
+    CLI::App* import_orders_cmd =
+        import_cmd->add_subcommand("orders", "Import an order export from 京东, 淘宝/天猫, 抖店, 拼多多 or 有赞");
+    add_global(import_orders_cmd);
+    import_orders_cmd->add_option("file", import_orders.file, "The export file (CSV or XLSX), as downloaded")
+        ->required();
+    import_orders_cmd->add_option("--merchant", import_orders.merchant, "Merchant id or name")->required();
+    import_orders_cmd->add_option("--platform", import_orders.platform,
+                                  "auto (default: from the header), jd, taobao, douyin, pdd, youzan, mapped");
+    import_orders_cmd->add_option("--mapping", import_orders.mapping_file,
+                                  "Column mapping (JSON) for --platform mapped");
+    import_orders_cmd->add_option("--rejected", import_orders.rejected_file,
+                                  "Where rejected rows go (default <file>.rejected.csv)");
+
     // Administration on the data dir directly (the server may be running: SQLite allows it).
     CLI::App* tenant_cmd = app.add_subcommand("tenant", "Merchants (商户)")->require_subcommand(1);
     TenantAddOptions tenant_add;
@@ -140,6 +157,7 @@ int Run(int argc, char** argv, Commands& commands) {
     if (init_cmd->parsed()) return commands.Init(global, init);
     if (migrate_cmd->parsed()) return commands.Migrate(global);
     if (version_cmd->parsed()) return commands.Version();
+    if (import_orders_cmd->parsed()) return commands.ImportOrders(global, import_orders);
     if (tenant_add_cmd->parsed()) return commands.TenantAdd(global, tenant_add);
     if (tenant_list_cmd->parsed()) return commands.TenantList(global);
     if (staff_add_cmd->parsed()) return commands.StaffAdd(global, staff_add);
@@ -149,6 +167,33 @@ int Run(int argc, char** argv, Commands& commands) {
     if (apikey_list_cmd->parsed()) return commands.ApiKeyList(global, apikey_list_merchant);
     if (apikey_revoke_cmd->parsed()) return commands.ApiKeyRevoke(global, apikey_revoke);
     return 2;
+}
+
+ProgressBar::ProgressBar(std::string label) : label_(std::move(label)), terminal_(::isatty(STDERR_FILENO) != 0) {}
+
+void ProgressBar::Update(uint64_t done, uint64_t total, const std::string& detail) {
+    const int percent = total == 0 ? 100 : static_cast<int>(std::min<uint64_t>(100, done * 100 / total));
+    if (terminal_) {
+        const auto now =
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+                .count();
+        if (now - last_draw_micros_ < 100'000 && percent < 100) return;
+        last_draw_micros_ = now;
+        constexpr int kWidth = 30;
+        const int filled = percent * kWidth / 100;
+        std::fprintf(stderr, "\r%s [%s%s] %3d%%  %s\033[K", label_.c_str(),
+                     std::string(static_cast<size_t>(filled), '#').c_str(),
+                     std::string(static_cast<size_t>(kWidth - filled), '.').c_str(), percent, detail.c_str());
+    } else if (percent / 10 > last_decile_) {
+        last_decile_ = percent / 10;
+        std::fprintf(stderr, "%s %3d%%  %s\n", label_.c_str(), percent, detail.c_str());
+    }
+    std::fflush(stderr);
+}
+
+void ProgressBar::Finish(const std::string& detail) {
+    Update(1, 1, detail);
+    if (terminal_) std::fprintf(stderr, "\n");
 }
 
 namespace {

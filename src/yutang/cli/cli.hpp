@@ -73,6 +73,14 @@ struct ApiKeyRevokeOptions {
     int64_t key_id = 0;
 };
 
+struct ImportOrdersOptions {
+    std::string merchant;
+    std::string file;
+    std::string platform = "auto";  // auto | jd | taobao | douyin | pdd | youzan | mapped
+    std::string mapping_file;       // --mapping: JSON column mapping for `mapped`
+    std::string rejected_file;      // default: <file>.rejected.csv
+};
+
 // Implemented by app. Each returns the process exit code.
 class Commands {
   public:
@@ -89,6 +97,23 @@ class Commands {
     virtual int ApiKeyCreate(const GlobalOptions& global, const ApiKeyCreateOptions& options) = 0;
     virtual int ApiKeyList(const GlobalOptions& global, const std::string& merchant) = 0;
     virtual int ApiKeyRevoke(const GlobalOptions& global, const ApiKeyRevokeOptions& options) = 0;
+    virtual int ImportOrders(const GlobalOptions& global, const ImportOrdersOptions& options) = 0;
+};
+
+// A progress bar on standard error: redrawn in place on a terminal (at most 10 times a second),
+// one line per 10% otherwise (logs, CI).
+class ProgressBar {
+  public:
+    explicit ProgressBar(std::string label);
+    // `done` of `total` units; `detail` is shown after the bar ("12,345 orders").
+    void Update(uint64_t done, uint64_t total, const std::string& detail);
+    void Finish(const std::string& detail);
+
+  private:
+    std::string label_;
+    bool terminal_;
+    int last_decile_ = -1;
+    int64_t last_draw_micros_ = 0;
 };
 
 // Prints rows as aligned columns (CJK characters count as two columns), header first.

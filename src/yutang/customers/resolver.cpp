@@ -165,6 +165,7 @@ Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
     }
 
     // 5. Attach what nobody had yet, within the limits.
+    bool changed = result.created || !result.merged.empty();
     for (const Candidate& c : candidates) {
         if (c.owner) continue;
         const IdentityKind kind = c.identity.kind;
@@ -176,8 +177,10 @@ Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
                                            store::Blob{keys_.Encrypt(c.identity.value, Context(tenant, kind))},
                                            c.identity.hint, winner, source, now.micros()}));
         ++winner_counts[kind];
+        changed = true;
     }
-    if (!result.created) YT_TRY(s.Execute(kTouchCustomer, {tenant.value(), winner, now.micros()}));
+    // Seeing known identities again changes nothing (a re-import must leave the store as it was).
+    if (changed && !result.created) YT_TRY(s.Execute(kTouchCustomer, {tenant.value(), winner, now.micros()}));
     result.customer = CustomerId(winner);
     return result;
 }
