@@ -49,6 +49,8 @@ Result<std::unique_ptr<Instance>> Instance::Open(const Config& config) {
     instance->orders_ = std::make_unique<events::OrderStore>(instance->keys_, instance->clock_);
     instance->ingestor_ = std::make_unique<events::Ingestor>(*instance->writer_, *instance->resolver_,
                                                              *instance->orders_, instance->keys_, instance->clock_);
+    instance->customer_records_ = std::make_unique<events::CustomerRecords>(
+        *instance->db_, *instance->resolver_, *instance->orders_, instance->keys_, instance->clock_);
     return instance;
 }
 

@@ -12,6 +12,7 @@
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
 #include "yutang/customers/resolver.hpp"
+#include "yutang/events/customer_records.hpp"
 #include "yutang/events/ingest.hpp"
 #include "yutang/staff/api_keys.hpp"
 #include "yutang/staff/audit.hpp"
@@ -45,6 +46,7 @@ class Instance {
     events::Ingestor& ingestor() { return *ingestor_; }
     customers::IdentityResolver& resolver() { return *resolver_; }
     events::OrderStore& orders() { return *orders_; }
+    events::CustomerRecords& customer_records() { return *customer_records_; }
 
     // Store reachable and schema up to date: what /readyz reports.
     Status CheckReady();
@@ -66,6 +68,7 @@ class Instance {
     std::unique_ptr<customers::IdentityResolver> resolver_;
     std::unique_ptr<events::OrderStore> orders_;
     std::unique_ptr<events::Ingestor> ingestor_;
+    std::unique_ptr<events::CustomerRecords> customer_records_;
 };
 
 }  // namespace yutang::app

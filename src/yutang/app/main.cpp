@@ -102,7 +102,8 @@ class AppCommands final : public cli::Commands {
                                     .stores = &instance.stores(),
                                     .api_keys = &instance.api_keys(),
                                     .audit = &instance.audit(),
-                                    .ingestor = &instance.ingestor()});
+                                    .ingestor = &instance.ingestor(),
+                                    .customers = &instance.customer_records()});
         http::ServerSettings settings;
         settings.host = config->listen_host;
         settings.port = config->listen_port;

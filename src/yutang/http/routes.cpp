@@ -2,6 +2,7 @@
 
 #include "yutang/http/admin_routes.hpp"
 #include "yutang/http/auth_routes.hpp"
+#include "yutang/http/customer_routes.hpp"
 #include "yutang/http/errors.hpp"
 #include "yutang/http/openapi.hpp"
 #include "yutang/http/tracking_routes.hpp"
@@ -45,6 +46,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
         router, guard,
         {.staff = services.staff, .stores = services.stores, .api_keys = services.api_keys, .audit = services.audit});
     AddTrackingRoutes(router, guard, services.ingestor);
+    AddCustomerRoutes(router, guard, services.customers);
 }
 
 }  // namespace yutang::http

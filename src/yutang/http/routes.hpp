@@ -14,6 +14,7 @@
 #include <functional>
 
 #include "yutang/base/status.hpp"
+#include "yutang/events/customer_records.hpp"
 #include "yutang/events/ingest.hpp"
 #include "yutang/http/metrics.hpp"
 #include "yutang/http/router.hpp"
@@ -47,6 +48,7 @@ struct ApiServices {
     staff::ApiKeyService* api_keys = nullptr;
     staff::AuditReader* audit = nullptr;
     events::Ingestor* ingestor = nullptr;
+    events::CustomerRecords* customers = nullptr;
 };
 
 // All /api/v1 and /v1 routes. Later modules add their Register*Routes calls inside.

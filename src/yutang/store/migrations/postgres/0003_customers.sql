@@ -1,5 +1,7 @@
 -- Customers (one dense id per person per merchant), their identities, and merges.
 -- Keep in sync with ../sqlite/0003_customers.sql: same tables, columns and keys.
+-- Columns marked "-- personal" hold personal information: export and erasure must cover them
+-- (events/personal_data.cpp; a test checks it).
 
 -- A merged customer stays as a tombstone: merged_into names the customer it became, so ids
 -- stored elsewhere (orders, ledgers) still lead to the person.
@@ -18,8 +20,8 @@ CREATE TABLE customer_identities (
     tenant_id BIGINT NOT NULL,
     kind TEXT NOT NULL,
     value_index BYTEA NOT NULL,
-    value_cipher BYTEA NOT NULL,
-    hint TEXT NOT NULL,
+    value_cipher BYTEA NOT NULL,  -- personal
+    hint TEXT NOT NULL,  -- personal
     customer_id BIGINT NOT NULL,
     source TEXT NOT NULL,
     created_at BIGINT NOT NULL,

@@ -1,5 +1,7 @@
 -- Orders from every source, and the traits computed from them per customer.
 -- Keep in sync with ../sqlite/0005_orders.sql: same tables, columns and keys.
+-- Columns marked "-- personal" hold personal information: export and erasure must cover them
+-- (events/personal_data.cpp; a test checks it).
 
 -- One row per (source, external order id): a re-sent event or a re-imported file updates it.
 -- Money in fen. buyer_cipher holds what the source said about the buyer (name, phone, address,
@@ -20,8 +22,8 @@ CREATE TABLE orders (
     paid_at BIGINT,
     completed_at BIGINT,
     lines TEXT NOT NULL,
-    buyer_hint TEXT NOT NULL,
-    buyer_cipher BYTEA NOT NULL,
+    buyer_hint TEXT NOT NULL,  -- personal
+    buyer_cipher BYTEA NOT NULL,  -- personal
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, order_id)

@@ -1,5 +1,7 @@
 -- Tracked events (Segment-compatible) and the events that could not be accepted.
 -- Keep in sync with ../postgres/0004_events.sql: same tables, columns and keys.
+-- Columns marked "-- personal" hold personal information: export and erasure must cover them
+-- (events/personal_data.cpp; a test checks it).
 
 -- payload is the message as sent (properties, traits, context, integrations), encrypted: it may
 -- hold personal information. message_id makes a re-sent message a no-op.
@@ -12,7 +14,7 @@ CREATE TABLE events (
     customer_id BIGINT,
     occurred_at BIGINT NOT NULL,
     received_at BIGINT NOT NULL,
-    payload BLOB NOT NULL,
+    payload BLOB NOT NULL,  -- personal
     PRIMARY KEY (tenant_id, event_id)
 );
 CREATE UNIQUE INDEX events_message ON events (tenant_id, message_id);
@@ -25,6 +27,6 @@ CREATE TABLE failed_events (
     received_at BIGINT NOT NULL,
     reason TEXT NOT NULL,
     field TEXT NOT NULL,
-    payload BLOB NOT NULL,
+    payload BLOB NOT NULL,  -- personal
     PRIMARY KEY (tenant_id, failed_id)
 );

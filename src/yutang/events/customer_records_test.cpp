@@ -1,0 +1,170 @@
+#include "yutang/events/customer_records.hpp"
+
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "yutang/events/ingest.hpp"
+#include "yutang/store/migrations.hpp"
+
+#include "tests/support/test_store.hpp"
+
+namespace yutang::events {
+namespace {
+
+using customers::IdentityKind;
+
+class CustomerRecordsTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        db_ = testing::OpenTestStore(dir_, clock_);
+        ASSERT_NE(db_, nullptr);
+        ASSERT_TRUE(
+            db_->Write([](store::Session& s) {
+                   return s.Execute("INSERT INTO tenants (tenant_id, name, created_at) VALUES (1, 'a', 0)").status();
+               })
+                .ok());
+        batcher_ = std::make_unique<store::WriteBatcher>(*db_);
+        ingest_ = std::make_unique<Ingestor>(*batcher_, resolver_, orders_, keys_, clock_);
+        records_ = std::make_unique<CustomerRecords>(*db_, resolver_, orders_, keys_, clock_);
+        // One person seen three ways, merged by alias; an order; a rejected message naming them.
+        for (
+            const char* body :
+            {R"({"type":"track","anonymousId":"anon-5","event":"Product Viewed","properties":{"sku":"A1"}})",
+             R"({"type":"identify","userId":"u-5","traits":{"email":"five@example.com","phone":"13855556666","address":"上海市徐汇区"}})",
+             R"({"type":"alias","previousId":"anon-5","userId":"u-5"})",
+             R"({"type":"track","userId":"u-5","event":"Order Completed","properties":{"order_id":"O-5","total":88}})",
+             R"({"type":"track","userId":"u-5"})"}) {
+            ASSERT_TRUE(ingest_->IngestBatch(TenantId(1), std::string(R"({"batch":[)") + body + "]}").ok()) << body;
+        }
+        ASSERT_TRUE(ingest_->IngestSingle(TenantId(1), MessageType::kIdentify, R"({"userId":"someone-else"})").ok());
+        auto found = records_->Search(TenantId(1), "138-5555-6666");
+        ASSERT_TRUE(found.ok());
+        ASSERT_EQ(found->size(), 1u);
+        customer_ = found->front();
+    }
+    int64_t Count(const std::string& sql) {
+        int64_t n = -1;
+        EXPECT_TRUE(db_->Read([&](store::Session& s) -> Status {
+                           YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(sql));
+                           n = row->Int(0);
+                           return OkStatus();
+                       })
+                        .ok());
+        return n;
+    }
+
+    testing::TempDir dir_;
+    ManualClock clock_{Timestamp::FromSeconds(1795406067)};
+    KeyRing keys_ = KeyRing::Generate();
+    std::unique_ptr<store::Database> db_;
+    customers::IdentityResolver resolver_{keys_, clock_};
+    OrderStore orders_{keys_, clock_};
+    std::unique_ptr<store::WriteBatcher> batcher_;
+    std::unique_ptr<Ingestor> ingest_;
+    std::unique_ptr<CustomerRecords> records_;
+    CustomerId customer_;
+    staff::Actor actor_ = staff::Actor::Staff(StaffId(1), "req", "127.0.0.1");
+};
+
+TEST_F(CustomerRecordsTest, SearchFindsThePersonByAnyIdentity) {
+    for (const char* q : {"u-5", "anon-5", "FIVE@example.com", "+8613855556666"}) {
+        auto found = records_->Search(TenantId(1), q);
+        ASSERT_TRUE(found.ok());
+        ASSERT_EQ(found->size(), 1u) << q;
+        EXPECT_EQ(found->front(), customer_) << q;
+    }
+    EXPECT_TRUE(records_->Search(TenantId(1), "nobody@example.com")->empty());
+    EXPECT_EQ(records_->Search(TenantId(1), "").status().field(), "q");
+}
+
+TEST_F(CustomerRecordsTest, ProfileIsMaskedAndRevealIsAudited) {
+    auto profile = records_->Profile(TenantId(1), customer_);
+    ASSERT_TRUE(profile.ok()) << profile.status().ToString();
+    EXPECT_EQ(profile->identities.size(), 4u);
+    for (const auto& identity : profile->identities) EXPECT_TRUE(identity.value.empty());
+    EXPECT_EQ(profile->traits->order_count, 1);
+    ASSERT_EQ(profile->orders.size(), 1u);
+    EXPECT_EQ(profile->orders[0].total.fen(), 8800);
+    EXPECT_EQ(profile->events.size(), 4u) << "events of the merged anonymous id included";
+    ASSERT_EQ(profile->merged_ids.size(), 1u);
+    // The merged id leads to the same profile.
+    EXPECT_EQ(records_->Profile(TenantId(1), profile->merged_ids[0])->id, customer_);
+    EXPECT_EQ(records_->Profile(TenantId(1), CustomerId(999)).status().code(), ErrorCode::kNotFound);
+
+    auto revealed = records_->Reveal(TenantId(1), customer_, actor_);
+    ASSERT_TRUE(revealed.ok());
+    std::set<std::string> values;
+    for (const auto& identity : *revealed) values.insert(identity.value);
+    EXPECT_TRUE(values.count("+8613855556666"));
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'pii.viewed'"), 1);
+}
+
+TEST_F(CustomerRecordsTest, ExportHoldsEverythingAboutThePerson) {
+    auto exported = records_->Export(TenantId(1), customer_, actor_);
+    ASSERT_TRUE(exported.ok()) << exported.status().ToString();
+    boost::system::error_code ec;
+    const auto doc = boost::json::parse(*exported, ec);
+    ASSERT_FALSE(ec) << *exported;
+    const auto& o = doc.as_object();
+    EXPECT_EQ(o.at("identities").as_array().size(), 4u);
+    EXPECT_EQ(o.at("orders").as_array().size(), 1u);
+    EXPECT_EQ(o.at("events").as_array().size(), 4u);
+    EXPECT_EQ(o.at("failed_events").as_array().size(), 1u) << "the rejected message that named u-5";
+    EXPECT_NE(exported->find("上海市徐汇区"), std::string::npos);
+    EXPECT_EQ(exported->find("someone-else"), std::string::npos) << "nobody else's data";
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'data.exported'"), 1);
+}
+
+// Every column the schema marks "-- personal" must be covered by export and erasure.
+TEST(PersonalColumns, EveryMarkedColumnIsCovered) {
+    std::set<std::string> marked;
+    for (const store::Migration& m : store::BuiltinMigrations()) {
+        std::istringstream lines{std::string(m.sqlite_sql)};
+        std::string table;
+        const std::regex create(R"(CREATE TABLE (\w+))");
+        const std::regex column(R"(^\s+(\w+) .*-- personal)");
+        for (std::string line; std::getline(lines, line);) {
+            std::smatch match;
+            if (std::regex_search(line, match, create)) table = match[1];
+            if (std::regex_search(line, match, column)) marked.insert(table + "." + std::string(match[1]));
+        }
+    }
+    const auto covered_span = CustomerRecords::CoveredColumns();
+    const std::set<std::string> covered(covered_span.begin(), covered_span.end());
+    EXPECT_FALSE(marked.empty());
+    EXPECT_EQ(marked, covered) << "a personal column is not covered by export/erase, or the list is stale";
+}
+
+TEST_F(CustomerRecordsTest, EraseRemovesPersonalDataAndKeepsTheNumbers) {
+    ASSERT_TRUE(records_->Erase(TenantId(1), customer_, actor_).ok());
+    EXPECT_EQ(
+        Count("SELECT COUNT(*) FROM customer_identities WHERE customer_id = " + std::to_string(customer_.value())), 0);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM orders"), 1) << "orders stay, pseudonymised";
+    EXPECT_EQ(Count("SELECT order_count FROM customer_traits"), 1);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM failed_events"), 0);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'data.deleted'"), 1);
+    // Nothing personal is left in any marked column.
+    ASSERT_TRUE(db_->Read([&](store::Session& s) -> Status {
+                       YT_ASSIGN_OR_RETURN(auto events,
+                                           s.Query("SELECT payload FROM events WHERE customer_id IS NOT NULL "
+                                                   "AND customer_id <> (SELECT customer_id FROM "
+                                                   "customer_identities LIMIT 1)"));
+                       for (const auto& row : events) EXPECT_EQ(*keys_.Decrypt(row.Text(0), "t1/event"), "{}");
+                       YT_ASSIGN_OR_RETURN(auto orders, s.Query("SELECT buyer_hint, buyer_cipher FROM orders"));
+                       for (const auto& row : orders) {
+                           EXPECT_EQ(row.Text(0), "");
+                           EXPECT_EQ(*keys_.Decrypt(row.Text(1), "t1/order.buyer"), "{}");
+                       }
+                       return OkStatus();
+                   })
+                    .ok());
+    EXPECT_TRUE(records_->Search(TenantId(1), "13855556666")->empty());
+    EXPECT_EQ(records_->Search(TenantId(1), "someone-else")->size(), 1u) << "others are untouched";
+}
+
+}  // namespace
+}  // namespace yutang::events
