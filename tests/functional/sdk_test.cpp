@@ -1,5 +1,7 @@
 // The official Segment Node SDK (@segment/analytics-node, from npm) sends to the real server.
 #include <filesystem>
+#include <fstream>
+#include <regex>
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -68,8 +70,23 @@ TEST(SegmentSdkTest, OfficialNodeSdkDeliversAndResolvesOnePerson) {
     EXPECT_EQ(QueryInt(db, "SELECT COUNT(DISTINCT kind) FROM customer_identities"), 4);
     EXPECT_EQ(QueryInt(db, "SELECT COUNT(DISTINCT customer_id) FROM customer_identities"), 1);
     EXPECT_EQ(QueryInt(db, "SELECT COUNT(*) FROM failed_events"), 0);
+    // "Order Completed" became an order and the buyer's traits.
+    EXPECT_EQ(QueryInt(db, "SELECT total_fen FROM orders WHERE source = 'segment' AND external_id = 'SDK-1'"), 9950);
+    EXPECT_EQ(QueryInt(db, "SELECT order_count FROM customer_traits"), 1);
+    EXPECT_EQ(QueryInt(db, "SELECT total_spend_fen FROM customer_traits"), 9950);
+
     server.process->Signal(SIGTERM);
     EXPECT_TRUE(server.process->Wait(std::chrono::seconds(20)));
+    // Personal information never appears in plaintext: not in the database files, not in the logs.
+    for (const char* file : {"/yutang.db", "/yutang.db-wal"}) {
+        std::ifstream in(data + file, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        EXPECT_EQ(bytes.find("13700001111"), std::string::npos) << file;
+        EXPECT_EQ(bytes.find("sdk.buyer@example.com"), std::string::npos) << file;
+        EXPECT_EQ(bytes.find("测试买家"), std::string::npos) << file;
+    }
+    const std::string logs = server.process->Stdout() + server.process->Stderr();
+    EXPECT_FALSE(std::regex_search(logs, std::regex("1[3-9][0-9]{9}"))) << "a phone number in the logs";
 }
 
 }  // namespace
