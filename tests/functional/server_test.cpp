@@ -187,12 +187,15 @@ TEST(DemoTest, ServeDemoInitialisesOnceAndPrintsTheLogin) {
     const std::string data = dir.path() + "/demo";
     std::string password;
     for (int run = 0; run < 2; ++run) {
-        auto server = StartServer(data, {"--demo"}, {}, out.path());
+        auto server = StartServer(data, {"--demo", "--demo-customers", "300"}, {}, out.path());
         ASSERT_NE(server.port, 0);
         const auto line = server.process->WaitForOutput("log in as demo@yutang.local", std::chrono::seconds(5));
         ASSERT_TRUE(line) << server.process->Stdout();
         const std::string shown = line->substr(line->rfind(' ') + 1);
-        if (run == 0) password = shown;
+        if (run == 0) {
+            password = shown;
+            EXPECT_NE(server.process->Stdout().find("300 people"), std::string::npos) << "the demo is populated";
+        }
         EXPECT_EQ(shown, password) << "the demo login must stay the same across restarts";
         const auto login = HttpRequest(server.port, "POST", "/api/v1/auth/login",
                                        R"({"email":"demo@yutang.local","password":")" + password + "\"}");

@@ -15,6 +15,7 @@
 #include "yutang/base/log.hpp"
 #include "yutang/base/time_zone.hpp"
 #include "yutang/cli/cli.hpp"
+#include "yutang/events/demo.hpp"
 #include "yutang/events/order_import.hpp"
 #include "yutang/http/router.hpp"
 #include "yutang/http/routes.hpp"
@@ -88,7 +89,7 @@ class AppCommands final : public cli::Commands {
         if (!config.ok()) return cli::ReportError(config.status());
         std::string demo_password;
         if (options.demo) {
-            auto prepared = PrepareDemo(*config);
+            auto prepared = PrepareDemo(*config, options.demo_customers);
             if (!prepared.ok()) return cli::ReportError(prepared.status());
             demo_password = *prepared;
         }
@@ -259,26 +260,27 @@ class AppCommands final : public cli::Commands {
     int ImportOrders(const cli::GlobalOptions& global, const cli::ImportOrdersOptions& options) override {
         return WithInstance(global, [&](Instance& instance) -> Status {
             YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(options.merchant));
-            events::ImportOptions import;
-            import.reader.time_zone = tenant.time_zone;
+            events::ImportOptions import_options;
+            import_options.reader.time_zone = tenant.time_zone;
             if (options.platform != "auto") {
-                YT_ASSIGN_OR_RETURN(import.reader.platform, imports::ParsePlatform(options.platform, "--platform"));
+                YT_ASSIGN_OR_RETURN(import_options.reader.platform,
+                                    imports::ParsePlatform(options.platform, "--platform"));
             }
             if (!options.mapping_file.empty()) {
                 std::ifstream in(options.mapping_file);
                 if (!in) return NotFound("mapping file not found: " + options.mapping_file);
                 std::stringstream text;
                 text << in.rdbuf();
-                YT_ASSIGN_OR_RETURN(import.reader.mapping, imports::ParseColumnMapping(text.str()));
+                YT_ASSIGN_OR_RETURN(import_options.reader.mapping, imports::ParseColumnMapping(text.str()));
             }
-            import.rejected_path =
+            import_options.rejected_path =
                 options.rejected_file.empty() ? options.file + ".rejected.csv" : options.rejected_file;
             cli::ProgressBar bar("导入 Importing");
-            import.progress = [&bar](uint64_t done, uint64_t total, const events::ImportReport& so_far) {
+            import_options.progress = [&bar](uint64_t done, uint64_t total, const events::ImportReport& so_far) {
                 bar.Update(done, total, std::to_string(so_far.orders_read) + " orders");
             };
             events::OrderImporter importer(instance.db(), instance.resolver(), instance.orders(), instance.clock());
-            YT_ASSIGN_OR_RETURN(events::ImportReport report, importer.Import(tenant.id, options.file, import));
+            YT_ASSIGN_OR_RETURN(events::ImportReport report, importer.Import(tenant.id, options.file, import_options));
             bar.Finish(std::to_string(report.orders_read) + " orders");
             std::printf("导入完成 Imported a %s export (%s) into 「%s」\n", report.platform.c_str(),
                         report.encoding.c_str(), tenant.name.c_str());
@@ -292,58 +294,84 @@ class AppCommands final : public cli::Commands {
                              {"无法识别买家 unidentified buyers", std::to_string(report.orders_unidentified)},
                              {"拒绝行 rows rejected", std::to_string(report.rejected.size())}});
             for (size_t i = 0; i < report.rejected.size() && i < 10; ++i) {
-            const auto& r = report.rejected[i];
-            std::printf("  第 %lld 行 line %lld%s%s: %s\n", static_cast<long long>(r.line),
-                        static_cast<long long>(r.line), r.column.empty() ? "" : ", ", r.column.c_str(),
-                        r.reason.c_str());
+                const auto& r = report.rejected[i];
+                std::printf("  第 %lld 行 line %lld%s%s: %s\n", static_cast<long long>(r.line),
+                            static_cast<long long>(r.line), r.column.empty() ? "" : ", ", r.column.c_str(),
+                            r.reason.c_str());
             }
             if (report.rejected.size() > 10) std::printf("  … %zu more\n", report.rejected.size() - 10);
             if (!report.rejected_file.empty()) {
-            std::printf("拒绝的行已另存 Rejected rows kept in %s\n", report.rejected_file.c_str());
+                std::printf("拒绝的行已另存 Rejected rows kept in %s\n", report.rejected_file.c_str());
             }
             return OkStatus();
-    });
-}
+        });
+    }
 
-private :
+    int Demo(const cli::GlobalOptions& global, const cli::DemoOptions& options) override {
+        return WithInstance(global, [&](Instance& instance) -> Status {
+            YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(options.merchant));
+            return FillDemo(instance, tenant, options.customers, options.seed);
+        });
+    }
+
+  private:
+    // Generates demo customers with a progress bar and a one-line summary.
+    static Status FillDemo(Instance& instance, const staff::Tenant& tenant, int64_t customers, uint64_t seed) {
+        events::DemoGenerator generator(instance.db(), instance.resolver(), instance.orders(), instance.ingestor(),
+                                        instance.clock());
+        cli::ProgressBar bar("演示数据 Demo data");
+        YT_ASSIGN_OR_RETURN(
+            auto report,
+            generator.Generate(tenant.id, {.customers = customers, .seed = seed}, [&bar](int64_t done, int64_t total) {
+                bar.Update(static_cast<uint64_t>(done), static_cast<uint64_t>(total),
+                           std::to_string(done) + " customers");
+            }));
+        bar.Finish(std::to_string(report.customers) + " customers");
+        std::printf("演示数据 Demo data for 「%s」: %lld people, %lld orders, %lld events\n", tenant.name.c_str(),
+                    static_cast<long long>(report.customers), static_cast<long long>(report.orders),
+                    static_cast<long long>(report.events));
+        return OkStatus();
+    }
+
     // Opens the data dir, runs `work`, and turns its error into an exit code.
-    static int
-    WithInstance(const cli::GlobalOptions& global, const std::function<Status(Instance&)>& work) {
-    auto config = Setup(global, nullptr);
-    if (!config.ok()) return cli::ReportError(config.status());
-    auto instance = Instance::Open(*config);
-    if (!instance.ok()) return cli::ReportError(instance.status());
-    if (Status s = work(**instance); !s.ok()) return cli::ReportError(s);
-    return 0;
-}
+    static int WithInstance(const cli::GlobalOptions& global, const std::function<Status(Instance&)>& work) {
+        auto config = Setup(global, nullptr);
+        if (!config.ok()) return cli::ReportError(config.status());
+        auto instance = Instance::Open(*config);
+        if (!instance.ok()) return cli::ReportError(instance.status());
+        if (Status s = work(**instance); !s.ok()) return cli::ReportError(s);
+        return 0;
+    }
 
-static Result<Config> Setup(const cli::GlobalOptions& global, const cli::ServeOptions* serve) {
-    YT_ASSIGN_OR_RETURN(Config config, ResolveConfig(global, serve, EnvFromProcess()));
-    YT_TRY(InitLogging(config.log));
-    return config;
-}
+    static Result<Config> Setup(const cli::GlobalOptions& global, const cli::ServeOptions* serve) {
+        YT_ASSIGN_OR_RETURN(Config config, ResolveConfig(global, serve, EnvFromProcess()));
+        YT_TRY(InitLogging(config.log));
+        return config;
+    }
 
-// Initialises an empty data dir with the demo merchant, once. The demo login is kept in
-// <data>/demo-login.txt (mode 0600) so that every later start can show it; a real
-// merchant's password is never written anywhere.
-static Result<std::string> PrepareDemo(const Config& config) {
-    const std::string login_file = config.data_dir + "/demo-login.txt";
-    if (!std::filesystem::exists(config.key_file())) {
-        YT_TRY(Instance::InitDataDir(config));
-        YT_ASSIGN_OR_RETURN(auto instance, Instance::Open(config));
-        YT_ASSIGN_OR_RETURN(std::string password, CreateFirstMerchant(*instance, kDemoMerchant, kDemoOwner, ""));
-        std::ofstream out(login_file);
-        out << password << "\n";
-        out.close();
-        ::chmod(login_file.c_str(), 0600);
+    // Initialises an empty data dir with the demo merchant, once. The demo login is kept in
+    // <data>/demo-login.txt (mode 0600) so that every later start can show it; a real
+    // merchant's password is never written anywhere.
+    static Result<std::string> PrepareDemo(const Config& config, int64_t customers) {
+        const std::string login_file = config.data_dir + "/demo-login.txt";
+        if (!std::filesystem::exists(config.key_file())) {
+            YT_TRY(Instance::InitDataDir(config));
+            YT_ASSIGN_OR_RETURN(auto instance, Instance::Open(config));
+            YT_ASSIGN_OR_RETURN(std::string password, CreateFirstMerchant(*instance, kDemoMerchant, kDemoOwner, ""));
+            YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance->staff().FindTenant(kDemoMerchant));
+            YT_TRY(FillDemo(*instance, tenant, customers, 1));
+            std::ofstream out(login_file);
+            out << password << "\n";
+            out.close();
+            ::chmod(login_file.c_str(), 0600);
+            return password;
+        }
+        std::ifstream in(login_file);
+        std::string password;
+        std::getline(in, password);
+        if (password.empty()) password = "(set when this data dir was created)";
         return password;
     }
-    std::ifstream in(login_file);
-    std::string password;
-    std::getline(in, password);
-    if (password.empty()) password = "(set when this data dir was created)";
-    return password;
-}
 };
 
 }  // namespace

@@ -64,6 +64,8 @@ int Run(int argc, char** argv, Commands& commands) {
     serve_cmd->add_option("--static-dir", serve.static_dir, "Directory with the built console");
     serve_cmd->add_option("--threads", serve.threads, "HTTP threads (default: one per core)");
     serve_cmd->add_flag("--demo", serve.demo, "Initialise an empty data dir with the demo merchant 演示旗舰店");
+    serve_cmd->add_option("--demo-customers", serve.demo_customers,
+                          "Customers the demo merchant gets on first start (default 50000)");
 
     InitOptions init;
     CLI::App* init_cmd = app.add_subcommand("init", "Create a data dir, its key file, the first merchant and owner");
@@ -77,6 +79,13 @@ int Run(int argc, char** argv, Commands& commands) {
     add_global(migrate_cmd);
 
     CLI::App* version_cmd = app.add_subcommand("version", "Print the version and build");
+
+    DemoOptions demo;
+    CLI::App* demo_cmd = app.add_subcommand("demo", "Fill a merchant with believable demo customers and orders");
+    add_global(demo_cmd);
+    demo_cmd->add_option("--merchant", demo.merchant, "Merchant id or name")->required();
+    demo_cmd->add_option("--customers", demo.customers, "How many people (default 50000)");
+    demo_cmd->add_option("--seed", demo.seed, "Random seed: the same seed gives the same data (default 1)");
 
     CLI::App* import_cmd = app.add_subcommand("import", "Import data (导入)")->require_subcommand(1);
     ImportOrdersOptions import_orders;
@@ -158,6 +167,7 @@ int Run(int argc, char** argv, Commands& commands) {
     if (migrate_cmd->parsed()) return commands.Migrate(global);
     if (version_cmd->parsed()) return commands.Version();
     if (import_orders_cmd->parsed()) return commands.ImportOrders(global, import_orders);
+    if (demo_cmd->parsed()) return commands.Demo(global, demo);
     if (tenant_add_cmd->parsed()) return commands.TenantAdd(global, tenant_add);
     if (tenant_list_cmd->parsed()) return commands.TenantList(global);
     if (staff_add_cmd->parsed()) return commands.StaffAdd(global, staff_add);

@@ -30,10 +30,11 @@ struct GlobalOptions {
 };
 
 struct ServeOptions {
-    std::string listen;      // --listen HOST:PORT, YUTANG_LISTEN (default 127.0.0.1:8080)
-    std::string static_dir;  // --static-dir, YUTANG_STATIC_DIR
-    unsigned threads = 0;    // --threads, YUTANG_THREADS (0: one per core)
-    bool demo = false;       // --demo: initialise an empty data dir with the demo merchant
+    std::string listen;               // --listen HOST:PORT, YUTANG_LISTEN (default 127.0.0.1:8080)
+    std::string static_dir;           // --static-dir, YUTANG_STATIC_DIR
+    unsigned threads = 0;             // --threads, YUTANG_THREADS (0: one per core)
+    bool demo = false;                // --demo: initialise an empty data dir with the demo merchant
+    int64_t demo_customers = 50'000;  // --demo-customers: how many the demo merchant gets
 };
 
 struct InitOptions {
@@ -81,6 +82,12 @@ struct ImportOrdersOptions {
     std::string rejected_file;      // default: <file>.rejected.csv
 };
 
+struct DemoOptions {
+    std::string merchant;  // --merchant
+    int64_t customers = 50'000;
+    uint64_t seed = 1;
+};
+
 // Implemented by app. Each returns the process exit code.
 class Commands {
   public:
@@ -98,6 +105,7 @@ class Commands {
     virtual int ApiKeyList(const GlobalOptions& global, const std::string& merchant) = 0;
     virtual int ApiKeyRevoke(const GlobalOptions& global, const ApiKeyRevokeOptions& options) = 0;
     virtual int ImportOrders(const GlobalOptions& global, const ImportOrdersOptions& options) = 0;
+    virtual int Demo(const GlobalOptions& global, const DemoOptions& options) = 0;
 };
 
 // A progress bar on standard error: redrawn in place on a terminal (at most 10 times a second),

@@ -80,8 +80,7 @@ IdentityResolver::IdentityResolver(const KeyRing& keys, const Clock& clock) : ke
 std::string IdentityResolver::Index(TenantId tenant, IdentityKind kind, std::string_view value) const {
     // The tenant is part of the domain, so the same phone at two merchants has unrelated
     // indexes: a copy of the database does not link a person across merchants.
-    return keys_.BlindIndex("t" + std::to_string(tenant.value()) + "/identity." + std::string(IdentityKindName(kind)),
-                            value);
+    return keys_.BlindIndex(Context(tenant, kind), value);
 }
 
 std::string IdentityResolver::Context(TenantId tenant, IdentityKind kind) const {
@@ -134,7 +133,13 @@ Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
         result.created = true;
     } else {
         winner = *owners.begin();
-        YT_ASSIGN_OR_RETURN(winner_counts, CountKinds(s, tenant, winner));
+        // The winner's identity counts matter only for a merge (step 4) or an attachment (step
+        // 5); the common case, every identity already the winner's, needs neither.
+        const bool needs_counts = owners.size() > 1 || std::any_of(candidates.begin(), candidates.end(),
+                                                                   [](const Candidate& c) { return !c.owner; });
+        if (needs_counts) {
+            YT_ASSIGN_OR_RETURN(winner_counts, CountKinds(s, tenant, winner));
+        }
     }
 
     // 4. Merge the others into it where a person could have both sets of identities.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <unordered_set>
 
 #include <simdjson.h>
 
@@ -14,7 +16,14 @@ namespace {
 using customers::IdentityInput;
 using customers::IdentityKind;
 
-constexpr std::string_view kFindMessage = "SELECT 1 FROM events WHERE tenant_id = $1 AND message_id = $2";
+// Which of a request's messageIds are stored already: kSeenChunk ids per query (a short chunk is
+// padded by repeating its last id), so that one prepared statement serves every batch size.
+constexpr size_t kSeenChunk = 25;
+std::string FindMessagesSql() {
+    std::string sql = "SELECT message_id FROM events WHERE tenant_id = $1 AND message_id IN (";
+    for (size_t i = 0; i < kSeenChunk; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 2);
+    return sql + ")";
+}
 constexpr std::string_view kInsertEvent =
     "INSERT INTO events (tenant_id, event_id, message_id, type, name, customer_id, occurred_at, received_at, payload) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
@@ -367,6 +376,42 @@ Status Ingestor::ApplyOrder(store::Session& s, TenantId tenant, const OrderEvent
     return orders_.Upsert(s, tenant, order).status();
 }
 
+namespace {
+
+// The messageIds among `ids` that are stored for `tenant` already.
+Result<std::unordered_set<std::string>> FindStoredMessages(store::Session& s, TenantId tenant,
+                                                           const std::vector<std::string_view>& ids) {
+    static const std::string sql = FindMessagesSql();
+    std::unordered_set<std::string> seen;
+    std::vector<store::Value> params;
+    params.reserve(kSeenChunk + 1);
+    for (size_t first = 0; first < ids.size(); first += kSeenChunk) {
+        params.clear();
+        params.emplace_back(tenant.value());
+        for (size_t i = 0; i < kSeenChunk; ++i) params.emplace_back(ids[std::min(first + i, ids.size() - 1)]);
+        YT_ASSIGN_OR_RETURN(auto rows, s.Query(sql, params));
+        for (const auto& row : rows) seen.insert(row.Text(0));
+    }
+    return seen;
+}
+
+// The identities of a message as one unambiguous key (length-prefixed), for reusing a
+// resolution within a request.
+std::string IdentityKey(const std::vector<IdentityInput>& identities) {
+    std::string key;
+    for (const IdentityInput& identity : identities) {
+        for (const std::string_view part : {std::string_view(IdentityKindName(identity.kind)),
+                                            std::string_view(identity.value), std::string_view(identity.scope)}) {
+            key += std::to_string(part.size());
+            key += ':';
+            key += part;
+        }
+    }
+    return key;
+}
+
+}  // namespace
+
 Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage>& messages,
                                      std::vector<RejectedMessage> rejected) {
     IngestResult result;
@@ -376,27 +421,55 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
     for (const RejectedMessage& r : result.rejected) rejection.at(r.index) = &r;
     const Timestamp received_at = clock_.Now();
     const std::string context = EventContext(tenant);
+    // The payloads are encrypted before the write: only the store work runs in the writer's
+    // transaction (and a retried transaction reuses them). A duplicate's ciphertext is not used.
+    std::vector<std::string> sealed(messages.size());
+    std::vector<std::string_view> message_ids;
+    message_ids.reserve(messages.size());
+    for (size_t i = 0; i < messages.size(); ++i) {
+        sealed[i] = keys_.Encrypt(messages[i].payload, context);
+        if (rejection[i] == nullptr) message_ids.push_back(messages[i].message_id);
+    }
 
     // The whole request is one item of the group commit: it is durable when Submit returns OK.
     Status status = writer_.Submit([&](store::Session& s) -> Status {
         result.accepted = 0;
         result.duplicates = 0;
         std::vector<RejectedMessage> late_rejections;
+        // Deduplication: ids stored before this request, then ids seen earlier in it.
+        std::unordered_set<std::string> seen;
+        if (!message_ids.empty()) {
+            YT_ASSIGN_OR_RETURN(seen, FindStoredMessages(s, tenant, message_ids));
+        }
+        // Event ids: one block for every message that may be stored; ids of duplicates and of
+        // failed aliases stay unused (event ids may have gaps).
+        int64_t next_event_id = 0;
+        const auto storable =
+            static_cast<int64_t>(std::count_if(message_ids.begin(), message_ids.end(),
+                                               [&](std::string_view id) { return !seen.contains(std::string(id)); }));
+        if (storable > 0) {
+            YT_ASSIGN_OR_RETURN(next_event_id, store::NextIds(s, tenant, "event", storable));
+        }
+        // Resolutions made in this request, by identities. A resolution where every identity
+        // ended up the customer's and nothing was merged is a fixed point: resolving the same
+        // identities again finds them all on that customer and changes nothing, until a merge
+        // moves identities (then the memo is dropped).
+        std::map<std::string, std::optional<int64_t>> resolved_by_identities;
         for (size_t i = 0; i < messages.size(); ++i) {
             PendingMessage& m = messages[i];
             if (const RejectedMessage* r = rejection[i]) {
                 YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
                 YT_TRY(s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(), r->reason, r->field,
-                                                 store::Blob{keys_.Encrypt(m.payload, context)}}));
+                                                 store::Blob{sealed[i]}}));
                 continue;
             }
-            YT_ASSIGN_OR_RETURN(auto seen, s.QueryOne(kFindMessage, {tenant.value(), m.message_id}));
-            if (seen) {
+            if (seen.contains(m.message_id)) {
                 ++result.duplicates;
                 continue;
             }
             std::optional<int64_t> customer;
             if (m.alias_previous) {
+                resolved_by_identities.clear();
                 auto aliased = resolver_.Alias(s, tenant, *m.alias_previous, m.identities.front(), "segment");
                 if (!aliased.ok() && aliased.status().code() != ErrorCode::kFailedPrecondition &&
                     aliased.status().code() != ErrorCode::kInvalidArgument) {
@@ -405,23 +478,32 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
                 if (!aliased.ok()) {
                     late_rejections.push_back({m.index, aliased.status().message(), "previousId"});
                     YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
-                    YT_TRY(s.Execute(kInsertFailed,
-                                     {tenant.value(), failed_id, received_at.micros(), aliased.status().message(),
-                                      "previousId", store::Blob{keys_.Encrypt(m.payload, context)}}));
+                    YT_TRY(
+                        s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(),
+                                                  aliased.status().message(), "previousId", store::Blob{sealed[i]}}));
                     continue;
                 }
                 customer = aliased->customer.value();
                 YT_TRY(orders_.Reassign(s, tenant, aliased->customer, aliased->merged));
             } else {
-                YT_ASSIGN_OR_RETURN(auto resolved, resolver_.Resolve(s, tenant, m.identities, "segment"));
-                if (resolved.identified()) customer = resolved.customer.value();
-                YT_TRY(orders_.Reassign(s, tenant, resolved.customer, resolved.merged));
+                std::string key = IdentityKey(m.identities);
+                if (auto known = resolved_by_identities.find(key); known != resolved_by_identities.end()) {
+                    customer = known->second;
+                } else {
+                    YT_ASSIGN_OR_RETURN(auto resolved, resolver_.Resolve(s, tenant, m.identities, "segment"));
+                    if (resolved.identified()) customer = resolved.customer.value();
+                    YT_TRY(orders_.Reassign(s, tenant, resolved.customer, resolved.merged));
+                    if (!resolved.merged.empty()) resolved_by_identities.clear();
+                    if (resolved.merged.empty() && resolved.skipped.empty()) {
+                        resolved_by_identities.emplace(std::move(key), customer);
+                    }
+                }
             }
             if (m.order) YT_TRY(ApplyOrder(s, tenant, *m.order, customer, m.occurred_at));
-            YT_ASSIGN_OR_RETURN(int64_t event_id, store::NextId(s, tenant, "event"));
-            YT_TRY(s.Execute(kInsertEvent, {tenant.value(), event_id, m.message_id, MessageTypeName(m.type), m.name,
-                                            customer, m.occurred_at.micros(), received_at.micros(),
-                                            store::Blob{keys_.Encrypt(m.payload, context)}}));
+            YT_TRY(s.Execute(kInsertEvent,
+                             {tenant.value(), next_event_id++, m.message_id, MessageTypeName(m.type), m.name, customer,
+                              m.occurred_at.micros(), received_at.micros(), store::Blob{sealed[i]}}));
+            seen.insert(m.message_id);
             ++result.accepted;
         }
         result.rejected.insert(result.rejected.end(), late_rejections.begin(), late_rejections.end());

@@ -17,5 +17,9 @@ namespace yutang::store {
 // The next id of `kind` for `tenant` (the first is 1). Tenants themselves are numbered under
 // TenantId(0). Serialised by the writer's row lock on the counter.
 Result<int64_t> NextId(Session& session, TenantId tenant, std::string_view kind);
+// Reserves `count` (≥ 1) consecutive ids of `kind` with one counter update and returns the
+// first. For kinds that may have gaps (events: a reserved id whose row is not inserted stays
+// unused); rolled back with the caller's transaction like NextId.
+Result<int64_t> NextIds(Session& session, TenantId tenant, std::string_view kind, int64_t count);
 
 }  // namespace yutang::store
