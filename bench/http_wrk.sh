@@ -50,7 +50,8 @@ start_server() {
     local -a pin=()
     [[ -n "$cpus" ]] && pin=(taskset -c "$cpus")
     : >"$log"
-    "${pin[@]}" "$BIN" serve --demo --data "$TMP/data" --listen 127.0.0.1:0 --threads "$threads" \
+    # A small demo: these routes do not depend on how many customers there are.
+    "${pin[@]}" "$BIN" serve --demo --demo-customers 1000 --data "$TMP/data" --listen 127.0.0.1:0 --threads "$threads" \
         --log-level warn >"$log" 2>&1 &
     SERVER_PID=$!
     PORT=""
