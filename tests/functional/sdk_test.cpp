@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -80,7 +81,9 @@ TEST(SegmentSdkTest, OfficialNodeSdkDeliversAndResolvesOnePerson) {
     // Personal information never appears in plaintext: not in the database files, not in the logs.
     for (const char* file : {"/yutang.db", "/yutang.db-wal"}) {
         std::ifstream in(data + file, std::ios::binary);
-        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::ostringstream buffer;
+        buffer << in.rdbuf();
+        const std::string bytes = std::move(buffer).str();
         EXPECT_EQ(bytes.find("13700001111"), std::string::npos) << file;
         EXPECT_EQ(bytes.find("sdk.buyer@example.com"), std::string::npos) << file;
         EXPECT_EQ(bytes.find("测试买家"), std::string::npos) << file;

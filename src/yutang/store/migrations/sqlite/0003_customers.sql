@@ -13,6 +13,8 @@ CREATE TABLE customers (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, customer_id)
 );
+-- Finds a customer's tombstones (merges re-point them; export and erasure follow them).
+CREATE INDEX customers_merged_into ON customers (tenant_id, merged_into);
 
 -- Each identity value is stored encrypted (value_cipher) and found through a keyed blind index
 -- (value_index); hint is a masked form that is safe to show.
