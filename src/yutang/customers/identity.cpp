@@ -118,7 +118,8 @@ Result<NormalizedIdentity> NormalizePhone(std::string_view raw) {
         const std::string e164 = "+" + digits;
         return NormalizedIdentity{K::kPhone, true, e164, MaskPhone(e164), ""};
     }
-    return InvalidArgument("not a mobile number (expected e.g. 13812345678 or +8613812345678)", "value");
+    return InvalidArgument("not a mobile number (expected 11 digits starting with 1, e.g. 138-0000-0000, or +86 …)",
+                           "value");
 }
 
 Result<NormalizedIdentity> NormalizeEmail(std::string_view raw) {

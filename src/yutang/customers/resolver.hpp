@@ -9,7 +9,7 @@
 //
 //   IdentityResolver resolver(keys, clock);
 //   YT_TRY(db.Write([&](store::Session& s) -> Status {
-//       YT_ASSIGN_OR_RETURN(Resolution r, resolver.Resolve(s, tenant, {{IdentityKind::kPhone, "13812345678"},
+//       YT_ASSIGN_OR_RETURN(Resolution r, resolver.Resolve(s, tenant, {{IdentityKind::kPhone, "138-0000-0000"},
 //                                                                       {IdentityKind::kJdBuyer, "jd_9f3a"}},
 //                                                           "import:jd"));
 //       if (r.identified()) … r.customer …

@@ -49,7 +49,7 @@ class OrderImportTest : public ::testing::Test {
     }
     Result<ImportReport> Import() {
         return importer_->Import(TenantId(1), dir_.File("ExportOrderList.csv"),
-                                {.reader = {}, .batch_size = 2, .rejected_path = dir_.File("rejected.csv")});
+                                 {.reader = {}, .batch_size = 2, .rejected_path = dir_.File("rejected.csv")});
     }
 
     testing::TempDir dir_;
