@@ -92,6 +92,29 @@ TEST_F(AccessTest, EveryPrivilegedActionLandsInTheAuditLog) {
     EXPECT_EQ(Send("DELETE", "/api/v1/api-keys/" + std::to_string(key_id), "", owner).status, 204);
     EXPECT_EQ(Get("/api/v1/stores", key_auth).status, 401) << "a revoked key stops working at once";
 
+    // A customer arrives through the tracking API; exporting and erasing them are audited too.
+    const auto write_key = Post("/api/v1/api-keys", R"({"name":"SDK","kind":"write"})", owner);
+    ASSERT_EQ(write_key.status, 201) << write_key.body;
+    const std::string sdk_token(ParseObject(write_key.body).at("token").as_string());
+    secrets_.push_back(sdk_token);
+    ASSERT_EQ(Post("/v1/identify", R"({"userId":"u-77","traits":{"email":"c77@example.com"}})",
+                   {{"Authorization", "Bearer " + sdk_token}})
+                  .status,
+              200);
+    const auto found = Get("/api/v1/customers?q=c77@example.com", owner);
+    ASSERT_EQ(found.status, 200) << found.body;
+    const auto found_body = ParseObject(found.body);
+    ASSERT_EQ(found_body.at("items").as_array().size(), 1u) << found.body;
+    const std::string customer_path =
+        "/api/v1/customers/" + std::to_string(found_body.at("items").as_array()[0].as_object().at("id").as_int64());
+    // (The former guide is an operator by now: operators read and export, only owners and admins erase.)
+    EXPECT_EQ(Send("DELETE", customer_path, "", guide).status, 403);
+    const auto exported = Post(customer_path + "/export", "", owner);
+    EXPECT_EQ(exported.status, 200);
+    EXPECT_NE(exported.body.find("c77@example.com"), std::string::npos);
+    EXPECT_EQ(Send("DELETE", customer_path, "", owner).status, 204);
+    EXPECT_EQ(ParseObject(Get("/api/v1/customers?q=c77@example.com", owner).body).at("items").as_array().size(), 0u);
+
     EXPECT_EQ(Send("PATCH", staff_path, R"({"active":false})", owner).status, 200);
     EXPECT_EQ(Get("/api/v1/me", guide).status, 401) << "disabling ends the account's sessions at once";
 
@@ -104,11 +127,11 @@ TEST_F(AccessTest, EveryPrivilegedActionLandsInTheAuditLog) {
         EXPECT_EQ(entry.as_object().at("client_address").as_string(), "127.0.0.1");
     }
     for (const char* action : {"auth.login", "auth.login_failed", "staff.created", "staff.role_changed", "pii.viewed",
-                               "apikey.created", "apikey.revoked", "staff.disabled"}) {
+                               "apikey.created", "apikey.revoked", "staff.disabled", "data.exported", "data.deleted"}) {
         EXPECT_TRUE(actions.count(action)) << action << " missing from " << log.body;
     }
     const auto only_keys = Get("/api/v1/audit-log?action=apikey.", owner);
-    EXPECT_EQ(ParseObject(only_keys.body).at("items").as_array().size(), 2u) << only_keys.body;
+    EXPECT_EQ(ParseObject(only_keys.body).at("items").as_array().size(), 3u) << only_keys.body;
 
     // No password, session secret or key secret reaches the logs.
     const std::string logs = StopAndCollectLogs();
