@@ -53,8 +53,16 @@
 #include "yutang/store/sqlite/sqlite_database.hpp"
 #include "yutang/store/write_batcher.hpp"
 
+#include "bench/bench_support.hpp"
+
 namespace yutang::events {
 namespace {
+
+using bench::CheckOk;
+using bench::Die;
+using bench::FilesystemOf;
+using bench::ReadFirstMatch;
+using bench::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -66,40 +74,6 @@ constexpr int kSenders = 11'000;      // userIds drawn from here: ~9% are new pe
 constexpr int kTemplates = 64;        // distinct batch bodies; messageIds are patched per request
 constexpr int kBatchesPerThread = 4;  // per iteration and thread
 constexpr TenantId kTenant(1);
-
-[[noreturn]] void Die(const std::string& what) {
-    std::fprintf(stderr, "ingest_benchmark: %s\n", what.c_str());
-    std::abort();
-}
-
-void CheckOk(const Status& status, const std::string& what) {
-    if (!status.ok()) Die(what + ": " + status.ToString());
-}
-
-// A directory under $TMPDIR (default /tmp), removed with everything in it on destruction.
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = BaseDir() + "/yutang-bench-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) Die("mkdtemp " + pattern + ": " + std::strerror(errno));
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    static std::string BaseDir() {
-        const char* tmp = std::getenv("TMPDIR");
-        return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-    }
-    const std::string& path() const { return path_; }
-
-  private:
-    std::string path_;
-};
 
 // ---------------------------------------------------------------------------------------------
 // The messages.
@@ -211,27 +185,9 @@ std::vector<RawRow> MakeRawRows(const KeyRing& keys) {
     return rows;
 }
 
-class RawSqlite {
+class RawSqlite : public bench::RawSqliteBase {
   public:
-    explicit RawSqlite(const std::string& path) {
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-            Die("sqlite3_open_v2 " + path);
-        }
-        Exec("PRAGMA journal_mode=WAL");
-        Exec("PRAGMA synchronous=FULL");
-        Exec(kEventsSchema);
-        insert_ = Prepare(kRawInsert);
-        begin_ = Prepare("BEGIN IMMEDIATE");
-        commit_ = Prepare("COMMIT");
-    }
-    ~RawSqlite() {
-        sqlite3_finalize(insert_);
-        sqlite3_finalize(begin_);
-        sqlite3_finalize(commit_);
-        sqlite3_close_v2(db_);
-    }
-    RawSqlite(const RawSqlite&) = delete;
-    RawSqlite& operator=(const RawSqlite&) = delete;
+    explicit RawSqlite(const std::string& path) : RawSqliteBase(path, kEventsSchema, kRawInsert) {}
 
     // One transaction of kBatchSize rows, as request `request` would write them.
     void InsertBatch(const std::vector<RawRow>& rows, int64_t request, int64_t& next_event_id) {
@@ -255,32 +211,6 @@ class RawSqlite {
         }
         Step(commit_);
     }
-
-  private:
-    void Exec(const char* sql) {
-        char* error = nullptr;
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-            const std::string message = error != nullptr ? error : "?";
-            sqlite3_free(error);
-            Die(std::string(sql) + ": " + message);
-        }
-    }
-    sqlite3_stmt* Prepare(const char* sql) {
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-            Die(std::string(sql) + ": " + sqlite3_errmsg(db_));
-        }
-        return stmt;
-    }
-    void Step(sqlite3_stmt* stmt) {
-        if (sqlite3_step(stmt) != SQLITE_DONE) Die(std::string(sqlite3_sql(stmt)) + ": " + sqlite3_errmsg(db_));
-        sqlite3_reset(stmt);
-    }
-
-    sqlite3* db_ = nullptr;
-    sqlite3_stmt* insert_ = nullptr;
-    sqlite3_stmt* begin_ = nullptr;
-    sqlite3_stmt* commit_ = nullptr;
 };
 
 const KeyRing& Keys() {
@@ -438,17 +368,6 @@ void BM_IngestBatch(benchmark::State& state, int threads) {
 
 // ---------------------------------------------------------------------------------------------
 // Context printed above the results.
-
-std::string ReadFirstMatch(const std::string& file, std::string_view prefix) {
-    std::ifstream in(file);
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind(prefix, 0) == 0) {
-            const size_t colon = line.find(':');
-            return colon == std::string::npos ? line : line.substr(line.find_first_not_of(" \t", colon + 1));
-        }
-    }
-    return "unknown";
-}
 
 void AddContext() {
     const BatchTemplate& t = Templates().front();

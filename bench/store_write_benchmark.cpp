@@ -55,8 +55,16 @@
 #include "yutang/store/sqlite/sqlite_database.hpp"
 #include "yutang/store/write_batcher.hpp"
 
+#include "bench/bench_support.hpp"
+
 namespace yutang::store {
 namespace {
+
+using bench::CheckOk;
+using bench::Die;
+using bench::FilesystemOf;
+using bench::ReadFirstMatch;
+using bench::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -78,68 +86,13 @@ constexpr int64_t kBigTxnRows = 10'000;  // rows per iteration of raw_one_big_tx
 int64_t TenantOf(int64_t id) { return id % 16 + 1; }
 int64_t AmountOf(int64_t id) { return id * 37 % 100'000; }
 
-[[noreturn]] void Die(const std::string& what) {
-    std::fprintf(stderr, "store_write_benchmark: %s\n", what.c_str());
-    std::abort();
-}
-
-void CheckOk(const Status& status, const std::string& what) {
-    if (!status.ok()) Die(what + ": " + status.ToString());
-}
-
-// A directory under $TMPDIR (default /tmp), removed with everything in it on destruction.
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = BaseDir() + "/yutang-bench-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) Die("mkdtemp " + pattern + ": " + std::strerror(errno));
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    static std::string BaseDir() {
-        const char* tmp = std::getenv("TMPDIR");
-        return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-    }
-    const std::string& path() const { return path_; }
-
-  private:
-    std::string path_;
-};
-
 // ---------------------------------------------------------------------------------------------
 // Raw sqlite3: the baseline and the upper bound, with the same PRAGMAs as OpenSqlite.
 
-class RawSqlite {
+class RawSqlite : public bench::RawSqliteBase {
   public:
-    explicit RawSqlite(const std::string& path) {
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-            Die("sqlite3_open_v2 " + path);
-        }
-        Exec("PRAGMA journal_mode=WAL");
-        Exec("PRAGMA synchronous=FULL");
-        Exec("PRAGMA foreign_keys=ON");
-        Exec(kCreateTable);
-        insert_ = Prepare(kRawInsert);
-        begin_ = Prepare("BEGIN IMMEDIATE");
-        commit_ = Prepare("COMMIT");
-    }
-    ~RawSqlite() {
-        sqlite3_finalize(insert_);
-        sqlite3_finalize(begin_);
-        sqlite3_finalize(commit_);
-        sqlite3_close_v2(db_);
-    }
-    RawSqlite(const RawSqlite&) = delete;
-    RawSqlite& operator=(const RawSqlite&) = delete;
+    explicit RawSqlite(const std::string& path) : RawSqliteBase(path, kCreateTable, kRawInsert) {}
 
-    void Begin() { Step(begin_); }
-    void Commit() { Step(commit_); }
     void Insert(int64_t id) {
         sqlite3_bind_int64(insert_, 1, TenantOf(id));
         sqlite3_bind_int64(insert_, 2, id);
@@ -149,32 +102,6 @@ class RawSqlite {
         sqlite3_bind_int64(insert_, 6, kEpochMicros + id);
         Step(insert_);
     }
-
-  private:
-    void Exec(const char* sql) {
-        char* error = nullptr;
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-            const std::string message = error != nullptr ? error : "?";
-            sqlite3_free(error);
-            Die(std::string(sql) + ": " + message);
-        }
-    }
-    sqlite3_stmt* Prepare(const char* sql) {
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-            Die(std::string(sql) + ": " + sqlite3_errmsg(db_));
-        }
-        return stmt;
-    }
-    void Step(sqlite3_stmt* stmt) {
-        if (sqlite3_step(stmt) != SQLITE_DONE) Die(std::string(sqlite3_sql(stmt)) + ": " + sqlite3_errmsg(db_));
-        sqlite3_reset(stmt);
-    }
-
-    sqlite3* db_ = nullptr;
-    sqlite3_stmt* insert_ = nullptr;
-    sqlite3_stmt* begin_ = nullptr;
-    sqlite3_stmt* commit_ = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -379,45 +306,6 @@ void BM_WriteBatcher(benchmark::State& state, Backend backend, WriteBatcherSetti
 
 // ---------------------------------------------------------------------------------------------
 // Context printed above the results: the machine and the disk the numbers belong to.
-
-std::string ReadFirstMatch(const std::string& file, std::string_view prefix) {
-    std::ifstream in(file);
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind(prefix, 0) == 0) {
-            const size_t colon = line.find(':');
-            return colon == std::string::npos ? line : line.substr(line.find_first_not_of(" \t", colon + 1));
-        }
-    }
-    return "unknown";
-}
-
-// "<fstype> on <device>, mounted at <mount point>" for the mount that holds `path`.
-std::string FilesystemOf(const std::string& path) {
-    std::error_code ec;
-    const std::string target = fs::weakly_canonical(path, ec).string();
-    std::ifstream in("/proc/self/mountinfo");
-    std::string best_mount;
-    std::string best;
-    for (std::string line; std::getline(in, line);) {
-        // id parent major:minor root mount-point options [optional…] - fstype source super-options
-        std::istringstream fields(line);
-        std::string id, parent, devno, root, mount_point;
-        fields >> id >> parent >> devno >> root >> mount_point;
-        const size_t dash = line.find(" - ");
-        if (dash == std::string::npos) continue;
-        std::istringstream tail(line.substr(dash + 3));
-        std::string fstype, source;
-        tail >> fstype >> source;
-        const bool contains = target == mount_point || mount_point == "/" ||
-                              (target.rfind(mount_point, 0) == 0 && target.size() > mount_point.size() &&
-                               target[mount_point.size()] == '/');
-        if (contains && mount_point.size() >= best_mount.size()) {
-            best_mount = mount_point;
-            best = fstype + " on " + source + ", mounted at " + mount_point;
-        }
-    }
-    return best.empty() ? "unknown" : best;
-}
 
 void AddContext() {
     benchmark::AddCustomContext("cores", std::to_string(std::thread::hardware_concurrency()));

@@ -1,0 +1,62 @@
+// Helpers shared by the benchmarks in bench/: fatal errors, a temp dir, machine facts.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <sqlite3.h>
+
+#include "yutang/base/status.hpp"
+
+namespace yutang::bench {
+
+// Prints "<program>: what" and aborts: a benchmark that cannot set up has nothing to measure.
+[[noreturn]] void Die(const std::string& what);
+void CheckOk(const Status& status, const std::string& what);
+
+// A directory under $TMPDIR (default /tmp), removed with everything in it on destruction.
+class TempDir {
+  public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    static std::string BaseDir();
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
+// The value of the first "prefix: value" line of `file` (e.g. /proc/cpuinfo), or "unknown".
+std::string ReadFirstMatch(const std::string& file, std::string_view prefix);
+// "<fstype> on <device>, mounted at <mount point>" for the mount that holds `path`.
+std::string FilesystemOf(const std::string& path);
+
+// A raw sqlite3 connection with the PRAGMAs OpenSqlite uses (WAL, synchronous=FULL, foreign
+// keys), the baseline the benchmarks compare Yutang's store against. Subclasses bind and step
+// `insert_`.
+class RawSqliteBase {
+  public:
+    RawSqliteBase(const std::string& path, const char* schema, const char* insert_sql);
+    ~RawSqliteBase();
+    RawSqliteBase(const RawSqliteBase&) = delete;
+    RawSqliteBase& operator=(const RawSqliteBase&) = delete;
+
+    void Begin() { Step(begin_); }
+    void Commit() { Step(commit_); }
+
+  protected:
+    void Exec(const char* sql);
+    sqlite3_stmt* Prepare(const char* sql);
+    // Steps a statement that returns no rows, then resets it; dies on an error.
+    void Step(sqlite3_stmt* stmt);
+
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* insert_ = nullptr;
+    sqlite3_stmt* begin_ = nullptr;
+    sqlite3_stmt* commit_ = nullptr;
+};
+
+}  // namespace yutang::bench
