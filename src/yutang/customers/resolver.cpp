@@ -12,7 +12,8 @@ namespace {
 constexpr std::string_view kFindIdentity =
     "SELECT customer_id FROM customer_identities WHERE tenant_id = $1 AND kind = $2 AND value_index = $3";
 constexpr std::string_view kInsertCustomer =
-    "INSERT INTO customers (tenant_id, customer_id, merged_into, created_at, updated_at) VALUES ($1, $2, NULL, $3, $3)";
+    "INSERT INTO customers (tenant_id, customer_id, merged_into, created_at, updated_at, source_channel) "
+    "VALUES ($1, $2, NULL, $3, $3, $4)";
 constexpr std::string_view kInsertIdentity =
     "INSERT INTO customer_identities (tenant_id, kind, value_index, value_cipher, hint, customer_id, source, "
     "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -75,7 +76,8 @@ std::string KindListJson(const std::set<IdentityKind>& kinds) {
 
 }  // namespace
 
-IdentityResolver::IdentityResolver(const KeyRing& keys, const Clock& clock) : keys_(keys), clock_(clock) {}
+IdentityResolver::IdentityResolver(const KeyRing& keys, const Clock& clock)
+    : keys_(keys), clock_(clock), profiles_(keys, clock) {}
 
 std::string IdentityResolver::Index(TenantId tenant, IdentityKind kind, std::string_view value) const {
     // The tenant is part of the domain, so the same phone at two merchants has unrelated
@@ -129,7 +131,7 @@ Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
     KindCounts winner_counts;
     if (owners.empty()) {
         YT_ASSIGN_OR_RETURN(winner, store::NextId(s, tenant, "customer"));
-        YT_TRY(s.Execute(kInsertCustomer, {tenant.value(), winner, now.micros()}));
+        YT_TRY(s.Execute(kInsertCustomer, {tenant.value(), winner, now.micros(), std::string(source)}));
         result.created = true;
     } else {
         winner = *owners.begin();
@@ -155,6 +157,7 @@ Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
         YT_TRY(s.Execute(kMoveIdentities, {tenant.value(), loser, winner}));
         YT_TRY(s.Execute(kRepointTombstones, {tenant.value(), loser, winner}));
         YT_TRY(s.Execute(kMarkMerged, {tenant.value(), loser, winner, now.micros()}));
+        YT_TRY(profiles_.Merge(s, tenant, CustomerId(loser), CustomerId(winner)));
         YT_ASSIGN_OR_RETURN(int64_t merge_id, store::NextId(s, tenant, "customer_merge"));
         std::set<IdentityKind> moved;
         for (const auto& [kind, n] : loser_counts) moved.insert(kind);

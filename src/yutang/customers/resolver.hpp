@@ -4,8 +4,8 @@
 // new identities are attached to it; several → they are merged into the oldest (lowest id),
 // unless the merge would give one person more identities of a kind than a person has (two
 // different user_ids or unionids, a fourth phone): then that customer is left alone. Each merge
-// moves the loser's identities to the winner, leaves the loser as a tombstone pointing at it,
-// and records why. The full rules and their reasons: docs/design/identity.md.
+// moves the loser's identities and profile (ProfileStore::Merge) to the winner, leaves the loser as a tombstone
+// pointing at it, and records why. The full rules and their reasons: docs/design/identity.md.
 //
 //   IdentityResolver resolver(keys, clock);
 //   YT_TRY(db.Write([&](store::Session& s) -> Status {
@@ -26,6 +26,7 @@
 #include "yutang/base/crypto.hpp"
 #include "yutang/base/ids.hpp"
 #include "yutang/customers/identity.hpp"
+#include "yutang/customers/profile.hpp"
 #include "yutang/store/database.hpp"
 
 namespace yutang::customers {
@@ -90,6 +91,7 @@ class IdentityResolver {
 
     const KeyRing& keys_;
     const Clock& clock_;
+    ProfileStore profiles_;  // a merge moves the loser's profile too
 };
 
 }  // namespace yutang::customers
