@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "yutang/events/import_jobs.hpp"
 #include "yutang/http/guard.hpp"
 #include "yutang/http/router.hpp"
 #include "yutang/http/routes.hpp"
@@ -66,6 +67,11 @@ class AuthorizationMatrixTest : public ::testing::Test {
         writer_ = std::make_unique<store::WriteBatcher>(*db_);
         ingestor_ = std::make_unique<events::Ingestor>(*writer_, resolver_, orders_, keys_, clock_);
         records_ = std::make_unique<events::CustomerRecords>(*db_, resolver_, orders_, keys_, clock_);
+        editor_ = std::make_unique<events::CustomerEditor>(*db_, resolver_, *staff_, keys_, clock_);
+        importer_ = std::make_unique<events::OrderImporter>(*db_, resolver_, orders_, clock_);
+        imports_ = std::make_unique<events::ImportJobs>(*db_, *importer_, keys_, clock_,
+                                                        events::ImportJobSettings{.spool_dir = dir_.File("spool")});
+        ASSERT_TRUE(imports_->Start().ok());
         http::AddSystemRoutes(router_, {});
         http::AddApiRoutes(router_, {.staff = staff_.get(),
                                      .sessions = sessions_.get(),
@@ -73,12 +79,16 @@ class AuthorizationMatrixTest : public ::testing::Test {
                                      .api_keys = api_keys_.get(),
                                      .audit = audit_.get(),
                                      .ingestor = ingestor_.get(),
-                                     .customers = records_.get()});
+                                     .customers = records_.get(),
+                                     .customer_editor = editor_.get(),
+                                     .imports = imports_.get()});
 
-        own_ = MakeMerchant("甲店", {.staff = 2, .stores = 1, .keys = 3, .customers = 1});
+        own_ = MakeMerchant("甲店", {.staff = 2, .stores = 1, .keys = 3, .customers = 1, .imports = 1, .tags = 1});
         // The other merchant has more of everything, so its ids include ones the first
         // merchant does not have: a query that forgot tenant_id would find them.
-        other_ = MakeMerchant("乙店", {.staff = 40, .stores = 30, .keys = 40, .customers = 5});
+        other_ =
+            MakeMerchant("乙店", {.staff = 40, .stores = 30, .keys = 40, .customers = 5, .imports = 10, .tags = 30});
+        imports_->WaitIdle();  // finished jobs, so that their rejected rows can be downloaded
         const staff::Actor system = staff::Actor::System("test");
         for (Role role : staff::AllRoles()) {
             if (role == Role::kOwner) {
@@ -91,6 +101,18 @@ class AuthorizationMatrixTest : public ::testing::Test {
                                           Role::kOwner, system)
                             .ok());
             callers_.push_back(LoginCaller(own_.tenant, email, role));
+            // Guides see only the customers they own: the sample customer is the guide's.
+            if (role == Role::kGuide) {
+                ASSERT_TRUE(db_->Write([&](store::Session& s) {
+                                   return s
+                                       .Execute("UPDATE customers SET owner_staff_id = (SELECT staff_id FROM staff "
+                                                "WHERE tenant_id = $1 AND role = 'guide' ORDER BY staff_id DESC "
+                                                "LIMIT 1) WHERE tenant_id = $1",
+                                                {own_.tenant.value()})
+                                       .status();
+                               })
+                                .ok());
+            }
         }
         auto write_key = api_keys_->Create(own_.tenant, {.name = "sdk", .kind = staff::ApiKeyKind::kWrite}, system);
         ASSERT_TRUE(write_key.ok());
@@ -109,7 +131,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     };
 
     struct Counts {
-        int staff, stores, keys, customers;
+        int staff, stores, keys, customers, imports, tags;
     };
     Merchant MakeMerchant(const std::string& name, Counts count) {
         const std::string owner = name == "甲店" ? "owner@a.example" : "owner@b.example";
@@ -145,6 +167,21 @@ class AuthorizationMatrixTest : public ::testing::Test {
                            })
                             .ok());
         }
+        for (int i = 0; i < count.tags; ++i) {
+            EXPECT_TRUE(db_->Write([&](store::Session& s) -> Status {
+                               YT_ASSIGN_OR_RETURN(auto tag, profiles_.EnsureTag(s, m.tenant, "人群",
+                                                                                 "标签" + std::to_string(i)));
+                               m.ids["tag_id"] = tag.id;
+                               m.ids["group_id"] = tag.group_id;
+                               return OkStatus();
+                           })
+                            .ok());
+        }
+        for (int i = 0; i < count.imports; ++i) {
+            auto job = imports_->Submit(m.tenant, {.content = kJdExport}, system);
+            EXPECT_TRUE(job.ok()) << job.status().ToString();
+            m.ids["import_id"] = job->job.id.value();
+        }
         return m;
     }
 
@@ -168,6 +205,15 @@ class AuthorizationMatrixTest : public ::testing::Test {
         if (route == "ingestAlias") return R"({"previousId":"a)" + n + R"(","userId":"u1"})";
         if (route == "ingestGroup") return R"({"userId":"u1","groupId":"g1"})";
         if (route == "ingestBatch") return R"({"batch":[{"type":"track","userId":"u1","event":"Viewed"}]})";
+        if (route == "createImport") return kJdExport;  // the raw file, whatever the Content-Type
+        if (route == "updateCustomer") return R"({"attributes":{"vip":true,"city":"杭州"}})";
+        if (route == "changeCustomerTags") return R"({"add":[],"remove":[]})";
+        if (route == "addCustomerNote") return R"({"body":"回访)" + n + R"("})";
+        if (route == "recordCustomerConsent") return R"({"purpose":"marketing.sms","granted":true})";
+        if (route == "createTagGroup") return R"({"name":"组)" + n + R"("})";
+        if (route == "createTag") {
+            return R"({"group_id":)" + std::to_string(own_.ids["group_id"]) + R"(,"name":"新)" + n + R"("})";
+        }
         return std::nullopt;
     }
 
@@ -183,7 +229,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
         }
         EXPECT_EQ(request.path.find('{'), std::string::npos) << route.name << ": no sample id for " << request.path;
         // Routes with required query parameters. Routes added later with some need an entry here.
-        static const std::map<std::string, std::string> kSampleQueries = {{"searchCustomers", "q=u-1"}};
+        static const std::map<std::string, std::string> kSampleQueries = {{"listCustomers", "limit=10"}};
         if (auto q = kSampleQueries.find(route.name); q != kSampleQueries.end()) request.query = q->second;
         request.target = request.path + (request.query.empty() ? "" : "?" + request.query);
         request.request_id = "matrix";
@@ -203,6 +249,9 @@ class AuthorizationMatrixTest : public ::testing::Test {
     }
 
     static constexpr const char* kPassword = "matrix-pass-1";
+    // A tiny JD order export (the body of createImport).
+    static constexpr const char* kJdExport =
+        "订单号,商品ID,下单时间,订单状态,下单帐号\nJ1,2,2026-01-01 00:00:00,完成,jd_a\n";
     testing::TempDir dir_;
     ManualClock clock_{Timestamp::FromSeconds(1795406067)};
     KeyRing keys_ = KeyRing::Generate();
@@ -217,6 +266,10 @@ class AuthorizationMatrixTest : public ::testing::Test {
     std::unique_ptr<store::WriteBatcher> writer_;
     std::unique_ptr<events::Ingestor> ingestor_;
     std::unique_ptr<events::CustomerRecords> records_;
+    std::unique_ptr<events::CustomerEditor> editor_;
+    customers::ProfileStore profiles_{keys_, clock_};
+    std::unique_ptr<events::OrderImporter> importer_;
+    std::unique_ptr<events::ImportJobs> imports_;
     http::Router router_;
     Merchant own_, other_;
     std::vector<Caller> callers_;

@@ -24,7 +24,7 @@ Result<unsigned long> ParseUnsigned(std::string_view text, const std::string& fi
 // One layer of settings as strings, applied on top of the previous layers.
 struct Layer {
     std::optional<std::string> database, listen, static_dir, threads, log_level, log_format, max_body_bytes,
-        trust_forwarded_for;
+        max_import_bytes, trust_forwarded_for;
 };
 
 // `field` names a key the way the user wrote it: "threads" (file), "YUTANG_THREADS" (env),
@@ -60,6 +60,11 @@ Status Apply(const Layer& layer, Config& config, FieldName field) {
         YT_ASSIGN_OR_RETURN(auto n, ParseUnsigned(*layer.max_body_bytes, field("max_body_bytes")));
         config.max_body_bytes = n;
     }
+    if (layer.max_import_bytes) {
+        YT_ASSIGN_OR_RETURN(auto n, ParseUnsigned(*layer.max_import_bytes, field("max_import_bytes")));
+        if (n == 0) return InvalidArgument("must be positive", field("max_import_bytes"));
+        config.max_import_bytes = n;
+    }
     return OkStatus();
 }
 
@@ -72,6 +77,7 @@ constexpr std::pair<std::string_view, std::optional<std::string> Layer::*> kConf
     {"log_level", &Layer::log_level},
     {"log_format", &Layer::log_format},
     {"max_body_bytes", &Layer::max_body_bytes},
+    {"max_import_bytes", &Layer::max_import_bytes},
     {"trust_forwarded_for", &Layer::trust_forwarded_for},
 };
 
@@ -156,10 +162,15 @@ Result<Config> ResolveConfig(const cli::GlobalOptions& global, const cli::ServeO
         YT_TRY(Apply(from_file, config, [](std::string_view key) { return std::string(key); }));
     }
 
-    Layer from_env{env("YUTANG_DATABASE"),       env("YUTANG_LISTEN"),
-                   env("YUTANG_STATIC_DIR"),     env("YUTANG_THREADS"),
-                   env("YUTANG_LOG_LEVEL"),      env("YUTANG_LOG_FORMAT"),
-                   env("YUTANG_MAX_BODY_BYTES"), env("YUTANG_TRUST_FORWARDED_FOR")};
+    Layer from_env{.database = env("YUTANG_DATABASE"),
+                   .listen = env("YUTANG_LISTEN"),
+                   .static_dir = env("YUTANG_STATIC_DIR"),
+                   .threads = env("YUTANG_THREADS"),
+                   .log_level = env("YUTANG_LOG_LEVEL"),
+                   .log_format = env("YUTANG_LOG_FORMAT"),
+                   .max_body_bytes = env("YUTANG_MAX_BODY_BYTES"),
+                   .max_import_bytes = env("YUTANG_MAX_IMPORT_BYTES"),
+                   .trust_forwarded_for = env("YUTANG_TRUST_FORWARDED_FOR")};
     YT_TRY(Apply(from_env, config, [](std::string_view key) {
         std::string name = "YUTANG_";
         for (char c : key) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

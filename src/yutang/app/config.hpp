@@ -6,7 +6,7 @@
 // The config file is JSON (default <data>/yutang.json when it exists):
 //   {"listen": "0.0.0.0:8080", "database": "postgresql://yutang@db/yutang",
 //    "static_dir": "/opt/yutang/web", "threads": 4, "log_level": "info", "log_format": "json",
-//    "max_body_bytes": 1048576, "trust_forwarded_for": "true"}
+//    "max_body_bytes": 1048576, "max_import_bytes": 209715200, "trust_forwarded_for": "true"}
 #pragma once
 
 #include <cstdint>
@@ -26,12 +26,15 @@ struct Config {
     uint16_t listen_port = 8080;
     std::string static_dir;
     unsigned threads = 0;
-    size_t max_body_bytes = size_t{1} << 20;
-    bool trust_forwarded_for = false;  // behind a reverse proxy that sets X-Forwarded-For
+    size_t max_body_bytes = size_t{1} << 20;      // request bodies of every route but uploads
+    size_t max_import_bytes = size_t{200} << 20;  // order-export uploads (POST /api/v1/imports)
+    bool trust_forwarded_for = false;             // behind a reverse proxy that sets X-Forwarded-For
     LogSettings log;
 
     std::string sqlite_path() const { return data_dir + "/yutang.db"; }
     std::string key_file() const { return data_dir + "/keys.json"; }
+    // Uploaded files waiting for their import job (mode 0700; they hold personal data).
+    std::string spool_dir() const { return data_dir + "/spool"; }
     bool uses_postgres() const;
 };
 

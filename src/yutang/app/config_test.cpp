@@ -89,6 +89,25 @@ TEST(Config, TrustForwardedForIsABoolean) {
     EXPECT_TRUE(ResolveConfig(global, nullptr, FakeEnv({}))->trust_forwarded_for);
 }
 
+TEST(Config, TheImportUploadLimitIsSetApartFromTheBodyLimit) {
+    testing::TempDir dir;
+    cli::GlobalOptions global{.data_dir = dir.path()};
+    auto defaults = ResolveConfig(global, nullptr, FakeEnv({}));
+    ASSERT_TRUE(defaults.ok());
+    EXPECT_EQ(defaults->max_body_bytes, size_t{1} << 20);
+    EXPECT_EQ(defaults->max_import_bytes, size_t{200} << 20);
+    EXPECT_EQ(defaults->spool_dir(), dir.path() + "/spool");
+
+    std::ofstream(dir.File("yutang.json")) << R"({"max_import_bytes": 1000})";
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({}))->max_import_bytes, 1000u);
+    auto from_env = ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_MAX_IMPORT_BYTES", "2000"}}));
+    ASSERT_TRUE(from_env.ok());
+    EXPECT_EQ(from_env->max_import_bytes, 2000u);
+    EXPECT_EQ(from_env->max_body_bytes, size_t{1} << 20);
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_MAX_IMPORT_BYTES", "0"}})).status().field(),
+              "YUTANG_MAX_IMPORT_BYTES");
+}
+
 TEST(Config, DatabaseMustBeSqliteOrPostgres) {
     testing::TempDir dir;
     cli::GlobalOptions global{.data_dir = dir.path(), .database = "mysql://x"};

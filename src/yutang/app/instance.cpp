@@ -51,6 +51,14 @@ Result<std::unique_ptr<Instance>> Instance::Open(const Config& config) {
                                                              *instance->orders_, instance->keys_, instance->clock_);
     instance->customer_records_ = std::make_unique<events::CustomerRecords>(
         *instance->db_, *instance->resolver_, *instance->orders_, instance->keys_, instance->clock_);
+    instance->customer_editor_ = std::make_unique<events::CustomerEditor>(
+        *instance->db_, *instance->resolver_, *instance->staff_, instance->keys_, instance->clock_);
+    instance->trait_refresher_ = std::make_unique<events::TraitRefresher>(*instance->db_, instance->clock_);
+    instance->importer_ = std::make_unique<events::OrderImporter>(*instance->db_, *instance->resolver_,
+                                                                  *instance->orders_, instance->clock_);
+    instance->import_jobs_ =
+        std::make_unique<events::ImportJobs>(*instance->db_, *instance->importer_, instance->keys_, instance->clock_,
+                                             events::ImportJobSettings{.spool_dir = config.spool_dir()});
     return instance;
 }
 

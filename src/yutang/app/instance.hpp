@@ -12,8 +12,11 @@
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
 #include "yutang/customers/resolver.hpp"
+#include "yutang/events/customer_edits.hpp"
 #include "yutang/events/customer_records.hpp"
+#include "yutang/events/import_jobs.hpp"
 #include "yutang/events/ingest.hpp"
+#include "yutang/events/trait_refresh.hpp"
 #include "yutang/staff/api_keys.hpp"
 #include "yutang/staff/audit.hpp"
 #include "yutang/staff/sessions.hpp"
@@ -47,6 +50,10 @@ class Instance {
     customers::IdentityResolver& resolver() { return *resolver_; }
     events::OrderStore& orders() { return *orders_; }
     events::CustomerRecords& customer_records() { return *customer_records_; }
+    events::CustomerEditor& customer_editor() { return *customer_editor_; }
+    events::TraitRefresher& trait_refresher() { return *trait_refresher_; }
+    // Created here, started only by `yutang serve` (ImportJobs::Start).
+    events::ImportJobs& import_jobs() { return *import_jobs_; }
 
     // Store reachable and schema up to date: what /readyz reports.
     Status CheckReady();
@@ -69,6 +76,11 @@ class Instance {
     std::unique_ptr<events::OrderStore> orders_;
     std::unique_ptr<events::Ingestor> ingestor_;
     std::unique_ptr<events::CustomerRecords> customer_records_;
+    std::unique_ptr<events::CustomerEditor> customer_editor_;
+    std::unique_ptr<events::TraitRefresher> trait_refresher_;
+    std::unique_ptr<events::OrderImporter> importer_;
+    // Last, so that it is destroyed first: stopping it still writes to the store.
+    std::unique_ptr<events::ImportJobs> import_jobs_;
 };
 
 }  // namespace yutang::app

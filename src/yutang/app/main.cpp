@@ -12,6 +12,7 @@
 #include "yutang/app/build_info.hpp"
 #include "yutang/app/config.hpp"
 #include "yutang/app/instance.hpp"
+#include "yutang/app/scheduler.hpp"
 #include "yutang/base/log.hpp"
 #include "yutang/base/time_zone.hpp"
 #include "yutang/cli/cli.hpp"
@@ -104,18 +105,29 @@ class AppCommands final : public cli::Commands {
                                     .api_keys = &instance.api_keys(),
                                     .audit = &instance.audit(),
                                     .ingestor = &instance.ingestor(),
-                                    .customers = &instance.customer_records()});
+                                    .customers = &instance.customer_records(),
+                                    .customer_editor = &instance.customer_editor(),
+                                    .imports = &instance.import_jobs(),
+                                    .max_import_bytes = config->max_import_bytes});
         http::ServerSettings settings;
         settings.host = config->listen_host;
         settings.port = config->listen_port;
         settings.threads = config->threads;
         settings.max_body_bytes = config->max_body_bytes;
+        settings.spool_dir = config->spool_dir();
         settings.static_dir = config->static_dir;
         settings.trust_forwarded_for = config->trust_forwarded_for;
         settings.version = kVersion;
         settings.commit = kCommit;
+        // Before the server accepts uploads: it fails the jobs a crash left behind and clears the spool dir.
+        if (Status started = instance.import_jobs().Start(); !started.ok()) return cli::ReportError(started);
         auto server = http::Server::Create(settings, router, [&instance] { return instance.CheckReady(); });
         if (!server.ok()) return cli::ReportError(server.status());
+
+        // Computed traits move as days pass (RFM, lifecycle): refreshed once per merchant-local day.
+        Scheduler scheduler(std::chrono::minutes(1));
+        scheduler.Add("trait refresh", [&instance] { return instance.trait_refresher().RefreshDue().status(); });
+        scheduler.Start();
 
         std::thread signal_waiter([&signals, &server] {
             int received = 0;
@@ -139,6 +151,7 @@ class AppCommands final : public cli::Commands {
         // waiter in the second case so it can be joined.
         pthread_kill(signal_waiter.native_handle(), SIGTERM);
         signal_waiter.join();
+        instance.import_jobs().Stop();  // a running import stops after its batch, marked failed
         spdlog::info("stopped");
         return 0;
     }
@@ -318,11 +331,17 @@ class AppCommands final : public cli::Commands {
     // Generates demo customers with a progress bar and a one-line summary.
     static Status FillDemo(Instance& instance, const staff::Tenant& tenant, int64_t customers, uint64_t seed) {
         events::DemoGenerator generator(instance.db(), instance.resolver(), instance.orders(), instance.ingestor(),
-                                        instance.clock());
+                                        instance.keys(), instance.clock());
+        // The merchant's active guides look after some of the customers.
+        std::vector<StaffId> guides;
+        YT_ASSIGN_OR_RETURN(auto staff, instance.staff().ListStaff(tenant.id));
+        for (const auto& account : staff) {
+            if (account.role == staff::Role::kGuide && account.active) guides.push_back(account.id);
+        }
         cli::ProgressBar bar("演示数据 Demo data");
         YT_ASSIGN_OR_RETURN(
-            auto report,
-            generator.Generate(tenant.id, {.customers = customers, .seed = seed}, [&bar](int64_t done, int64_t total) {
+            auto report, generator.Generate(tenant.id, {.customers = customers, .seed = seed, .guides = guides},
+                                            [&bar](int64_t done, int64_t total) {
                 bar.Update(static_cast<uint64_t>(done), static_cast<uint64_t>(total),
                            std::to_string(done) + " customers");
             }));
@@ -359,6 +378,14 @@ class AppCommands final : public cli::Commands {
             YT_ASSIGN_OR_RETURN(auto instance, Instance::Open(config));
             YT_ASSIGN_OR_RETURN(std::string password, CreateFirstMerchant(*instance, kDemoMerchant, kDemoOwner, ""));
             YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance->staff().FindTenant(kDemoMerchant));
+            // Two store guides (导购) who look after some of the customers; they sign in once
+            // the owner sets their passwords.
+            for (const char* guide : {"guide1@yutang.local", "guide2@yutang.local"}) {
+                YT_TRY(instance->staff()
+                           .CreateStaff(tenant.id, {.email = guide, .role = staff::Role::kGuide}, staff::Role::kOwner,
+                                        staff::Actor::System("demo"))
+                           .status());
+            }
             YT_TRY(FillDemo(*instance, tenant, customers, 1));
             std::ofstream out(login_file);
             out << password << "\n";

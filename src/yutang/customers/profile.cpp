@@ -25,6 +25,10 @@ constexpr std::array<std::pair<AttributeType, std::string_view>, 6> kAttributeTy
 constexpr std::array<std::string_view, 5> kConsentPurposes = {"marketing.sms", "marketing.wecom", "marketing.email",
                                                               "marketing.phone", "conversation_archive"};
 
+constexpr std::array<std::string_view, 15> kPersonalAttributes = {
+    "name",  "first_name", "firstName", "last_name", "lastName", "username", "address", "birthday",
+    "phone", "email",      "avatar",    "id_card",   "wechat",   "age",      "title"};
+
 // The attribute whose value is searchable (exact match) through a blind index.
 constexpr std::string_view kSearchableAttribute = "name";
 constexpr size_t kMaxTagNameChars = 64;
@@ -57,16 +61,21 @@ constexpr std::string_view kSelectGroupById =
 constexpr std::string_view kInsertTag =
     "INSERT INTO tags (tenant_id, tag_id, group_id, name, created_at) VALUES ($1, $2, $3, $4, $5)";
 constexpr std::string_view kSelectTagByName =
-    "SELECT tag_id FROM tags WHERE tenant_id = $1 AND group_id = $2 AND name = $3";
+    "SELECT tag_id, deleted_at FROM tags WHERE tenant_id = $1 AND group_id = $2 AND name = $3";
+constexpr std::string_view kReviveTag = "UPDATE tags SET deleted_at = NULL WHERE tenant_id = $1 AND tag_id = $2";
 constexpr std::string_view kSelectTag =
     "SELECT t.tag_id, t.group_id, g.name, t.name, g.exclusive FROM tags t JOIN tag_groups g "
-    "ON g.tenant_id = t.tenant_id AND g.group_id = t.group_id WHERE t.tenant_id = $1 AND t.tag_id = $2";
+    "ON g.tenant_id = t.tenant_id AND g.group_id = t.group_id WHERE t.tenant_id = $1 AND t.tag_id = $2 "
+    "AND t.deleted_at IS NULL";
+constexpr std::string_view kTagExists = "SELECT deleted_at FROM tags WHERE tenant_id = $1 AND tag_id = $2";
 constexpr std::string_view kSelectTags =
     "SELECT t.tag_id, t.group_id, g.name, t.name, (SELECT COUNT(*) FROM customer_tags c "
     "WHERE c.tenant_id = t.tenant_id AND c.tag_id = t.tag_id) FROM tags t JOIN tag_groups g "
-    "ON g.tenant_id = t.tenant_id AND g.group_id = t.group_id WHERE t.tenant_id = $1 ORDER BY g.group_id, t.name";
+    "ON g.tenant_id = t.tenant_id AND g.group_id = t.group_id WHERE t.tenant_id = $1 AND t.deleted_at IS NULL "
+    "ORDER BY g.group_id, t.name";
 constexpr std::string_view kDeleteTagLinks = "DELETE FROM customer_tags WHERE tenant_id = $1 AND tag_id = $2";
-constexpr std::string_view kDeleteTagRow = "DELETE FROM tags WHERE tenant_id = $1 AND tag_id = $2";
+constexpr std::string_view kDeleteTagRow =
+    "UPDATE tags SET deleted_at = $3 WHERE tenant_id = $1 AND tag_id = $2 AND deleted_at IS NULL";
 
 constexpr std::string_view kSelectCustomerTags =
     "SELECT t.tag_id, t.group_id, g.name, t.name, c.source, c.tagged_by, c.tagged_at, g.exclusive "
@@ -187,6 +196,21 @@ AttributeValue ClassifyString(std::string text) {
         if (auto at = ParseRfc3339(text, "value"); at.ok()) return {AttributeType::kDateTime, FormatRfc3339(*at)};
     }
     return AttributeValue::String(std::move(text));
+}
+
+bool IsPersonalAttribute(std::string_view name) {
+    return std::find(kPersonalAttributes.begin(), kPersonalAttributes.end(), name) != kPersonalAttributes.end();
+}
+
+std::string MaskAttribute(std::string_view name, const AttributeValue& value) {
+    if (!IsPersonalAttribute(name)) return value.text;
+    if (value.type == AttributeType::kDate && value.text.size() == 10) return "****" + value.text.substr(4);
+    if (value.text.empty()) return "";
+    // The first whole UTF-8 character.
+    size_t first = 1;
+    while (first < value.text.size() && (static_cast<unsigned char>(value.text[first]) & 0xC0) == 0x80) ++first;
+    if (value.type == AttributeType::kJson) return "***";
+    return value.text.substr(0, first) + (name == "name" || name.ends_with("ame") ? "**" : "***");
 }
 
 Status ValidateAttributeName(std::string_view name, std::string_view field) {
@@ -336,7 +360,7 @@ Result<Tag> ProfileStore::EnsureTag(store::Session& s, TenantId tenant, std::str
         YT_ASSIGN_OR_RETURN(g, CreateTagGroup(s, tenant, group_name, false));
     }
     YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(kSelectTagByName, {tenant.value(), g.id, Trim(name)}));
-    if (row) return Tag{row->Int(0), g.id, g.name, Trim(name), 0};
+    if (row && row->IsNull(1)) return Tag{row->Int(0), g.id, g.name, Trim(name), 0};
     return CreateTag(s, tenant, g.id, name);
 }
 
@@ -346,7 +370,11 @@ Result<Tag> ProfileStore::CreateTag(store::Session& s, TenantId tenant, int64_t 
     if (!g) return NotFound("no such tag group");
     const std::string trimmed = Trim(name);
     YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(kSelectTagByName, {tenant.value(), group_id, trimmed}));
-    if (row) return AlreadyExists("the group has a tag with this name", "name");
+    if (row && row->IsNull(1)) return AlreadyExists("the group has a tag with this name", "name");
+    if (row) {  // deleted before: the same tag comes back, with its id
+        YT_TRY(s.Execute(kReviveTag, {tenant.value(), row->Int(0)}));
+        return Tag{row->Int(0), group_id, g->name, trimmed, 0};
+    }
     YT_ASSIGN_OR_RETURN(int64_t id, store::NextId(s, tenant, "tag"));
     YT_TRY(s.Execute(kInsertTag, {tenant.value(), id, group_id, trimmed, clock_.Now().micros()}));
     return Tag{id, group_id, g->name, trimmed, 0};
@@ -366,10 +394,10 @@ Result<std::optional<Tag>> ProfileStore::FindTag(store::Session& s, TenantId ten
 }
 
 Status ProfileStore::DeleteTag(store::Session& s, TenantId tenant, int64_t tag_id) {
-    YT_ASSIGN_OR_RETURN(auto tag, FindTag(s, tenant, tag_id));
-    if (!tag) return NotFound("no such tag");
+    YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(kTagExists, {tenant.value(), tag_id}));
+    if (!row) return NotFound("no such tag");
     YT_TRY(s.Execute(kDeleteTagLinks, {tenant.value(), tag_id}));
-    return s.Execute(kDeleteTagRow, {tenant.value(), tag_id}).status();
+    return s.Execute(kDeleteTagRow, {tenant.value(), tag_id, clock_.Now().micros()}).status();
 }
 
 Status ProfileStore::AddTag(store::Session& s, TenantId tenant, CustomerId customer, int64_t tag_id,

@@ -65,6 +65,13 @@ struct AttributeLimits {
     size_t max_per_customer = 200;
 };
 
+// Attributes that identify or describe the person (name, birthday, address, contact details …):
+// shown masked unless revealed. The others (会员等级, preferences …) are shown as they are.
+bool IsPersonalAttribute(std::string_view name);
+// "王小明" → "王**", a date → "****-03-08" (month and day stay: birthday campaigns need them),
+// anything else personal → its first character and "***". Non-personal values unchanged.
+std::string MaskAttribute(std::string_view name, const AttributeValue& value);
+
 // Attribute names: 1–64 bytes of letters, digits, '_', '.', '-' (Segment trait keys such as
 // "firstName" or "baby_birthday"). invalid_argument (field) otherwise.
 Status ValidateAttributeName(std::string_view name, std::string_view field);
@@ -173,7 +180,9 @@ class ProfileStore {
     // Every tag with the number of customers holding it, by group then name.
     Result<std::vector<Tag>> Tags(store::Session& session, TenantId tenant) const;
     Result<std::optional<Tag>> FindTag(store::Session& session, TenantId tenant, int64_t tag_id) const;
-    // Removes the tag from every customer, then the tag. not_found for an unknown tag.
+    // Removes the tag from every customer and marks it deleted (its id is never reused; creating
+    // its name again brings it back). Deleting a deleted tag is a no-op; not_found for an id
+    // that never existed.
     Status DeleteTag(store::Session& session, TenantId tenant, int64_t tag_id);
 
     // Adds a tag (in an exclusive group, replacing the customer's other tag of that group).

@@ -187,7 +187,14 @@ TEST_P(ProfileTest, TagsLiveInGroupsAndExclusiveGroupsHoldOne) {
                     .ok());
     ASSERT_TRUE(Write([&](store::Session& s) -> Status {
                     YT_TRY(profiles_.DeleteTag(s, kTenant, gold.id));
-                    EXPECT_EQ(profiles_.DeleteTag(s, kTenant, gold.id).code(), ErrorCode::kNotFound);
+                    YT_TRY(profiles_.DeleteTag(s, kTenant, gold.id));  // again: no-op
+                    EXPECT_EQ(profiles_.DeleteTag(s, kTenant, 999).code(), ErrorCode::kNotFound);
+                    EXPECT_EQ(profiles_.AddTag(s, kTenant, c, gold.id, "console", std::nullopt).code(),
+                              ErrorCode::kNotFound);
+                    YT_ASSIGN_OR_RETURN(auto tags, profiles_.Tags(s, kTenant));
+                    EXPECT_EQ(tags.size(), 2u) << "deleted tags are not listed";
+                    YT_ASSIGN_OR_RETURN(Tag back, profiles_.CreateTag(s, kTenant, gold.group_id, "金卡"));
+                    EXPECT_EQ(back.id, gold.id) << "the name brings the same tag back";
                     YT_TRY(profiles_.RemoveTag(s, kTenant, c, baby.id));
                     YT_ASSIGN_OR_RETURN(auto held, profiles_.CustomerTags(s, kTenant, ids));
                     EXPECT_TRUE(held.empty());

@@ -12,15 +12,29 @@ namespace {
 
 using customers::IdentityKind;
 
-constexpr std::array<std::string_view, 6> kCoveredColumns = {"customer_identities.value_cipher",
+constexpr std::array<std::string_view, 8> kCoveredColumns = {"customer_attributes.value_cipher",
+                                                             "customer_identities.value_cipher",
                                                              "customer_identities.hint",
+                                                             "customer_notes.body_cipher",
                                                              "events.payload",
                                                              "failed_events.payload",
                                                              "orders.buyer_hint",
                                                              "orders.buyer_cipher"};
 
+// Personal columns whose rows belong to no customer, so that export and erasure of a person cannot
+// find them. Each is listed with how it is limited instead.
+constexpr std::array<std::string_view, 1> kNotPerCustomerColumns = {
+    // Rows an order import rejected: raw file rows, tied to no customer (their buyer was never
+    // resolved). Deleted with their import job after its retention (events/import_jobs.hpp).
+    "import_rejected_rows.row_cipher"};
+
 constexpr std::string_view kSelectCustomer =
-    "SELECT customer_id, merged_into, created_at, updated_at FROM customers WHERE tenant_id = $1 AND customer_id = $2";
+    "SELECT customer_id, merged_into, created_at, updated_at, owner_staff_id, source_channel, last_seen_at "
+    "FROM customers WHERE tenant_id = $1 AND customer_id = $2";
+constexpr std::string_view kSelectHints =
+    "SELECT kind, hint, source, created_at FROM customer_identities WHERE tenant_id = $1 AND customer_id = $2 "
+    "ORDER BY kind, created_at";
+constexpr std::array<std::string_view, 5> kLifecycleStages = {"prospect", "new", "repeat", "at_risk", "churned"};
 constexpr std::string_view kSelectMergedIds =
     "SELECT customer_id FROM customers WHERE tenant_id = $1 AND merged_into = $2 ORDER BY customer_id";
 constexpr std::string_view kSelectOrders =
@@ -56,9 +70,11 @@ void AppendString(std::string& out, std::string_view value) {
 
 CustomerRecords::CustomerRecords(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders,
                                  const KeyRing& keys, const Clock& clock)
-    : db_(db), resolver_(resolver), orders_(orders), keys_(keys), clock_(clock) {}
+    : db_(db), resolver_(resolver), orders_(orders), profiles_(keys, clock), keys_(keys), clock_(clock) {}
 
 std::span<const std::string_view> CustomerRecords::CoveredColumns() { return kCoveredColumns; }
+
+std::span<const std::string_view> CustomerRecords::NotPerCustomerColumns() { return kNotPerCustomerColumns; }
 
 Result<std::vector<int64_t>> CustomerRecords::AllIds(store::Session& s, TenantId tenant, CustomerId canonical) {
     std::vector<int64_t> ids = {canonical.value()};
@@ -67,33 +83,239 @@ Result<std::vector<int64_t>> CustomerRecords::AllIds(store::Session& s, TenantId
     return ids;
 }
 
-Result<std::vector<CustomerId>> CustomerRecords::Search(TenantId tenant, std::string_view query) {
-    if (query.empty() || query.size() > 256) return InvalidArgument("search for a phone, email or account id", "q");
+Status CheckVisible(store::Session& s, TenantId tenant, CustomerId canonical, const Viewer& viewer) {
+    if (!viewer.only_owned_by) return OkStatus();
+    YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(kSelectCustomer, {tenant.value(), canonical.value()}));
+    if (!row || row->OptionalInt(4) != std::optional<int64_t>(viewer.only_owned_by->value())) {
+        return NotFound("no such customer");
+    }
+    return OkStatus();
+}
+
+// The profile part of an export: owner, source, attributes, tags, notes, the consent ledger.
+Status CustomerRecords::AppendProfileJson(store::Session& s, TenantId tenant, std::span<const int64_t> ids,
+                                          std::string& out) {
+    YT_ASSIGN_OR_RETURN(auto owner, profiles_.OwnerAndSourceOf(s, tenant, CustomerId(ids.front())));
+    out += ",\"owner_staff_id\":" + (owner.owner ? std::to_string(owner.owner->value()) : std::string("null"));
+    out += ",\"source_channel\":";
+    AppendString(out, owner.source_channel);
+    out += ",\"attributes\":{";
+    YT_ASSIGN_OR_RETURN(auto attributes, profiles_.Attributes(s, tenant, ids));
+    for (size_t i = 0; i < attributes.size(); ++i) {
+        out += i ? "," : "";
+        AppendString(out, attributes[i].name);
+        out += ":{\"type\":";
+        AppendString(out, customers::AttributeTypeName(attributes[i].value.type));
+        out += ",\"value\":";
+        AppendString(out, attributes[i].value.text);
+        out += ",\"source\":";
+        AppendString(out, attributes[i].source);
+        out += "}";
+    }
+    out += "},\"tags\":[";
+    YT_ASSIGN_OR_RETURN(auto tags, profiles_.CustomerTags(s, tenant, ids));
+    for (size_t i = 0; i < tags.size(); ++i) {
+        out += i ? "," : "";
+        out += "{\"group\":";
+        AppendString(out, tags[i].tag.group);
+        out += ",\"name\":";
+        AppendString(out, tags[i].tag.name);
+        out += ",\"tagged_at\":" + std::to_string(tags[i].tagged_at.micros()) + "}";
+    }
+    out += "],\"notes\":[";
+    YT_ASSIGN_OR_RETURN(auto notes, profiles_.Notes(s, tenant, ids));
+    for (size_t i = 0; i < notes.size(); ++i) {
+        out += i ? "," : "";
+        out += "{\"body\":";
+        AppendString(out, notes[i].body);
+        out += ",\"created_at\":" + std::to_string(notes[i].created_at.micros()) + "}";
+    }
+    out += "],\"consent\":[";
+    YT_ASSIGN_OR_RETURN(auto consent, profiles_.ConsentHistory(s, tenant, ids));
+    for (size_t i = 0; i < consent.size(); ++i) {
+        const auto& c = consent[i];
+        out += i ? "," : "";
+        out += "{\"purpose\":";
+        AppendString(out, c.purpose);
+        out += std::string(",\"granted\":") + (c.granted ? "true" : "false");
+        out += ",\"given_at\":" + std::to_string(c.given_at.micros()) + ",\"source\":";
+        AppendString(out, c.source);
+        out += ",\"notice_version\":";
+        AppendString(out, c.notice_version);
+        out += "}";
+    }
+    out += "]";
+    return OkStatus();
+}
+
+Result<std::vector<CustomerId>> CustomerRecords::SearchIn(store::Session& s, TenantId tenant, std::string_view query) {
+    if (query.empty() || query.size() > 256) {
+        return InvalidArgument("search for a phone, email, account id or name", "q");
+    }
     std::vector<CustomerId> found;
-    YT_TRY(db_.Read([&](store::Session& s) -> Status {
-        std::set<int64_t> seen;
-        for (IdentityKind kind : customers::AllIdentityKinds()) {
-            if (kind == IdentityKind::kWechatOpenId) continue;  // needs its app id
-            YT_ASSIGN_OR_RETURN(auto hit, resolver_.Find(s, tenant, {kind, std::string(query), ""}));
-            if (!hit) continue;
-            YT_ASSIGN_OR_RETURN(CustomerId canonical, resolver_.Canonical(s, tenant, *hit));
-            if (seen.insert(canonical.value()).second) found.push_back(canonical);
-        }
+    std::set<int64_t> seen;
+    const auto add = [&](CustomerId id) -> Status {
+        YT_ASSIGN_OR_RETURN(CustomerId canonical, resolver_.Canonical(s, tenant, id));
+        if (seen.insert(canonical.value()).second) found.push_back(canonical);
         return OkStatus();
-    }));
+    };
+    for (IdentityKind kind : customers::AllIdentityKinds()) {
+        if (kind == IdentityKind::kWechatOpenId) continue;  // needs its app id
+        YT_ASSIGN_OR_RETURN(auto hit, resolver_.Find(s, tenant, {kind, std::string(query), ""}));
+        if (hit) YT_TRY(add(*hit));
+    }
+    YT_ASSIGN_OR_RETURN(auto named, profiles_.FindByName(s, tenant, query));
+    for (CustomerId id : named) YT_TRY(add(id));
     return found;
 }
 
-Result<CustomerProfile> CustomerRecords::Profile(TenantId tenant, CustomerId customer) {
+Result<std::vector<CustomerId>> CustomerRecords::Search(TenantId tenant, std::string_view query, const Viewer& viewer) {
+    std::vector<CustomerId> visible;
+    YT_TRY(db_.Read([&](store::Session& s) -> Status {
+        visible.clear();
+        YT_ASSIGN_OR_RETURN(auto found, SearchIn(s, tenant, query));
+        for (CustomerId id : found) {
+            if (CheckVisible(s, tenant, id, viewer).ok()) visible.push_back(id);
+        }
+        return OkStatus();
+    }));
+    return visible;
+}
+
+Result<CustomerPage> CustomerRecords::List(TenantId tenant, const CustomerFilter& filter, const Viewer& viewer) {
+    if (filter.limit < 1 || filter.limit > 200) return InvalidArgument("limit must be 1–200", "limit");
+    if (filter.before < 0) return InvalidArgument("not a cursor", "before");
+    if (!filter.lifecycle_stage.empty() &&
+        std::find(kLifecycleStages.begin(), kLifecycleStages.end(), filter.lifecycle_stage) == kLifecycleStages.end()) {
+        return InvalidArgument("lifecycle_stage is one of prospect, new, repeat, at_risk, churned", "lifecycle_stage");
+    }
+    // The conditions, each with its parameters; the same WHERE serves the page and the count.
+    std::string where = " WHERE c.tenant_id = $1 AND c.merged_into IS NULL";
+    std::vector<store::Value> params = {tenant.value()};
+    const auto param = [&](store::Value v) {
+        params.push_back(std::move(v));
+        return "$" + std::to_string(params.size());
+    };
+    std::optional<StaffId> owner = filter.owner;
+    if (viewer.only_owned_by) {
+        if (filter.owner && filter.owner != viewer.only_owned_by) return CustomerPage{};
+        if (filter.unowned) return CustomerPage{};
+        owner = viewer.only_owned_by;
+    }
+    if (owner) where += " AND c.owner_staff_id = " + param(owner->value());
+    if (filter.unowned) where += " AND c.owner_staff_id IS NULL";
+    if (filter.tag_id) {
+        where +=
+            " AND EXISTS (SELECT 1 FROM customer_tags g WHERE g.tenant_id = c.tenant_id AND "
+            "g.customer_id = c.customer_id AND g.tag_id = " +
+            param(*filter.tag_id) + ")";
+    }
+    if (!filter.platform.empty()) {
+        where +=
+            " AND EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = c.tenant_id AND "
+            "o.customer_id = c.customer_id AND o.source = " +
+            param(filter.platform) + ")";
+    }
+    if (!filter.lifecycle_stage.empty()) {
+        where += " AND COALESCE(t.lifecycle_stage, 'prospect') = " + param(filter.lifecycle_stage);
+    }
+    if (!filter.source_channel.empty()) {
+        // A prefix match without LIKE's wildcards: substr works the same on both dialects.
+        where += " AND substr(c.source_channel, 1, " + std::to_string(filter.source_channel.size()) +
+                 ") = " + param(filter.source_channel);
+    }
+    CustomerPage page;
+    YT_TRY(db_.Read([&](store::Session& s) -> Status {
+        page = CustomerPage{};
+        std::string search;
+        std::vector<store::Value> search_params = params;
+        if (!filter.query.empty()) {
+            YT_ASSIGN_OR_RETURN(auto found, SearchIn(s, tenant, filter.query));
+            if (found.empty()) return OkStatus();
+            search = " AND c.customer_id IN (";
+            for (size_t i = 0; i < found.size(); ++i) {
+                search_params.push_back(found[i].value());
+                search += (i ? ", $" : "$") + std::to_string(search_params.size());
+            }
+            search += ")";
+        }
+        const std::string from =
+            " FROM customers c LEFT JOIN customer_traits t ON t.tenant_id = c.tenant_id AND "
+            "t.customer_id = c.customer_id" +
+            where + search;
+        YT_ASSIGN_OR_RETURN(auto count, s.Query("SELECT COUNT(*)" + from, search_params));
+        page.total = count.rows.at(0).Int(0);
+        std::vector<store::Value> page_params = search_params;
+        std::string cursor;
+        if (filter.before > 0) {
+            page_params.push_back(filter.before);
+            cursor = " AND c.customer_id < $" + std::to_string(page_params.size());
+        }
+        page_params.push_back(filter.limit + 1);
+        YT_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT c.customer_id, c.created_at, c.owner_staff_id, "
+                                               "c.source_channel, c.last_seen_at, t.customer_id" +
+                                                   from + cursor + " ORDER BY c.customer_id DESC LIMIT $" +
+                                                   std::to_string(page_params.size()),
+                                               page_params));
+        for (const auto& row : rows) {
+            if (static_cast<int64_t>(page.items.size()) == filter.limit) {
+                page.next_before = page.items.back().id.value();
+                break;
+            }
+            CustomerSummary item;
+            item.id = CustomerId(row.Int(0));
+            item.created_at = Timestamp::FromMicros(row.Int(1));
+            if (auto o = row.OptionalInt(2)) item.owner = StaffId(*o);
+            item.source_channel = row.Text(3);
+            if (auto seen = row.OptionalInt(4)) item.last_seen_at = Timestamp::FromMicros(*seen);
+            YT_ASSIGN_OR_RETURN(auto hints, s.Query(kSelectHints, {tenant.value(), item.id.value()}));
+            for (const auto& h : hints) {
+                auto kind = customers::ParseIdentityKind(h.Text(0), "kind");
+                if (!kind.ok()) continue;
+                item.identities.push_back({*kind, h.Text(1), "", h.Text(2), Timestamp::FromMicros(h.Int(3))});
+            }
+            const int64_t one[] = {item.id.value()};
+            YT_ASSIGN_OR_RETURN(auto tags, profiles_.CustomerTags(s, tenant, one));
+            for (auto& tag : tags) item.tags.push_back(std::move(tag.tag));
+            YT_ASSIGN_OR_RETURN(auto attributes, profiles_.Attributes(s, tenant, one));
+            for (const auto& a : attributes) {
+                if (a.name == "name") item.name = customers::MaskAttribute(a.name, a.value);
+            }
+            if (!row.IsNull(5)) {
+                YT_ASSIGN_OR_RETURN(item.traits, orders_.Traits(s, tenant, item.id));
+            }
+            page.items.push_back(std::move(item));
+        }
+        return OkStatus();
+    }));
+    return page;
+}
+
+Result<CustomerProfile> CustomerRecords::Profile(TenantId tenant, CustomerId customer, const Viewer& viewer) {
     CustomerProfile profile;
     YT_TRY(db_.Read([&](store::Session& s) -> Status {
+        profile = CustomerProfile{};
         YT_ASSIGN_OR_RETURN(CustomerId canonical, resolver_.Canonical(s, tenant, customer));
+        YT_TRY(CheckVisible(s, tenant, canonical, viewer));
         YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(kSelectCustomer, {tenant.value(), canonical.value()}));
         if (!row) return NotFound("no such customer");
         profile.id = canonical;
         profile.created_at = Timestamp::FromMicros(row->Int(2));
         profile.updated_at = Timestamp::FromMicros(row->Int(3));
+        if (auto o = row->OptionalInt(4)) profile.owner = StaffId(*o);
+        profile.source_channel = row->Text(5);
+        if (auto seen = row->OptionalInt(6)) profile.last_seen_at = Timestamp::FromMicros(*seen);
         YT_ASSIGN_OR_RETURN(auto ids, AllIds(s, tenant, canonical));
+        YT_ASSIGN_OR_RETURN(profile.attributes, profiles_.Attributes(s, tenant, ids));
+        for (auto& a : profile.attributes) {
+            if (customers::IsPersonalAttribute(a.name)) {
+                a.value.text = customers::MaskAttribute(a.name, a.value);
+            }
+        }
+        YT_ASSIGN_OR_RETURN(profile.tags, profiles_.CustomerTags(s, tenant, ids));
+        YT_ASSIGN_OR_RETURN(profile.notes, profiles_.Notes(s, tenant, ids));
+        YT_ASSIGN_OR_RETURN(profile.consent_log, profiles_.ConsentHistory(s, tenant, ids));
+        profile.consent = customers::CurrentConsent(profile.consent_log);
         for (size_t i = 1; i < ids.size(); ++i) profile.merged_ids.emplace_back(ids[i]);
         YT_ASSIGN_OR_RETURN(auto identities, resolver_.Identities(s, tenant, canonical));
         for (auto& identity : identities) {
@@ -120,14 +342,22 @@ Result<CustomerProfile> CustomerRecords::Profile(TenantId tenant, CustomerId cus
     return profile;
 }
 
-Result<std::vector<IdentityView>> CustomerRecords::Reveal(TenantId tenant, CustomerId customer,
-                                                          const staff::Actor& actor) {
-    std::vector<IdentityView> out;
+Result<RevealedCustomer> CustomerRecords::Reveal(TenantId tenant, CustomerId customer, const staff::Actor& actor,
+                                                 const Viewer& viewer) {
+    RevealedCustomer out;
     YT_TRY(db_.Write([&](store::Session& s) -> Status {
+        out = RevealedCustomer{};
         YT_ASSIGN_OR_RETURN(CustomerId canonical, resolver_.Canonical(s, tenant, customer));
+        YT_TRY(CheckVisible(s, tenant, canonical, viewer));
         YT_ASSIGN_OR_RETURN(auto identities, resolver_.Identities(s, tenant, canonical));
         for (auto& identity : identities) {
-            out.push_back({identity.kind, identity.hint, identity.value, identity.source, identity.created_at});
+            out.identities.push_back(
+                {identity.kind, identity.hint, identity.value, identity.source, identity.created_at});
+        }
+        YT_ASSIGN_OR_RETURN(auto ids, AllIds(s, tenant, canonical));
+        YT_ASSIGN_OR_RETURN(auto attributes, profiles_.Attributes(s, tenant, ids));
+        for (auto& a : attributes) {
+            if (customers::IsPersonalAttribute(a.name)) out.attributes.push_back(std::move(a));
         }
         return staff::AppendAudit(s, tenant, actor, clock_.Now(),
                                   {.action = "pii.viewed",
@@ -173,6 +403,7 @@ Result<std::string> CustomerRecords::Export(TenantId tenant, CustomerId customer
         } else {
             out += "null";
         }
+        YT_TRY(AppendProfileJson(s, tenant, ids, out));
         out += ",\"orders\":[";
         YT_ASSIGN_OR_RETURN(auto orders, s.Query(kSelectOrders, {tenant.value(), canonical.value(), kExportRows}));
         bool first = true;
@@ -248,6 +479,7 @@ Status CustomerRecords::Erase(TenantId tenant, CustomerId customer, const staff:
                 YT_TRY(s.Execute(kDeleteFailed, {tenant.value(), f.Int(0)}));
             }
         }
+        YT_TRY(profiles_.Erase(s, tenant, ids));
         for (int64_t id : ids) {
             YT_TRY(s.Execute(kDeleteIdentities, {tenant.value(), id}));
             YT_TRY(s.Execute(kWipeOrders, {tenant.value(), id, store::Blob{keys_.Encrypt("{}", buyer_context)}}));

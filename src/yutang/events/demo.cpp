@@ -4,6 +4,8 @@
 #include <cmath>
 #include <random>
 
+#include "yutang/base/time_zone.hpp"
+
 namespace yutang::events {
 namespace {
 
@@ -47,11 +49,126 @@ std::string Phone(std::mt19937_64& rng) {
 
 std::string MaskedLikeJd(const std::string& phone) { return phone.substr(0, 1) + "******" + phone.substr(7); }
 
+constexpr std::array<const char*, 12> kSurnames = {"王", "李", "张", "刘", "陈", "杨",
+                                                   "黄", "赵", "吴", "周", "徐", "孙"};
+constexpr std::array<const char*, 12> kGivenNames = {"芳", "丽", "静", "敏", "婷", "雪",
+                                                     "娜", "磊", "伟", "洋", "琳", "悦"};
+constexpr std::array<const char*, 8> kCities = {"上海", "杭州", "北京", "深圳", "成都", "南京", "武汉", "苏州"};
+
+}  // namespace
+
+namespace internal {
+// The tag catalogue of the demo merchant.
+struct DemoTags {
+    int64_t baby = 0, new_mum = 0, second_child = 0;  // 人群
+    int64_t milk = 0, diapers = 0, care = 0;          // 偏好
+    int64_t regular = 0, silver = 0, gold = 0;        // 会员等级 (exclusive)
+    int64_t live = 0, package_card = 0;               // 来源
+};
+}  // namespace internal
+
+namespace {
+using internal::DemoTags;
+
+Result<DemoTags> MakeDemoTags(store::Session& s, TenantId tenant, customers::ProfileStore& profiles) {
+    DemoTags t;
+    YT_ASSIGN_OR_RETURN(auto groups, profiles.TagGroups(s, tenant));
+    const bool has_levels =
+        std::any_of(groups.begin(), groups.end(), [](const auto& g) { return g.name == "会员等级"; });
+    if (!has_levels) YT_TRY(profiles.CreateTagGroup(s, tenant, "会员等级", true).status());
+    const auto tag = [&](const char* group, const char* name, int64_t& id) -> Status {
+        YT_ASSIGN_OR_RETURN(auto created, profiles.EnsureTag(s, tenant, group, name));
+        id = created.id;
+        return OkStatus();
+    };
+    YT_TRY(tag("人群", "母婴", t.baby));
+    YT_TRY(tag("人群", "新手妈妈", t.new_mum));
+    YT_TRY(tag("人群", "二胎家庭", t.second_child));
+    YT_TRY(tag("偏好", "奶粉", t.milk));
+    YT_TRY(tag("偏好", "纸尿裤", t.diapers));
+    YT_TRY(tag("偏好", "洗护", t.care));
+    YT_TRY(tag("会员等级", "普通会员", t.regular));
+    YT_TRY(tag("会员等级", "银卡", t.silver));
+    YT_TRY(tag("会员等级", "金卡", t.gold));
+    YT_TRY(tag("来源", "直播间", t.live));
+    YT_TRY(tag("来源", "包裹卡", t.package_card));
+    return t;
+}
+
+std::string DateText(int64_t micros) { return FormatRfc3339(Timestamp::FromMicros(micros)).substr(0, 10); }
+
 }  // namespace
 
 DemoGenerator::DemoGenerator(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders,
-                             Ingestor& ingest, const Clock& clock)
-    : db_(db), resolver_(resolver), orders_(orders), ingest_(ingest), clock_(clock) {}
+                             Ingestor& ingest, const KeyRing& keys, const Clock& clock)
+    : db_(db), resolver_(resolver), orders_(orders), ingest_(ingest), keys_(keys), clock_(clock) {}
+
+// What operators would have recorded about a buyer: a name for half of them, gender, city, the
+// baby's birth date for most (a baby-goods merchant), tags by what and how often they buy and
+// where they came from, marketing consent given at checkout or through WeCom, and a guide.
+Status DemoGenerator::DecorateProfile(store::Session& s, TenantId tenant, CustomerId customer,
+                                      customers::ProfileStore& profiles, const internal::DemoTags& tags,
+                                      std::mt19937_64& rng, size_t favourite, int purchases, bool package_card,
+                                      bool live, const DemoOptions& options) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    constexpr int64_t kDay = 86'400'000'000;
+    const int64_t now = clock_.Now().micros();
+    std::vector<customers::AttributeInput> attributes;
+    if (unit(rng) < 0.5) {
+        attributes.push_back(
+            {"name", customers::AttributeValue::String(
+                         std::string(kSurnames[rng() % kSurnames.size()]) + kGivenNames[rng() % kGivenNames.size()] +
+                         (unit(rng) < 0.5 ? kGivenNames[rng() % kGivenNames.size()] : ""))});
+    }
+    attributes.push_back({"gender", customers::AttributeValue::String(unit(rng) < 0.82 ? "female" : "male")});
+    attributes.push_back({"city", customers::AttributeValue::String(kCities[rng() % kCities.size()])});
+    const bool has_baby = unit(rng) < 0.7;
+    if (has_baby) {
+        const int64_t born = now - static_cast<int64_t>(unit(rng) * 1100.0) * kDay;
+        attributes.push_back(
+            {"baby_birthday", customers::AttributeValue{customers::AttributeType::kDate, DateText(born)}});
+    }
+    if (unit(rng) < 0.3) {
+        const int64_t born = now - (20 * 365 + static_cast<int64_t>(unit(rng) * 15.0 * 365.0)) * kDay;
+        attributes.push_back({"birthday", customers::AttributeValue{customers::AttributeType::kDate, DateText(born)}});
+    }
+    YT_TRY(profiles.SetAttributes(s, tenant, customer, attributes, "demo").status());
+
+    std::vector<int64_t> add;
+    if (has_baby) add.push_back(tags.baby);
+    if (has_baby && unit(rng) < 0.3) add.push_back(unit(rng) < 0.7 ? tags.new_mum : tags.second_child);
+    add.push_back(favourite == 0 ? tags.milk : favourite == 1 ? tags.diapers : tags.care);
+    add.push_back(purchases >= 6 ? tags.gold : purchases >= 3 ? tags.silver : tags.regular);
+    if (live) add.push_back(tags.live);
+    if (package_card) add.push_back(tags.package_card);
+    for (int64_t tag : add) YT_TRY(profiles.AddTag(s, tenant, customer, tag, "demo", std::nullopt));
+
+    const Timestamp given = Timestamp::FromMicros(now - static_cast<int64_t>(unit(rng) * 300.0) * kDay);
+    if (unit(rng) < 0.55) {
+        YT_TRY(profiles
+                   .RecordConsent(s, tenant, customer,
+                                  {.purpose = "marketing.sms",
+                                   .granted = true,
+                                   .given_at = given,
+                                   .source = "checkout",
+                                   .notice_version = "2026-01"})
+                   .status());
+    }
+    if (package_card) {
+        YT_TRY(profiles
+                   .RecordConsent(s, tenant, customer,
+                                  {.purpose = "marketing.wecom",
+                                   .granted = unit(rng) < 0.9,
+                                   .given_at = given,
+                                   .source = "wecom",
+                                   .notice_version = "2026-01"})
+                   .status());
+    }
+    if (!options.guides.empty() && unit(rng) < 0.4) {
+        YT_TRY(profiles.SetOwner(s, tenant, customer, options.guides[rng() % options.guides.size()]));
+    }
+    return OkStatus();
+}
 
 Result<DemoReport> DemoGenerator::Generate(TenantId tenant, const DemoOptions& options,
                                            const std::function<void(int64_t, int64_t)>& progress) {
@@ -64,6 +181,12 @@ Result<DemoReport> DemoGenerator::Generate(TenantId tenant, const DemoOptions& o
     constexpr int64_t kDay = 86'400'000'000;
     const int64_t window_start = now.micros() - 365 * kDay;
     std::vector<std::pair<IdentityInput, std::string>> recent;  // platform accounts seen, with the real phone
+    customers::ProfileStore profiles(keys_, clock_);
+    DemoTags tags;
+    YT_TRY(db_.Write([&](store::Session& s) -> Status {
+        YT_ASSIGN_OR_RETURN(tags, MakeDemoTags(s, tenant, profiles));
+        return OkStatus();
+    }));
 
     for (int64_t first = 0; first < options.customers; first += options.batch) {
         const int64_t last = std::min(options.customers, first + options.batch);
@@ -103,7 +226,8 @@ Result<DemoReport> DemoGenerator::Generate(TenantId tenant, const DemoOptions& o
                     }
                 }
                 identities.push_back({IdentityKind::kPhone, platform->masked_phone ? MaskedLikeJd(phone) : phone, ""});
-                YT_ASSIGN_OR_RETURN(auto resolved, resolver_.Resolve(s, tenant, identities, "demo"));
+                YT_ASSIGN_OR_RETURN(
+                    auto resolved, resolver_.Resolve(s, tenant, identities, std::string("import:") + platform->source));
                 if (linked_account) {
                     const IdentityInput card[] = {*linked_account, {IdentityKind::kPhone, phone, ""}};
                     YT_ASSIGN_OR_RETURN(resolved, resolver_.Resolve(s, tenant, card, "package_card"));
@@ -119,8 +243,11 @@ Result<DemoReport> DemoGenerator::Generate(TenantId tenant, const DemoOptions& o
                 const double cycle = std::max(7.0, cycle_days(rng));
                 const double churn = unit(rng) < 0.6 ? 1.0 : 0.25 + 0.3 * unit(rng);
                 int64_t at = window_start + static_cast<int64_t>(unit(rng) * 330.0 * static_cast<double>(kDay));
+                int purchases = 0;
+                size_t favourite = rng() % kProducts.size();
                 for (int n = 0; n < 24 && at < now.micros(); ++n) {
-                    const Product& product = kProducts[rng() % kProducts.size()];
+                    const Product& product = kProducts[unit(rng) < 0.6 ? favourite : rng() % kProducts.size()];
+                    ++purchases;
                     const int64_t quantity = 1 + static_cast<int64_t>(rng() % 3);
                     const Money total = Money::FromFen(product.price_fen * quantity);
                     const double fate = unit(rng);
@@ -147,6 +274,11 @@ Result<DemoReport> DemoGenerator::Generate(TenantId tenant, const DemoOptions& o
                     ++report.orders;
                     if (unit(rng) < churn) break;
                     at += static_cast<int64_t>(cycle * (0.7 + 0.6 * unit(rng)) * static_cast<double>(kDay));
+                }
+                if (customer) {
+                    YT_TRY(DecorateProfile(s, tenant, *customer, profiles, tags, rng, favourite, purchases,
+                                           linked_account.has_value(), std::string_view(platform->source) == "douyin",
+                                           options));
                 }
                 // A fifth of the people also browse the merchant's own mini-program.
                 if (unit(rng) < 0.2) {

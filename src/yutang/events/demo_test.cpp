@@ -16,7 +16,7 @@ struct World {
     OrderStore orders{keys, clock};
     store::WriteBatcher batcher{*db};
     Ingestor ingest{batcher, resolver, orders, keys, clock};
-    DemoGenerator demo{*db, resolver, orders, ingest, clock};
+    DemoGenerator demo{*db, resolver, orders, ingest, keys, clock};
 
     World() {
         EXPECT_TRUE(
@@ -53,10 +53,20 @@ TEST(DemoGenerator, IsBelievableAndDeterministic) {
     EXPECT_GT(a.Count("SELECT COUNT(*) FROM orders WHERE status = 'refunded'"), 0);
     EXPECT_GT(a.Count("SELECT COUNT(*) FROM orders WHERE customer_id IS NULL"), 0)
         << "masked-only buyers stay unlinked";
+    // Profiles: attributes, tags (one membership level each), consent, owners.
+    EXPECT_GT(a.Count("SELECT COUNT(*) FROM customer_attributes WHERE name = 'baby_birthday'"), 100);
+    EXPECT_EQ(a.Count("SELECT COUNT(*) FROM customer_tags c JOIN tags t ON t.tenant_id = c.tenant_id AND "
+                      "t.tag_id = c.tag_id JOIN tag_groups g ON g.tenant_id = t.tenant_id AND g.group_id = t.group_id "
+                      "WHERE g.name = '会员等级'"),
+              a.Count("SELECT COUNT(DISTINCT customer_id) FROM customer_tags"))
+        << "every tagged customer holds exactly one membership level";
+    EXPECT_GT(a.Count("SELECT COUNT(*) FROM consent_records WHERE purpose = 'marketing.sms'"), 100);
+    EXPECT_GT(a.Count("SELECT COUNT(*) FROM customers WHERE source_channel = 'import:jd'"), 50);
 
     ASSERT_TRUE(b.demo.Generate(TenantId(1), {.customers = 600, .seed = 42, .batch = 200}).ok());
     for (const char* sql : {"SELECT SUM(total_fen) FROM orders", "SELECT COUNT(*) FROM customers",
-                            "SELECT COUNT(*) FROM customer_merges", "SELECT COUNT(*) FROM events"}) {
+                            "SELECT COUNT(*) FROM customer_merges", "SELECT COUNT(*) FROM events",
+                            "SELECT COUNT(*) FROM customer_tags", "SELECT COUNT(*) FROM customer_attributes"}) {
         EXPECT_EQ(a.Count(sql), b.Count(sql)) << sql;
     }
 }

@@ -19,6 +19,9 @@ using customers::IdentityKind;
 // Which of a request's messageIds are stored already: kSeenChunk ids per query (a short chunk is
 // padded by repeating its last id), so that one prepared statement serves every batch size.
 constexpr size_t kSeenChunk = 25;
+// identify traits that become attributes: at most this many per message, each this long.
+constexpr size_t kMaxTraitsPerMessage = 100;
+constexpr size_t kMaxTraitBytes = 4096;
 std::string FindMessagesSql() {
     std::string sql = "SELECT message_id FROM events WHERE tenant_id = $1 AND message_id IN (";
     for (size_t i = 0; i < kSeenChunk; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 2);
@@ -82,6 +85,7 @@ struct PendingMessage {
     std::vector<IdentityInput> identities;
     std::optional<IdentityInput> alias_previous;
     std::optional<OrderEvent> order;
+    std::vector<customers::AttributeInput> attributes;  // identify: traits other than email/phone
     Timestamp occurred_at;
     std::string payload;  // the message as JSON (minified)
 };
@@ -107,7 +111,13 @@ std::optional<MessageType> ParseMessageType(std::string_view name) {
 
 Ingestor::Ingestor(store::WriteBatcher& writer, customers::IdentityResolver& resolver, OrderStore& orders,
                    const KeyRing& keys, const Clock& clock, IngestSettings settings)
-    : writer_(writer), resolver_(resolver), orders_(orders), keys_(keys), clock_(clock), settings_(settings) {}
+    : writer_(writer),
+      resolver_(resolver),
+      orders_(orders),
+      profiles_(keys, clock),
+      keys_(keys),
+      clock_(clock),
+      settings_(settings) {}
 
 namespace {
 
@@ -176,6 +186,40 @@ Result<OrderEvent> ReadOrderEvent(simdjson::dom::object message, std::string_vie
         order.lines = std::move(lines);
     }
     return order;
+}
+
+// identify traits → profile attributes, typed by their JSON type (strings that are dates become
+// dates). email and phone are identities, not attributes; a null leaves the attribute as it
+// is; keys that are not attribute names (customers::ValidateAttributeName, e.g. "First Name")
+// stay in the stored message only.
+Status ReadTraits(simdjson::dom::object traits, std::vector<customers::AttributeInput>& out) {
+    using customers::AttributeType;
+    using customers::AttributeValue;
+    for (auto [key, value] : traits) {
+        if (key == "email" || key == "phone" || value.is_null()) continue;
+        if (!customers::ValidateAttributeName(key, "traits").ok()) continue;
+        if (out.size() == kMaxTraitsPerMessage) {
+            return InvalidArgument("more than " + std::to_string(kMaxTraitsPerMessage) + " traits", "traits");
+        }
+        AttributeValue v;
+        std::string_view text;
+        bool flag = false;
+        if (value.get_string().get(text) == simdjson::SUCCESS) {
+            v = customers::ClassifyString(std::string(text));
+        } else if (value.get_bool().get(flag) == simdjson::SUCCESS) {
+            v = {AttributeType::kBoolean, flag ? "true" : "false"};
+        } else if (value.is_number()) {
+            v = {AttributeType::kNumber, simdjson::minify(value)};
+        } else {
+            v = {AttributeType::kJson, simdjson::minify(value)};
+        }
+        if (v.text.size() > kMaxTraitBytes) {
+            return InvalidArgument("longer than " + std::to_string(kMaxTraitBytes) + " bytes",
+                                   "traits." + std::string(key));
+        }
+        out.push_back({std::string(key), std::move(v)});
+    }
+    return OkStatus();
 }
 
 Status ReadMessage(simdjson::dom::object object, std::optional<MessageType> fixed_type,
@@ -247,6 +291,7 @@ Status ReadMessage(simdjson::dom::object object, std::optional<MessageType> fixe
                 YT_ASSIGN_OR_RETURN(std::string phone, OptionalString(traits, "phone"));
                 if (!email.empty()) identities.push_back({IdentityKind::kEmail, email, ""});
                 if (!phone.empty()) identities.push_back({IdentityKind::kPhone, phone, ""});
+                YT_TRY(ReadTraits(traits, m.attributes));
             }
             break;
         }
@@ -455,6 +500,8 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
         // identities again finds them all on that customer and changes nothing, until a merge
         // moves identities (then the memo is dropped).
         std::map<std::string, std::optional<int64_t>> resolved_by_identities;
+        // The latest time each customer was seen in this request: one update per customer.
+        std::map<int64_t, Timestamp> seen_at;
         for (size_t i = 0; i < messages.size(); ++i) {
             PendingMessage& m = messages[i];
             if (const RejectedMessage* r = rejection[i]) {
@@ -500,12 +547,22 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
                 }
             }
             if (m.order) YT_TRY(ApplyOrder(s, tenant, *m.order, customer, m.occurred_at));
+            if (customer) {
+                if (!m.attributes.empty()) {
+                    // A customer at the attribute limit keeps the event; the traits stay in it.
+                    auto set = profiles_.SetAttributes(s, tenant, CustomerId(*customer), m.attributes, "segment");
+                    if (!set.ok() && set.status().code() != ErrorCode::kResourceExhausted) return set.status();
+                }
+                Timestamp& latest = seen_at.try_emplace(*customer, m.occurred_at).first->second;
+                latest = std::max(latest, m.occurred_at);
+            }
             YT_TRY(s.Execute(kInsertEvent,
                              {tenant.value(), next_event_id++, m.message_id, MessageTypeName(m.type), m.name, customer,
                               m.occurred_at.micros(), received_at.micros(), store::Blob{sealed[i]}}));
             seen.insert(m.message_id);
             ++result.accepted;
         }
+        for (const auto& [customer, at] : seen_at) YT_TRY(profiles_.MarkSeen(s, tenant, CustomerId(customer), at));
         result.rejected.insert(result.rejected.end(), late_rejections.begin(), late_rejections.end());
         return OkStatus();
     });

@@ -81,6 +81,7 @@ class Ingestor {
     store::WriteBatcher& writer_;
     customers::IdentityResolver& resolver_;
     OrderStore& orders_;
+    customers::ProfileStore profiles_;
     const KeyRing& keys_;
     const Clock& clock_;
     IngestSettings settings_;

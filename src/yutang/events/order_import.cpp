@@ -83,12 +83,14 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
     ImportReport report;
     report.platform = std::string(imports::PlatformName(reader->platform()));
     report.encoding = std::string(reader->encoding());
+    report.header_row = reader->header_row();
     const std::string source = report.platform;
     const auto account_kind = AccountKind(reader->platform());
 
     bool done = false;
     std::vector<imports::ImportedOrder> batch;
     while (!done) {
+        if (options.should_stop && options.should_stop()) return Aborted("the import was stopped");
         batch.clear();
         while (batch.size() < std::max<size_t>(1, options.batch_size)) {
             YT_ASSIGN_OR_RETURN(auto next, reader->Next());

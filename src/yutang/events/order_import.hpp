@@ -36,6 +36,7 @@ struct ImportReport {
     int64_t orders_unidentified = 0;  // no usable buyer identity: stored, not linked
     std::vector<imports::RowError> rejected;
     std::string rejected_file;  // where the rejected rows were written ("" when none)
+    std::string header_row;     // the export's header, in the form of RowError::raw_row
 };
 
 struct ImportOptions {
@@ -44,14 +45,18 @@ struct ImportOptions {
     std::string rejected_path;  // "" = do not write a rejected-rows file
     // Called after each batch with bytes read and the file's size.
     std::function<void(uint64_t bytes_read, uint64_t bytes_total, const ImportReport& so_far)> progress;
+    // Asked before each batch; true stops the import with aborted "the import was stopped" (the
+    // batches before stay committed). Empty = never stop.
+    std::function<bool()> should_stop;
 };
 
 class OrderImporter {
   public:
     OrderImporter(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders, const Clock& clock);
 
-    // Errors: those of OrderReader::Open (not_found, invalid_argument naming the problem), and
-    // store errors (the batches before the failure stay committed).
+    // Errors: those of OrderReader::Open (not_found, invalid_argument naming the problem), store
+    // errors, and aborted when options.should_stop said so (the batches before the failure or the
+    // stop stay committed).
     Result<ImportReport> Import(TenantId tenant, const std::string& path, const ImportOptions& options);
 
   private:

@@ -41,14 +41,17 @@ constexpr std::string_view kAggregate =
     "WHERE tenant_id = $1 AND customer_id = $2 AND status IN ('paid', 'shipped', 'completed', 'refunded')";
 constexpr std::string_view kUpsertTraits =
     "INSERT INTO customer_traits (tenant_id, customer_id, order_count, total_spend_fen, refunded_fen, "
-    "first_order_at, last_order_at, platform_counts, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+    "first_order_at, last_order_at, platform_counts, updated_at, lifecycle_stage) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
     "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET order_count = excluded.order_count, "
     "total_spend_fen = excluded.total_spend_fen, refunded_fen = excluded.refunded_fen, "
     "first_order_at = excluded.first_order_at, last_order_at = excluded.last_order_at, "
-    "platform_counts = excluded.platform_counts, updated_at = excluded.updated_at";
+    "platform_counts = excluded.platform_counts, updated_at = excluded.updated_at, "
+    "lifecycle_stage = excluded.lifecycle_stage";
 constexpr std::string_view kSelectTraits =
-    "SELECT order_count, total_spend_fen, refunded_fen, first_order_at, last_order_at, platform_counts "
-    "FROM customer_traits WHERE tenant_id = $1 AND customer_id = $2";
+    "SELECT order_count, total_spend_fen, refunded_fen, first_order_at, last_order_at, platform_counts, "
+    "lifecycle_stage, rfm_recency, rfm_frequency, rfm_monetary FROM customer_traits WHERE tenant_id = $1 AND "
+    "customer_id = $2";
 
 std::string LinesJson(const std::vector<OrderLine>& lines) {
     std::string out = "[";
@@ -155,6 +158,14 @@ Result<std::optional<OrderInput>> OrderStore::Find(store::Session& s, TenantId t
     return std::optional<OrderInput>(std::move(order));
 }
 
+std::string_view LifecycleStageFor(int64_t order_count, std::optional<Timestamp> last_order_at, Timestamp now) {
+    if (order_count == 0 || !last_order_at) return "prospect";
+    const auto days = std::chrono::duration_cast<std::chrono::hours>(now - *last_order_at).count() / 24;
+    if (days > kChurnedAfterDays) return "churned";
+    if (days > kAtRiskAfterDays) return "at_risk";
+    return order_count == 1 ? "new" : "repeat";
+}
+
 Status OrderStore::Reassign(store::Session& s, TenantId tenant, CustomerId winner, std::span<const CustomerId> losers) {
     for (CustomerId loser : losers) {
         YT_TRY(s.Execute(kMoveOrders, {tenant.value(), loser.value(), winner.value()}));
@@ -187,9 +198,11 @@ Status OrderStore::RecomputeTraits(store::Session& s, TenantId tenant, CustomerI
         platforms += "\":" + std::to_string(n);
     }
     platforms += "}";
+    const Timestamp now = clock_.Now();
+    const std::string_view stage = LifecycleStageFor(count, Timestamp::FromMicros(*last), now);
     return s
         .Execute(kUpsertTraits, {tenant.value(), customer.value(), count, spend, refunded, first, last, platforms,
-                                 clock_.Now().micros()})
+                                 now.micros(), stage})
         .status();
 }
 
@@ -203,6 +216,9 @@ Result<std::optional<CustomerTraits>> OrderStore::Traits(store::Session& s, Tena
     if (auto first = row->OptionalInt(3)) traits.first_order_at = Timestamp::FromMicros(*first);
     if (auto last = row->OptionalInt(4)) traits.last_order_at = Timestamp::FromMicros(*last);
     traits.platform_counts = row->Text(5);
+    traits.lifecycle_stage = row->Text(6);
+    if (auto r = row->OptionalInt(7))
+        traits.rfm = {*r, row->OptionalInt(8).value_or(0), row->OptionalInt(9).value_or(0)};
     return std::optional<CustomerTraits>(std::move(traits));
 }
 

@@ -62,6 +62,22 @@ struct OrderInput {
 
 enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };
 
+// Lifecycle stages (客户生命周期), from the purchases and the days since the last one:
+// "prospect" (潜客: no purchase), "new" (新客: one purchase), "repeat" (复购: two or more),
+// "at_risk" (沉睡: no purchase for more than 180 days), "churned" (流失: more than 365 days).
+// Recomputed on every order and, as days pass, by the daily trait refresh.
+inline constexpr int64_t kAtRiskAfterDays = 180;
+inline constexpr int64_t kChurnedAfterDays = 365;
+std::string_view LifecycleStageFor(int64_t order_count, std::optional<Timestamp> last_order_at, Timestamp now);
+
+// RFM scores 1–5 (5 best) by quintile within the merchant's buyers; 0 until the first daily
+// refresh has ranked the customer.
+struct RfmScores {
+    int64_t recency = 0;
+    int64_t frequency = 0;
+    int64_t monetary = 0;
+};
+
 struct CustomerTraits {
     int64_t order_count = 0;
     Money total_spend;
@@ -69,6 +85,8 @@ struct CustomerTraits {
     std::optional<Timestamp> first_order_at;
     std::optional<Timestamp> last_order_at;
     std::string platform_counts;  // {"jd":2,"segment":1}
+    std::string lifecycle_stage = "prospect";
+    std::optional<RfmScores> rfm;
     Money average_order_value() const { return Money::FromFen(order_count == 0 ? 0 : total_spend.fen() / order_count); }
 };
 

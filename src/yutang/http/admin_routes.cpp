@@ -1,36 +1,14 @@
 #include "yutang/http/admin_routes.hpp"
 
-#include <charconv>
-
 #include "yutang/http/errors.hpp"
 #include "yutang/http/json_body.hpp"
 #include "yutang/http/json_out.hpp"
+#include "yutang/http/params.hpp"
 
 namespace yutang::http {
 namespace {
 
 using staff::Principal;
-
-// A path or query integer id; not_found for anything that is not one, so that a malformed id
-// and another merchant's id look the same.
-Result<int64_t> PathId(const Request& request, std::string_view name) {
-    const std::string_view text = request.PathParam(name);
-    int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return NotFound("no such object");
-    return value;
-}
-
-Result<std::optional<int64_t>> QueryInt(const Request& request, std::string_view name) {
-    const auto text = request.QueryParam(name);
-    if (!text) return std::optional<int64_t>();
-    int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-    if (ec != std::errc() || end != text->data() + text->size()) {
-        return InvalidArgument("must be an integer", std::string(name));
-    }
-    return std::optional<int64_t>(value);
-}
 
 Result<std::optional<staff::Role>> OptionalRole(JsonObject& body) {
     YT_ASSIGN_OR_RETURN(std::optional<std::string> name, body.GetOptionalString("role"));

@@ -123,11 +123,20 @@ void AddGuardedRoute(Router& router, const Guard& guard, RouteInfo info, Guarded
         std::abort();
     }
     const std::string permission = info.permission;
+    Admission admission;
+    if (info.spool_body || info.max_body_bytes > 0) {
+        admission = [guard, permission](const Request& request) -> std::optional<Response> {
+            const auto principal = guard.Authorize(request, permission);
+            if (principal.ok()) return std::nullopt;
+            return ErrorResponse(principal.status(), request.request_id);
+        };
+    }
     router.Add(std::move(info),
                ResultHandler([guard, permission, handler = std::move(handler)](Request& request) -> Result<Response> {
                    YT_ASSIGN_OR_RETURN(staff::Principal principal, guard.Authorize(request, permission));
                    return handler(request, principal);
-               }));
+               }),
+               std::move(admission));
 }
 
 }  // namespace yutang::http

@@ -63,8 +63,10 @@ staff::Actor ActorFor(const staff::Principal& principal, const Request& request)
 using GuardedHandler = std::function<Result<Response>(Request&, const staff::Principal&)>;
 
 // Registers a route whose handler runs only for callers that pass Guard::Authorize with the
-// route's declared permission. Aborts (a programming error) if the declaration is not valid
-// or is "public" (public routes use Router::Add).
+// route's declared permission. Routes with their own body limit or a spooled body are also
+// checked before their body is read (an Admission), so that large uploads need credentials.
+// Aborts (a programming error) if the declaration is not valid or is "public" (public routes
+// use Router::Add).
 void AddGuardedRoute(Router& router, const Guard& guard, RouteInfo info, GuardedHandler handler);
 
 }  // namespace yutang::http

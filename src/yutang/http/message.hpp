@@ -40,6 +40,10 @@ struct Request {
     std::string query;   // "expand=roles" (without '?'; still encoded)
     HeaderList headers;  // in arrival order; names as received
     std::string body;
+    // For routes that spool their body (RouteInfo::spool_body): the file holding it (mode 0600),
+    // and `body` is empty. The handler may move the file away; the server deletes it otherwise once
+    // the response is ready. "" when the body is in `body`.
+    std::string body_file;
     std::string remote_address;  // "127.0.0.1:53122"
     std::string request_id;      // the X-Request-Id the response carries
     HeaderList path_params;      // filled by the router; values percent-decoded

@@ -107,7 +107,7 @@ Handler ResultHandler(std::function<Result<Response>(Request&)> handler) {
 Router::Router() : root_(std::make_unique<Node>()) {}
 Router::~Router() = default;
 
-void Router::Add(RouteInfo info, Handler handler) {
+void Router::Add(RouteInfo info, Handler handler, Admission admission) {
     const std::string& pattern = info.pattern;
     if (pattern.empty() || pattern.front() != '/') DieBadRoute(info, "pattern must start with '/'");
     if (info.name.empty()) DieBadRoute(info, "route name is empty");
@@ -146,6 +146,7 @@ void Router::Add(RouteInfo info, Handler handler) {
     slot = static_cast<int>(routes_.size());
     routes_.push_back(std::move(info));
     handlers_.push_back(std::move(handler));
+    admissions_.push_back(std::move(admission));
     params_.push_back(std::move(params));
 }
 
@@ -169,6 +170,7 @@ RouteMatch Router::Match(Method method, std::string_view path, HeaderList& path_
         match.kind = MatchKind::kFound;
         match.route = &routes_[index];
         match.handler = &handlers_[index];
+        if (admissions_[index]) match.admission = &admissions_[index];
         match.route_index = index;
         return match;
     }

@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +37,18 @@ struct RouteInfo {
     std::string name;        // stable id: metrics label and OpenAPI operationId ("getStaff")
     std::string permission;  // "public" for unauthenticated routes
     std::string summary;     // one line, for docs
+    // The largest request body the route takes; 0 = the server's ServerSettings::max_body_bytes.
+    // Larger bodies get 413, decided from Content-Length before the body is read.
+    size_t max_body_bytes = 0;
+    // Stream the body to a file in ServerSettings::spool_dir instead of memory: the handler finds
+    // it in Request::body_file (for uploads too large to hold in memory).
+    bool spool_body = false;
 };
+
+// Decides from the request line and headers alone, before the body is read, whether the request
+// may go on: nullopt lets it; a response is sent at once instead (and the connection closed),
+// so that nobody uploads 200 MiB only to be told to sign in. Routes with large bodies use it.
+using Admission = std::function<std::optional<Response>(const Request&)>;
 
 enum class MatchKind { kFound, kNotFound, kMethodNotAllowed };
 
@@ -45,6 +57,7 @@ struct RouteMatch {
     // kFound: the route and its handler (owned by the router) and its index in routes().
     const RouteInfo* route = nullptr;
     const Handler* handler = nullptr;
+    const Admission* admission = nullptr;  // null when the route has none
     size_t route_index = 0;
     // kMethodNotAllowed: the Allow header value, e.g. "GET, HEAD, POST" (RFC 9110 §15.5.6: the
     // origin server "MUST generate an Allow header field in a 405 response").
@@ -63,8 +76,9 @@ class Router {
     // unterminated `{}`, a parameter name that is not [A-Za-z0-9_]+, the same parameter twice),
     // when the method+pattern is already registered (patterns equal up to parameter names
     // count as the same), or when the name is empty or used by another route.
-    // Not thread-safe: register everything before serving.
-    void Add(RouteInfo info, Handler handler);
+    // Not thread-safe: register everything before serving. `admission` (optional) is called by
+    // the server before the body is read; Dispatch does not call it.
+    void Add(RouteInfo info, Handler handler, Admission admission = nullptr);
 
     // Finds the route for `method` and `path` (the request path without query, still
     // percent-encoded). On kFound, `path_params` receives the parameters, percent-decoded;
@@ -87,6 +101,7 @@ class Router {
     std::vector<RouteParams> params_;
     std::vector<RouteInfo> routes_;
     std::vector<Handler> handlers_;
+    std::vector<Admission> admissions_;
 };
 
 }  // namespace yutang::http

@@ -4,6 +4,7 @@
 #include "yutang/http/auth_routes.hpp"
 #include "yutang/http/customer_routes.hpp"
 #include "yutang/http/errors.hpp"
+#include "yutang/http/import_routes.hpp"
 #include "yutang/http/openapi.hpp"
 #include "yutang/http/tracking_routes.hpp"
 
@@ -46,7 +47,8 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
         router, guard,
         {.staff = services.staff, .stores = services.stores, .api_keys = services.api_keys, .audit = services.audit});
     AddTrackingRoutes(router, guard, services.ingestor);
-    AddCustomerRoutes(router, guard, services.customers);
+    AddCustomerRoutes(router, guard, {.records = services.customers, .editor = services.customer_editor});
+    AddImportRoutes(router, guard, {.jobs = services.imports, .max_file_bytes = services.max_import_bytes});
 }
 
 }  // namespace yutang::http

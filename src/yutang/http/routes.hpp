@@ -14,8 +14,11 @@
 #include <functional>
 
 #include "yutang/base/status.hpp"
+#include "yutang/events/customer_edits.hpp"
 #include "yutang/events/customer_records.hpp"
+#include "yutang/events/import_jobs.hpp"
 #include "yutang/events/ingest.hpp"
+#include "yutang/http/import_routes.hpp"
 #include "yutang/http/metrics.hpp"
 #include "yutang/http/router.hpp"
 #include "yutang/staff/api_keys.hpp"
@@ -49,6 +52,9 @@ struct ApiServices {
     staff::AuditReader* audit = nullptr;
     events::Ingestor* ingestor = nullptr;
     events::CustomerRecords* customers = nullptr;
+    events::CustomerEditor* customer_editor = nullptr;
+    events::ImportJobs* imports = nullptr;
+    size_t max_import_bytes = kDefaultMaxImportBytes;  // the upload limit of POST /api/v1/imports
 };
 
 // All /api/v1 and /v1 routes. Later modules add their Register*Routes calls inside.

@@ -1,6 +1,9 @@
 #include "yutang/http/server.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <exception>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -17,6 +20,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/file_body.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "yutang/base/log.hpp"
 #include "yutang/http/errors.hpp"
@@ -172,7 +178,10 @@ class Session : public std::enable_shared_from_this<Session> {
         socket_.set_option(tcp::no_delay(true), error);
         server_.Register(this);
     }
-    ~Session() { server_.Unregister(this); }
+    ~Session() {
+        DiscardSpool();
+        server_.Unregister(this);
+    }
 
     void Start() {
         net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->ReadRequest(); });
@@ -192,8 +201,11 @@ class Session : public std::enable_shared_from_this<Session> {
     void ReadRequest() {
         if (state_ == State::kDone) return;
         parser_.emplace();
+        file_parser_.reset();
         parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(server_.settings.max_header_bytes, UINT32_MAX)));
-        parser_->body_limit(static_cast<uint64_t>(server_.settings.max_body_bytes));
+        // The limit depends on the route: OnHeader sets it before any body byte is parsed.
+        parser_->body_limit(boost::none);
+        body_limit_ = server_.settings.max_body_bytes;
         if (buffer_.size() == 0) {
             // Wait for the first byte of the next request: until then the connection is idle,
             // and Stop() may close it at once.
@@ -230,11 +242,48 @@ class Session : public std::enable_shared_from_this<Session> {
             // RFC 9110 §15.6.2: 501 "when the server does not recognize the request method".
             return SendErrorAndClose(501, Status(ErrorCode::kInvalidArgument, "method not implemented"));
         }
+        ReadHead(message);
+
+        // What the route allows: its body limit, where its body goes, and whether to read it at all.
+        size_t metric_id = Metrics::kUnmatchedRouteId;
+        bool spool = false;
+        const Admission* admission = nullptr;
+        match_ = server_.router.Match(*method_, request_.path, request_.path_params);  // Route() uses it too
+        if (match_.kind == MatchKind::kFound) {
+            metric_id = server_.route_metric_ids[match_.route_index];
+            if (match_.route->max_body_bytes > 0) body_limit_ = match_.route->max_body_bytes;
+            spool = match_.route->spool_body && !server_.settings.spool_dir.empty();
+            admission = match_.admission;
+        }
+        if (auto length = parser_->content_length(); length && *length > body_limit_) {
+            return SendErrorAndClose(413, BodyTooLarge());
+        }
+        parser_->body_limit(static_cast<uint64_t>(body_limit_));
         if (parser_->is_done()) return Handle();
+        if (admission != nullptr) {
+            std::optional<Response> refused;
+            try {
+                refused = (*admission)(request_);
+            } catch (const std::exception& exception) {
+                refused =
+                    ErrorResponse(Internal(std::string("admission threw: ") + exception.what()), request_.request_id);
+            }
+            if (refused) {
+                // Refused before its body was read: answer and close, the body is not wanted.
+                server_.metrics.Record(metric_id, request_.method, refused->status, std::chrono::nanoseconds(0));
+                return Send(std::move(*refused), true);
+            }
+        }
         // RFC 9110 §10.1.1: a server that receives "Expect: 100-continue" and means to read the
         // body sends 100 (Continue) first; otherwise clients such as curl wait a second.
         auto expect = message.find(bhttp::field::expect);
-        if (expect != message.end() && EqualsIgnoreCase(expect->value(), "100-continue") && buffer_.size() == 0) {
+        const bool send_continue =
+            expect != message.end() && EqualsIgnoreCase(expect->value(), "100-continue") && buffer_.size() == 0;
+        // (`message` belongs to parser_, which OpenSpool replaces.)
+        if (spool && !OpenSpool()) {
+            return SendErrorAndClose(503, Unavailable("cannot store the request body now; try again later"));
+        }
+        if (send_continue) {
             SetDeadline(server_.settings.body_timeout);
             net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
                              [self = shared_from_this()](error_code write_error, size_t) {
@@ -248,16 +297,68 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void ReadBody() {
         SetDeadline(server_.settings.body_timeout);
+        if (file_parser_) return ReadSpooledBody();
         bhttp::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code error, size_t) {
             if (error) return self->OnReadError(error);
             self->Handle();
         });
     }
 
+    // A spooled body is read piece by piece, each piece moving the deadline: an upload may take
+    // longer than body_timeout as long as bytes keep coming.
+    void ReadSpooledBody() {
+        SetDeadline(server_.settings.body_timeout);
+        bhttp::async_read_some(socket_, buffer_, *file_parser_, [self = shared_from_this()](error_code error, size_t) {
+            if (error) return self->OnReadError(error);
+            if (self->file_parser_->is_done()) return self->Handle();
+            self->ReadSpooledBody();
+        });
+    }
+
+    // Switches the parser to one that writes the body to a new file (mode 0600) in the spool dir.
+    bool OpenSpool() {
+        const std::string path = server_.settings.spool_dir + "/upload-" + GenerateRequestId() + ".part";
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            spdlog::error("http: cannot create a spool file in {}: {}", server_.settings.spool_dir,
+                          std::strerror(errno));
+            return false;
+        }
+        spool_path_ = path;
+        file_parser_.emplace(std::move(*parser_));
+        parser_.reset();
+        file_parser_->body_limit(static_cast<uint64_t>(body_limit_));
+        beast::file file;
+        file.native_handle(fd);
+        error_code error;
+        file_parser_->get().body().reset(std::move(file), error);
+        if (error) {
+            spdlog::error("http: cannot use the spool file: {}", error.message());
+            DiscardSpool();
+            return false;
+        }
+        return true;
+    }
+
+    // Deletes the spooled body unless the handler has moved it away.
+    void DiscardSpool() {
+        file_parser_.reset();  // closes the file
+        if (spool_path_.empty()) return;
+        std::error_code ignored;
+        std::filesystem::remove(spool_path_, ignored);
+        spool_path_.clear();
+    }
+
+    Status BodyTooLarge() const {
+        return InvalidArgument("request body larger than " + std::to_string(body_limit_) + " bytes", "body");
+    }
+
     void OnReadError(error_code error) {
+        const bool partial = (parser_ && parser_->got_some()) || file_parser_.has_value();
+        DiscardSpool();
         if (timed_out_) {
             // Only when part of a request has arrived; an idle connection just closes.
-            if (parser_ && parser_->got_some()) {
+            if (partial) {
                 return SendErrorAndClose(408, Status(ErrorCode::kDeadlineExceeded, "request not received in time"));
             }
             return Finish();
@@ -274,10 +375,7 @@ class Session : public std::enable_shared_from_this<Session> {
         if (error == bhttp::error::body_limit) {
             // RFC 9110 §15.5.14: 413 "the request content is larger than the server is willing or
             // able to process … the server MAY close the connection".
-            return SendErrorAndClose(
-                413,
-                InvalidArgument(
-                    "request body larger than " + std::to_string(server_.settings.max_body_bytes) + " bytes", "body"));
+            return SendErrorAndClose(413, BodyTooLarge());
         }
         if (error == bhttp::error::partial_message) return Finish();  // the client went away mid-request
         if (error.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
@@ -286,12 +384,9 @@ class Session : public std::enable_shared_from_this<Session> {
         Finish();
     }
 
-    void Handle() {
-        state_ = State::kHandling;
-        auto started = SteadyClock::now();
-        server_.metrics.RequestStarted();
-        auto& message = parser_->get();
-
+    // The request line and headers, before the body: the route is chosen (and its admission
+    // asked) from these.
+    void ReadHead(const bhttp::request<bhttp::string_body>& message) {
         request_.method = *method_;
         request_.target.assign(message.target().data(), message.target().size());
         std::string_view target = request_.target;
@@ -306,7 +401,8 @@ class Session : public std::enable_shared_from_this<Session> {
         for (const auto& field : message) {
             request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
         }
-        request_.body = std::move(message.body());
+        request_.body.clear();
+        request_.body_file.clear();
         request_.remote_address = remote_address_;
         if (server_.settings.trust_forwarded_for) {
             // Behind our own reverse proxy the peer is the proxy; the client is the last address
@@ -329,9 +425,22 @@ class Session : public std::enable_shared_from_this<Session> {
             request_.request_id = GenerateRequestId();
         }
         keep_alive_ = message.keep_alive();
+    }
+
+    void Handle() {
+        state_ = State::kHandling;
+        auto started = SteadyClock::now();
+        server_.metrics.RequestStarted();
+        if (file_parser_) {
+            file_parser_.reset();  // closes the file; the handler reads it from its path
+            request_.body_file = spool_path_;
+        } else {
+            request_.body = std::move(parser_->get().body());
+        }
 
         size_t metric_id = Metrics::kUnmatchedRouteId;
         Response response = Route(metric_id);
+        DiscardSpool();
         auto elapsed = SteadyClock::now() - started;
         server_.metrics.Record(metric_id, request_.method, response.status,
                                std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed));
@@ -346,7 +455,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     Response Route(size_t& metric_id) {
         try {
-            RouteMatch match = server_.router.Match(request_.method, request_.path, request_.path_params);
+            const RouteMatch& match = match_;  // found by OnHeader, path_params filled
             switch (match.kind) {
                 case MatchKind::kFound:
                     metric_id = server_.route_metric_ids[match.route_index];
@@ -453,6 +562,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void Finish() {
         if (state_ == State::kDone) return;
         state_ = State::kDone;
+        DiscardSpool();
         error_code ignored;
         timer_.cancel();
         socket_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -502,6 +612,11 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string remote_address_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    // Instead of parser_ once the route spools its body (RouteInfo::spool_body).
+    std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
+    std::string spool_path_;  // the spooled body's file, until it is handled or discarded
+    size_t body_limit_ = 0;   // the current request's limit (its route's, or the server's)
+    RouteMatch match_;        // the current request's route
     std::optional<Method> method_;
     Request request_;
     bhttp::response<bhttp::string_body> response_;
@@ -588,6 +703,12 @@ Result<std::unique_ptr<Server>> Server::Create(ServerSettings settings, Router& 
 
     if (!s.static_dir.empty()) {
         YT_ASSIGN_OR_RETURN(impl->static_files, internal::StaticFiles::Create(s.static_dir));
+    }
+    if (!s.spool_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(s.spool_dir, ec);
+        if (ec) return Unavailable("cannot create the spool dir " + s.spool_dir, ec.message());
+        ::chmod(s.spool_dir.c_str(), 0700);
     }
 
     std::string requested = s.host + ":" + std::to_string(s.port);

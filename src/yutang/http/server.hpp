@@ -34,11 +34,15 @@ struct ServerSettings {
     unsigned threads = 0;                 // 0 = std::thread::hardware_concurrency()
     size_t max_header_bytes = 16 * 1024;  // request line + headers; beyond → 431 (RFC 6585 §5)
     // Beyond → 413 (RFC 9110 §15.5.14), decided from Content-Length before the body is read, and
-    // while reading a chunked body.
+    // while reading a chunked body. A route may set its own limit (RouteInfo::max_body_bytes).
     size_t max_body_bytes = 1024 * 1024;
+    // Where the bodies of routes with RouteInfo::spool_body are written (files upload-*.part,
+    // mode 0600; the dir is created with mode 0700). "" = such bodies are read into memory.
+    std::string spool_dir;
     // From the first byte of a request until its headers are complete; then 408 and close.
     std::chrono::seconds header_timeout{10};
-    // For reading the body, and for writing the response to a slow reader.
+    // For reading the body (a spooled body: between two reads, so that large uploads may take
+    // longer as long as bytes keep coming), and for writing the response to a slow reader.
     std::chrono::seconds body_timeout{30};
     // An idle keep-alive connection (no bytes of a next request) is closed after this.
     std::chrono::seconds keep_alive_timeout{60};
@@ -55,8 +59,9 @@ class Server {
     // Adds the system routes (AddSystemRoutes) to `router`, binds and listens. `router` must
     // outlive the server and must not change afterwards. `readiness` is called by GET /readyz
     // (empty = always ready). unavailable "cannot listen on 127.0.0.1:8080: address already in
-    // use" when the address is taken, "cannot resolve …" for an unknown host; not_found when
-    // static_dir does not exist; invalid_argument for zero limits.
+    // use" when the address is taken, "cannot resolve …" for an unknown host, or when spool_dir
+    // cannot be created; not_found when static_dir does not exist; invalid_argument for zero
+    // limits.
     static Result<std::unique_ptr<Server>> Create(ServerSettings settings, Router& router,
                                                   std::function<Status()> readiness);
     ~Server();

@@ -17,6 +17,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "yutang/http/errors.hpp"
@@ -441,6 +442,144 @@ TEST_F(ServerTest, AddressInUseIsUnavailable) {
     EXPECT_EQ(second.status().code(), ErrorCode::kUnavailable);
     EXPECT_NE(second.status().message().find("127.0.0.1:" + std::to_string(server_->port())), std::string::npos)
         << second.status().message();
+}
+
+// A route with its own, larger body limit whose body is spooled to a file, and whose callers are
+// checked before the body is read.
+class UploadTest : public ServerTest {
+  protected:
+    void SetUp() override {
+        ServerTest::SetUp();
+        spool_ = std::filesystem::temp_directory_path() / ("yutang_spool_" + std::to_string(getpid()));
+        std::filesystem::remove_all(spool_);
+        settings_.spool_dir = (spool_ / "spool").string();
+        router_.Add(
+            {.method = Method::kPost,
+             .pattern = "/api/v1/upload",
+             .name = "upload",
+             .permission = "public",
+             .max_body_bytes = 4096,
+             .spool_body = true},
+            [this](Request& request) {
+                ++handled_;
+                seen_file_ = request.body_file;
+                std::ifstream in(request.body_file, std::ios::binary);
+                const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                struct stat info {};
+                ::stat(request.body_file.c_str(), &info);
+                return Response::Json(R"({"bytes":)" + std::to_string(content.size()) + R"(,"in_memory":)" +
+                                      std::to_string(request.body.size()) + R"(,"mode":)" +
+                                      std::to_string(info.st_mode & 0777) + "}");
+            },
+            [](const Request& request) -> std::optional<Response> {
+                if (request.Header("X-Key") == std::optional<std::string_view>("open sesame")) return std::nullopt;
+                return ErrorResponse(Unauthenticated("sign in"), request.request_id);
+            });
+    }
+    void TearDown() override {
+        ServerTest::TearDown();
+        std::filesystem::remove_all(spool_);
+    }
+    static std::string Upload(size_t bytes, std::string_view extra_headers = "X-Key: open sesame\r\n") {
+        return "POST /api/v1/upload HTTP/1.1\r\nHost: t\r\n" + std::string(extra_headers) +
+               "Content-Length: " + std::to_string(bytes) + "\r\n\r\n" + std::string(bytes, 'x');
+    }
+    std::filesystem::path spool_;
+    std::atomic<int> handled_{0};
+    std::string seen_file_;
+};
+
+TEST_F(UploadTest, ARouteTakesLargerBodiesIntoA0600FileThatIsDeletedAfterTheResponse) {
+    Start();
+    EXPECT_EQ(std::filesystem::status(settings_.spool_dir).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_all);
+    RawResponse response = Fetch(Upload(3000));  // over the server's 1024, within the route's 4096
+    EXPECT_EQ(response.status, 200u) << response.body;
+    EXPECT_EQ(response.body, R"({"bytes":3000,"in_memory":0,"mode":384})");  // 0600
+    EXPECT_EQ(std::filesystem::path(seen_file_).parent_path(), std::filesystem::path(settings_.spool_dir));
+    EXPECT_FALSE(std::filesystem::exists(seen_file_)) << "the handler did not keep it";
+    // Chunked, too.
+    std::string chunk(1500, 'y');
+    response = Fetch(
+        "POST /api/v1/upload HTTP/1.1\r\nHost: t\r\nX-Key: open sesame\r\nTransfer-Encoding: chunked\r\n\r\n5dc\r\n" +
+        chunk + "\r\n5dc\r\n" + chunk + "\r\n0\r\n\r\n");
+    EXPECT_EQ(response.body, R"({"bytes":3000,"in_memory":0,"mode":384})");
+}
+
+TEST_F(UploadTest, EachRouteKeepsItsOwnLimit) {
+    Start();
+    Client client(server_->port());
+    ASSERT_TRUE(
+        client.Send("POST /api/v1/upload HTTP/1.1\r\nHost: t\r\nX-Key: open sesame\r\nContent-Length: 4097\r\n\r\n"));
+    auto response = client.Read();
+    ASSERT_TRUE(response.has_value());
+    EXPECT_EQ(response->status, 413u);
+    EXPECT_NE(response->body.find("larger than 4096 bytes"), std::string::npos) << response->body;
+    EXPECT_EQ(handled_, 0);
+    // Every other route keeps the server's limit.
+    RawResponse echo = Fetch("POST /api/v1/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1025\r\n\r\n");
+    EXPECT_EQ(echo.status, 413u);
+    EXPECT_NE(echo.body.find("larger than 1024 bytes"), std::string::npos) << echo.body;
+    // Chunked bodies over the route's limit as well.
+    Client chunked(server_->port());
+    std::string chunk(3000, 'x');
+    ASSERT_TRUE(chunked.Send(
+        "POST /api/v1/upload HTTP/1.1\r\nHost: t\r\nX-Key: open sesame\r\nTransfer-Encoding: chunked\r\n\r\nbb8\r\n" +
+        chunk + "\r\nbb8\r\n" + chunk + "\r\n0\r\n\r\n"));
+    auto too_long = chunked.Read();
+    ASSERT_TRUE(too_long.has_value());
+    EXPECT_EQ(too_long->status, 413u);
+    EXPECT_EQ(handled_, 0);
+    EXPECT_TRUE(std::filesystem::is_empty(settings_.spool_dir)) << "the partial body is deleted";
+}
+
+TEST_F(UploadTest, CallersAreRefusedBeforeTheirBodyIsRead) {
+    Start();
+    Client client(server_->port());
+    // With Expect: 100-continue, a refused client never sends its body.
+    ASSERT_TRUE(
+        client.Send("POST /api/v1/upload HTTP/1.1\r\nHost: t\r\nContent-Length: 4000\r\nExpect: 100-continue\r\n\r\n"));
+    auto response = client.Read();
+    ASSERT_TRUE(response.has_value());
+    EXPECT_EQ(response->status, 401u);
+    EXPECT_EQ(response->Header("connection"), "close");
+    EXPECT_TRUE(client.WaitForClose(3s));
+    EXPECT_EQ(handled_, 0);
+    EXPECT_TRUE(std::filesystem::is_empty(settings_.spool_dir));
+    // Admitted: 100 Continue, then the body.
+    Client admitted(server_->port());
+    ASSERT_TRUE(
+        admitted.Send("POST /api/v1/upload HTTP/1.1\r\nHost: t\r\nX-Key: open sesame\r\nContent-Length: 2\r\n"
+                      "Expect: 100-continue\r\n\r\n"));
+    ASSERT_TRUE(admitted.Expect("HTTP/1.1 100 Continue\r\n\r\n", 2s));
+    ASSERT_TRUE(admitted.Send("ok"));
+    auto done = admitted.Read();
+    ASSERT_TRUE(done.has_value());
+    EXPECT_EQ(done->body, R"({"bytes":2,"in_memory":0,"mode":384})");
+}
+
+TEST_F(UploadTest, ASpooledBodyMayTakeLongerThanTheBodyTimeoutWhileBytesKeepComing) {
+    settings_.body_timeout = 1s;
+    Start();
+    Client steady(server_->port());
+    ASSERT_TRUE(
+        steady.Send("POST /api/v1/upload HTTP/1.1\r\nHost: t\r\nX-Key: open sesame\r\nContent-Length: 600\r\n\r\n"));
+    for (int i = 0; i < 6; ++i) {  // 2.4 s in all, never 1 s without a byte
+        std::this_thread::sleep_for(400ms);
+        ASSERT_TRUE(steady.Send(std::string(100, 'x')));
+    }
+    auto done = steady.Read();
+    ASSERT_TRUE(done.has_value());
+    EXPECT_EQ(done->body, R"({"bytes":600,"in_memory":0,"mode":384})");
+
+    Client stalled(server_->port());
+    ASSERT_TRUE(
+        stalled.Send("POST /api/v1/upload HTTP/1.1\r\nHost: t\r\nX-Key: open sesame\r\nContent-Length: 600\r\n\r\n" +
+                     std::string(100, 'x')));
+    auto timed_out = stalled.Read(false, 4s);
+    ASSERT_TRUE(timed_out.has_value());
+    EXPECT_EQ(timed_out->status, 408u);
+    EXPECT_TRUE(std::filesystem::is_empty(settings_.spool_dir)) << "the partial body is deleted";
 }
 
 class StaticFilesTest : public ServerTest {

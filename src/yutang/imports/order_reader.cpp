@@ -389,6 +389,7 @@ class OrderReader::Impl {
     Platform platform_ = Platform::kMapped;
     std::unique_ptr<internal::RecordReader> records_;
     std::vector<RowError> errors_;
+    std::string header_row_;
 
   private:
     struct Group {
@@ -425,6 +426,7 @@ Status OrderReader::Impl::ReadHeader(const ReaderOptions& options) {
     if (!have) return InvalidArgument("the file is empty: no header row", "file");
     for (const std::string& name : header.fields) headers_.push_back(internal::NormalizeHeader(name));
     if (!Utf8Length(header.raw)) return InvalidArgument("the header row is not readable text", "file");
+    header_row_ = header.raw;
     columns_.fill(-1);
     auto find = [&](std::string_view name) -> int {
         // Extra and unknown columns are ignored; the first column with the name wins.
@@ -768,6 +770,8 @@ Platform OrderReader::platform() const { return impl_->platform_; }
 std::string_view OrderReader::encoding() const { return impl_->records_->encoding(); }
 Result<std::optional<ImportedOrder>> OrderReader::Next() { return impl_->Next(); }
 const std::vector<RowError>& OrderReader::errors() const { return impl_->errors_; }
+
+const std::string& OrderReader::header_row() const { return impl_->header_row_; }
 uint64_t OrderReader::bytes_read() const { return impl_->records_->bytes_read(); }
 uint64_t OrderReader::bytes_total() const { return impl_->records_->bytes_total(); }
 size_t OrderReader::peak_buffer_bytes() const { return impl_->records_->peak_buffer_bytes(); }

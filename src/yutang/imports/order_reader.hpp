@@ -145,6 +145,8 @@ class OrderReader {
 
     // The rows rejected so far, in file order.
     const std::vector<RowError>& errors() const;
+    // The header row as decoded text, in the form of RowError::raw_row (column names, no data).
+    const std::string& header_row() const;
 
     // Progress: raw file bytes consumed so far and the file size (XLSX: of the inflated sheet).
     uint64_t bytes_read() const;

@@ -878,6 +878,8 @@ TEST(RowErrorTest, BadRowsAreReportedWithLineAndColumnWhileGoodRowsComeThrough) 
     }
     EXPECT_TRUE(errors[0].raw_row.starts_with("=\"2\",")) << errors[0].raw_row;
     EXPECT_NE(errors[0].raw_row.find("十元"), std::string::npos);  // decoded from GBK
+    // The header in the same form, so that rejected rows can be written under it.
+    EXPECT_TRUE(all.reader->header_row().starts_with("\"订单编号\",")) << all.reader->header_row();
 }
 
 TEST(RowErrorTest, UndecodableBytesAreReportedForTheirRowOnly) {

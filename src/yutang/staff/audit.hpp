@@ -46,7 +46,8 @@ std::string_view ActorKindName(Actor::Kind kind);  // "system" | "staff" | "api_
 // What happened. `action` is a dotted name from the list in docs/security.md
 // ("auth.login", "auth.login_failed", "staff.created", "staff.role_changed", "staff.disabled",
 // "staff.enabled", "apikey.created", "apikey.revoked", "store.created", "store.updated",
-// "pii.viewed", "data.exported", "data.deleted"); `detail` is a JSON object without personal data.
+// "pii.viewed", "data.exported", "data.deleted", "import.created"); `detail` is a JSON object without
+// personal data.
 struct AuditEvent {
     std::string action;
     std::string target_type;

@@ -36,6 +36,8 @@ enum class Permission : uint8_t {
     kCustomersReadPii,  // customers.read_pii: reveal full personal data (audited)
     kCustomersExport,   // customers.export (audited)
     kCustomersDelete,   // customers.delete: erase a person (PIPL art. 47; audited)
+    kTagsWrite,         // tags.write: manage the tag catalogue (groups, tags)
+    kImportsWrite,      // imports.write: import order exports (changes customers merchant-wide)
     kInsightRead,       // insight.read: dashboards and reports
     kEventsWrite,       // events.write: send tracking events (write keys only)
 };

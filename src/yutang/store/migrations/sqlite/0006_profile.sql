@@ -27,6 +27,8 @@ CREATE TABLE customer_attributes (
 CREATE INDEX customer_attributes_search ON customer_attributes (tenant_id, value_index);
 
 -- Tags live in groups; in an exclusive group (会员等级 …) a customer holds at most one tag.
+-- A deleted tag keeps its row (deleted_at) so that its id, which saved rules may name, is never
+-- reused; creating its name again brings it back.
 CREATE TABLE tag_groups (
     tenant_id BIGINT NOT NULL REFERENCES tenants (tenant_id),
     group_id BIGINT NOT NULL,
@@ -43,6 +45,7 @@ CREATE TABLE tags (
     group_id BIGINT NOT NULL,
     name TEXT NOT NULL,
     created_at BIGINT NOT NULL,
+    deleted_at BIGINT,
     PRIMARY KEY (tenant_id, tag_id),
     FOREIGN KEY (tenant_id, group_id) REFERENCES tag_groups (tenant_id, group_id)
 );
@@ -105,3 +108,13 @@ ALTER TABLE customer_traits ADD COLUMN rfm_frequency BIGINT;
 ALTER TABLE customer_traits ADD COLUMN rfm_monetary BIGINT;
 ALTER TABLE customer_traits ADD COLUMN rfm_at BIGINT;
 ALTER TABLE customer_traits ADD COLUMN lifecycle_stage TEXT NOT NULL DEFAULT 'prospect';
+
+-- The daily refresh of the computed traits, per merchant: when it last ran (and for which local
+-- day), so a restart neither skips a day nor repeats one.
+CREATE TABLE trait_refreshes (
+    tenant_id BIGINT NOT NULL PRIMARY KEY,
+    local_date TEXT NOT NULL,
+    refreshed_at BIGINT NOT NULL,
+    customers BIGINT NOT NULL,
+    changed BIGINT NOT NULL
+);
