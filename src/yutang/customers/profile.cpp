@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -114,9 +115,12 @@ constexpr std::string_view kSelectOwner =
     "SELECT owner_staff_id, source_channel, last_seen_at FROM customers WHERE tenant_id = $1 AND customer_id = $2";
 constexpr std::string_view kSetOwner =
     "UPDATE customers SET owner_staff_id = $3, updated_at = $4 WHERE tenant_id = $1 AND customer_id = $2";
+// Moves last_seen_at forward only when it gains at least kSeenPrecision: a customer active all
+// day costs one write an hour, not one per event (ingest is bound by pages written per commit).
 constexpr std::string_view kMarkSeen =
     "UPDATE customers SET last_seen_at = $3 WHERE tenant_id = $1 AND customer_id = $2 "
-    "AND (last_seen_at IS NULL OR last_seen_at < $3)";
+    "AND (last_seen_at IS NULL OR last_seen_at < $4)";
+constexpr std::chrono::hours kSeenPrecision{1};
 constexpr std::string_view kInheritOwner =
     "UPDATE customers SET owner_staff_id = COALESCE(owner_staff_id, $3), "
     "source_channel = CASE WHEN source_channel = '' THEN $4 ELSE source_channel END "
@@ -519,7 +523,8 @@ Status ProfileStore::SetOwner(store::Session& s, TenantId tenant, CustomerId cus
 }
 
 Status ProfileStore::MarkSeen(store::Session& s, TenantId tenant, CustomerId customer, Timestamp at) {
-    return s.Execute(kMarkSeen, {tenant.value(), customer.value(), at.micros()}).status();
+    return s.Execute(kMarkSeen, {tenant.value(), customer.value(), at.micros(), (at - kSeenPrecision).micros()})
+        .status();
 }
 
 // ---- merge and erasure ------------------------------------------------------------------------

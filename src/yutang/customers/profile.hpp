@@ -209,7 +209,8 @@ class ProfileStore {
     Result<OwnerAndSource> OwnerAndSourceOf(store::Session& session, TenantId tenant, CustomerId customer) const;
     // The caller checks that the staff member exists in the merchant.
     Status SetOwner(store::Session& session, TenantId tenant, CustomerId customer, std::optional<StaffId> owner);
-    // Moves last_seen_at forward (never back).
+    // Moves last_seen_at forward (never back), to the hour: a time less than an hour after the
+    // stored one is not written, so last_seen_at is at most an hour behind the latest event.
     Status MarkSeen(store::Session& session, TenantId tenant, CustomerId customer, Timestamp at);
 
     // After `loser` was merged into `winner`: tags (the winner's win within exclusive groups),
