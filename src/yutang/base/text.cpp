@@ -40,4 +40,13 @@ std::optional<size_t> Utf8Length(std::string_view text) {
     return count;
 }
 
+std::string CsvQuote(std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
 }  // namespace yutang

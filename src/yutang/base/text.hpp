@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace yutang {
@@ -14,5 +15,8 @@ namespace yutang {
 // (truncated sequences, overlong forms, surrogates and values above U+10FFFF are invalid).
 // Limits that people read ("at most 50 characters") count code points, not bytes.
 std::optional<size_t> Utf8Length(std::string_view text);
+
+// `text` as one RFC 4180 CSV field: in double quotes, inner quotes doubled.
+std::string CsvQuote(std::string_view text);
 
 }  // namespace yutang

@@ -19,5 +19,12 @@ TEST(Utf8Length, RefusesInvalidUtf8) {
     }
 }
 
+TEST(CsvQuote, QuotesEveryFieldAndDoublesInnerQuotes) {
+    EXPECT_EQ(CsvQuote(""), "\"\"");
+    EXPECT_EQ(CsvQuote("a,b"), "\"a,b\"");
+    EXPECT_EQ(CsvQuote("他说\"好\""), "\"他说\"\"好\"\"\"");
+    EXPECT_EQ(CsvQuote("line\nbreak"), "\"line\nbreak\"");
+}
+
 }  // namespace
 }  // namespace yutang

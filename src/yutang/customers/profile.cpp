@@ -154,7 +154,9 @@ std::string NormalizeName(std::string_view name) {
 
 Status CheckLabel(std::string_view text, size_t max_chars, std::string_view field) {
     if (Trim(text).empty()) return InvalidArgument(std::string(field) + " is required", std::string(field));
-    if (Utf8Length(text) > max_chars) {
+    const auto length = Utf8Length(text);
+    if (!length) return InvalidArgument(std::string(field) + " is not valid UTF-8", std::string(field));
+    if (*length > max_chars) {
         return InvalidArgument(std::string(field) + " is longer than " + std::to_string(max_chars) + " characters",
                                std::string(field));
     }
@@ -474,7 +476,7 @@ Result<ConsentRecord> ProfileStore::RecordConsent(store::Session& s, TenantId te
             "purpose");
     }
     YT_TRY(CheckLabel(consent.source, kMaxConsentTextChars, "source"));
-    if (Utf8Length(consent.notice_version) > kMaxConsentTextChars) {
+    if (Utf8Length(consent.notice_version).value_or(kMaxConsentTextChars + 1) > kMaxConsentTextChars) {
         return InvalidArgument("notice_version is longer than 64 characters", "notice_version");
     }
     const Timestamp now = clock_.Now();

@@ -209,16 +209,6 @@ Status MoveSpoolFile(const std::string& from, const std::string& to) {
     return OkStatus();
 }
 
-// RFC 4180 quoting.
-std::string CsvCell(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
-
 // This spool dir's id, kept in the dir so that it survives restarts: jobs carry it, and a
 // restart fails only the jobs whose files it held.
 Result<std::string> SpoolNodeId(const std::string& spool_dir) {
@@ -506,7 +496,7 @@ Result<std::string> ImportJobs::RejectedCsv(TenantId tenant, ImportId id, const 
             YT_ASSIGN_OR_RETURN(std::string raw, keys_.Decrypt(row.Text(3), context));
             const std::string column = row.Text(1);
             out +=
-                std::to_string(row.Int(0)) + "," + CsvCell(column.empty() ? row.Text(2) : column + ": " + row.Text(2));
+                std::to_string(row.Int(0)) + "," + CsvQuote(column.empty() ? row.Text(2) : column + ": " + row.Text(2));
             if (!raw.empty()) out += "," + raw;
             out += "\r\n";
         }

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "yutang/base/log.hpp"
+#include "yutang/base/text.hpp"
 
 namespace yutang::events {
 namespace {
@@ -48,23 +49,13 @@ std::string BuyerDetails(const imports::ImportedOrder& order) {
     return out + "}";
 }
 
-// RFC 4180 quoting for the rejected-rows file.
-std::string CsvCell(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
-
 Status WriteRejected(const std::string& path, const std::vector<imports::RowError>& rows) {
     std::ofstream out(path, std::ios::trunc);
     if (!out) return Unavailable("cannot write the rejected-rows file", path);
     out << "\xEF\xBB\xBF"
         << "行号 line,列 column,原因 reason,原始行 row\r\n";  // BOM: Excel opens it as UTF-8
     for (const auto& row : rows) {
-        out << row.line << ',' << CsvCell(row.column) << ',' << CsvCell(row.reason) << ',' << CsvCell(row.raw_row)
+        out << row.line << ',' << CsvQuote(row.column) << ',' << CsvQuote(row.reason) << ',' << CsvQuote(row.raw_row)
             << "\r\n";
     }
     out.close();
