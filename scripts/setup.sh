@@ -7,9 +7,14 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
     # toolchain
     g++ cmake ninja-build ccache pkg-config git make
+    # the rule parsers' fuzz target (scripts/fuzz.sh): clang with libFuzzer, which Debian ships in
+    # libclang-rt-14-dev — only recommended by clang, so named here
+    clang libclang-rt-14-dev
     # libraries
     libboost1.81-dev libboost-json1.81-dev libsimdjson-dev libsqlite3-dev libpq-dev libsodium-dev
     libssl-dev libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev tzdata libzip-dev libexpat1-dev
+    # the audience index's bitmaps (CRoaring)
+    libroaring-dev
     # tests and benchmarks: GoogleTest, Google Benchmark, a real PostgreSQL, the sqlite3 shell, wrk
     libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 sqlite3 wrk
 )

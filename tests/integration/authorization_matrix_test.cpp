@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "yutang/audience/service.hpp"
 #include "yutang/events/import_jobs.hpp"
 #include "yutang/http/guard.hpp"
 #include "yutang/http/router.hpp"
@@ -72,6 +73,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
         imports_ = std::make_unique<events::ImportJobs>(*db_, *importer_, keys_, clock_,
                                                         events::ImportJobSettings{.spool_dir = dir_.File("spool")});
         ASSERT_TRUE(imports_->Start().ok());
+        audiences_ = std::make_unique<audience::AudienceService>(*db_, keys_, clock_);
         http::AddSystemRoutes(router_, {});
         http::AddApiRoutes(router_, {.staff = staff_.get(),
                                      .sessions = sessions_.get(),
@@ -81,7 +83,8 @@ class AuthorizationMatrixTest : public ::testing::Test {
                                      .ingestor = ingestor_.get(),
                                      .customers = records_.get(),
                                      .customer_editor = editor_.get(),
-                                     .imports = imports_.get()});
+                                     .imports = imports_.get(),
+                                     .audiences = audiences_.get()});
 
         own_ = MakeMerchant("甲店", {.staff = 2, .stores = 1, .keys = 3, .customers = 1, .imports = 1, .tags = 1});
         // The other merchant has more of everything, so its ids include ones the first
@@ -211,6 +214,9 @@ class AuthorizationMatrixTest : public ::testing::Test {
         if (route == "addCustomerNote") return R"({"body":"回访)" + n + R"("})";
         if (route == "recordCustomerConsent") return R"({"purpose":"marketing.sms","granted":true})";
         if (route == "createTagGroup") return R"({"name":"组)" + n + R"("})";
+        if (route == "previewAudience") {
+            return counter_ % 2 == 0 ? R"({"text":"everyone"})" : R"({"rule":{"has":"user_id"}})";
+        }
         if (route == "createTag") {
             return R"({"group_id":)" + std::to_string(own_.ids["group_id"]) + R"(,"name":"新)" + n + R"("})";
         }
@@ -270,6 +276,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     customers::ProfileStore profiles_{keys_, clock_};
     std::unique_ptr<events::OrderImporter> importer_;
     std::unique_ptr<events::ImportJobs> imports_;
+    std::unique_ptr<audience::AudienceService> audiences_;
     http::Router router_;
     Merchant own_, other_;
     std::vector<Caller> callers_;

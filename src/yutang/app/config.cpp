@@ -24,7 +24,7 @@ Result<unsigned long> ParseUnsigned(std::string_view text, const std::string& fi
 // One layer of settings as strings, applied on top of the previous layers.
 struct Layer {
     std::optional<std::string> database, listen, static_dir, threads, log_level, log_format, max_body_bytes,
-        max_import_bytes, trust_forwarded_for;
+        max_import_bytes, trust_forwarded_for, audience_index_max_age;
 };
 
 // `field` names a key the way the user wrote it: "threads" (file), "YUTANG_THREADS" (env),
@@ -65,6 +65,11 @@ Status Apply(const Layer& layer, Config& config, FieldName field) {
         if (n == 0) return InvalidArgument("must be positive", field("max_import_bytes"));
         config.max_import_bytes = n;
     }
+    if (layer.audience_index_max_age) {
+        YT_ASSIGN_OR_RETURN(auto n, ParseUnsigned(*layer.audience_index_max_age, field("audience_index_max_age")));
+        if (n > 86400) return InvalidArgument("must be at most 86400 seconds", field("audience_index_max_age"));
+        config.audience_index_max_age_seconds = static_cast<int64_t>(n);
+    }
     return OkStatus();
 }
 
@@ -79,6 +84,7 @@ constexpr std::pair<std::string_view, std::optional<std::string> Layer::*> kConf
     {"max_body_bytes", &Layer::max_body_bytes},
     {"max_import_bytes", &Layer::max_import_bytes},
     {"trust_forwarded_for", &Layer::trust_forwarded_for},
+    {"audience_index_max_age", &Layer::audience_index_max_age},
 };
 
 Result<Layer> ReadConfigFile(const std::string& path) {
@@ -170,7 +176,8 @@ Result<Config> ResolveConfig(const cli::GlobalOptions& global, const cli::ServeO
                    .log_format = env("YUTANG_LOG_FORMAT"),
                    .max_body_bytes = env("YUTANG_MAX_BODY_BYTES"),
                    .max_import_bytes = env("YUTANG_MAX_IMPORT_BYTES"),
-                   .trust_forwarded_for = env("YUTANG_TRUST_FORWARDED_FOR")};
+                   .trust_forwarded_for = env("YUTANG_TRUST_FORWARDED_FOR"),
+                   .audience_index_max_age = env("YUTANG_AUDIENCE_INDEX_MAX_AGE")};
     YT_TRY(Apply(from_env, config, [](std::string_view key) {
         std::string name = "YUTANG_";
         for (char c : key) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

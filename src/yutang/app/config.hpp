@@ -6,7 +6,8 @@
 // The config file is JSON (default <data>/yutang.json when it exists):
 //   {"listen": "0.0.0.0:8080", "database": "postgresql://yutang@db/yutang",
 //    "static_dir": "/opt/yutang/web", "threads": 4, "log_level": "info", "log_format": "json",
-//    "max_body_bytes": 1048576, "max_import_bytes": 209715200, "trust_forwarded_for": "true"}
+//    "max_body_bytes": 1048576, "max_import_bytes": 209715200, "trust_forwarded_for": "true",
+//    "audience_index_max_age": 60}
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,9 @@ struct Config {
     size_t max_body_bytes = size_t{1} << 20;      // request bodies of every route but uploads
     size_t max_import_bytes = size_t{200} << 20;  // order-export uploads (POST /api/v1/imports)
     bool trust_forwarded_for = false;             // behind a reverse proxy that sets X-Forwarded-For
+    // The audience index of a merchant is rebuilt when older than this (until every write keeps
+    // it current); 0 rebuilds it for every count.
+    int64_t audience_index_max_age_seconds = 60;
     LogSettings log;
 
     std::string sqlite_path() const { return data_dir + "/yutang.db"; }

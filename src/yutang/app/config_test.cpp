@@ -108,6 +108,19 @@ TEST(Config, TheImportUploadLimitIsSetApartFromTheBodyLimit) {
               "YUTANG_MAX_IMPORT_BYTES");
 }
 
+TEST(Config, AudienceIndexMaxAgeInSeconds) {
+    testing::TempDir dir;
+    cli::GlobalOptions global{.data_dir = dir.path()};
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({}))->audience_index_max_age_seconds, 60);
+    std::ofstream(dir.File("yutang.json")) << R"({"audience_index_max_age": 300})";
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({}))->audience_index_max_age_seconds, 300);
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_AUDIENCE_INDEX_MAX_AGE", "0"}}))
+                  ->audience_index_max_age_seconds,
+              0);
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_AUDIENCE_INDEX_MAX_AGE", "-1"}})).status().field(),
+              "YUTANG_AUDIENCE_INDEX_MAX_AGE");
+}
+
 TEST(Config, DatabaseMustBeSqliteOrPostgres) {
     testing::TempDir dir;
     cli::GlobalOptions global{.data_dir = dir.path(), .database = "mysql://x"};

@@ -56,6 +56,9 @@ Result<std::unique_ptr<Instance>> Instance::Open(const Config& config) {
     instance->trait_refresher_ = std::make_unique<events::TraitRefresher>(*instance->db_, instance->clock_);
     instance->importer_ = std::make_unique<events::OrderImporter>(*instance->db_, *instance->resolver_,
                                                                   *instance->orders_, instance->clock_);
+    instance->audiences_ = std::make_unique<audience::AudienceService>(
+        *instance->db_, instance->keys_, instance->clock_,
+        audience::AudienceSettings{.max_index_age = std::chrono::seconds(config.audience_index_max_age_seconds)});
     instance->import_jobs_ =
         std::make_unique<events::ImportJobs>(*instance->db_, *instance->importer_, instance->keys_, instance->clock_,
                                              events::ImportJobSettings{.spool_dir = config.spool_dir()});

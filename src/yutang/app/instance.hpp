@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "yutang/app/config.hpp"
+#include "yutang/audience/service.hpp"
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
 #include "yutang/customers/resolver.hpp"
@@ -54,6 +55,8 @@ class Instance {
     events::TraitRefresher& trait_refresher() { return *trait_refresher_; }
     // Created here, started only by `yutang serve` (ImportJobs::Start).
     events::ImportJobs& import_jobs() { return *import_jobs_; }
+    // Counts audiences on a per-merchant in-memory index (built on first use).
+    audience::AudienceService& audiences() { return *audiences_; }
 
     // Store reachable and schema up to date: what /readyz reports.
     Status CheckReady();
@@ -79,6 +82,7 @@ class Instance {
     std::unique_ptr<events::CustomerEditor> customer_editor_;
     std::unique_ptr<events::TraitRefresher> trait_refresher_;
     std::unique_ptr<events::OrderImporter> importer_;
+    std::unique_ptr<audience::AudienceService> audiences_;
     // Last, so that it is destroyed first: stopping it still writes to the store.
     std::unique_ptr<events::ImportJobs> import_jobs_;
 };

@@ -102,6 +102,17 @@ int Run(int argc, char** argv, Commands& commands) {
     import_orders_cmd->add_option("--rejected", import_orders.rejected_file,
                                   "Where rejected rows go (default <file>.rejected.csv)");
 
+    CLI::App* segment_cmd = app.add_subcommand("segment", "Audiences (圈人)")->require_subcommand(1);
+    SegmentCountOptions segment_count;
+    CLI::App* segment_count_cmd =
+        segment_cmd->add_subcommand("count", "Count the customers a rule holds, with a sample and the time taken");
+    add_global(segment_count_cmd);
+    segment_count_cmd->add_option("rule", segment_count.rule, "The rule as text, e.g. 'tag = \"母婴\" and has wecom'")
+        ->required();
+    segment_count_cmd->add_option("--merchant", segment_count.merchant, "Merchant id or name")->required();
+    segment_count_cmd->add_option("--sample", segment_count.sample, "How many member ids to show (default 10)");
+    segment_count_cmd->footer("The rule language: docs/design/rules.md. A rule that does not parse exits with 2.");
+
     // Administration on the data dir directly (the server may be running: SQLite allows it).
     CLI::App* tenant_cmd = app.add_subcommand("tenant", "Merchants (商户)")->require_subcommand(1);
     TenantAddOptions tenant_add;
@@ -168,6 +179,7 @@ int Run(int argc, char** argv, Commands& commands) {
     if (version_cmd->parsed()) return commands.Version();
     if (import_orders_cmd->parsed()) return commands.ImportOrders(global, import_orders);
     if (demo_cmd->parsed()) return commands.Demo(global, demo);
+    if (segment_count_cmd->parsed()) return commands.SegmentCount(global, segment_count);
     if (tenant_add_cmd->parsed()) return commands.TenantAdd(global, tenant_add);
     if (tenant_list_cmd->parsed()) return commands.TenantList(global);
     if (staff_add_cmd->parsed()) return commands.StaffAdd(global, staff_add);

@@ -88,6 +88,12 @@ struct DemoOptions {
     uint64_t seed = 1;
 };
 
+struct SegmentCountOptions {
+    std::string merchant;  // --merchant
+    std::string rule;      // the rule's text form (docs/design/rules.md)
+    size_t sample = 10;    // --sample: how many member ids to show
+};
+
 // Implemented by app. Each returns the process exit code.
 class Commands {
   public:
@@ -106,6 +112,7 @@ class Commands {
     virtual int ApiKeyRevoke(const GlobalOptions& global, const ApiKeyRevokeOptions& options) = 0;
     virtual int ImportOrders(const GlobalOptions& global, const ImportOrdersOptions& options) = 0;
     virtual int Demo(const GlobalOptions& global, const DemoOptions& options) = 0;
+    virtual int SegmentCount(const GlobalOptions& global, const SegmentCountOptions& options) = 0;
 };
 
 // A progress bar on standard error: redrawn in place on a terminal (at most 10 times a second),

@@ -49,7 +49,9 @@ unsigned HttpStatusFor(ErrorCode code) {
     return 500;
 }
 
-std::string ErrorJson(const Status& status) {
+std::string ErrorJson(const Status& status) { return ErrorJson(status, ErrorDetails{}); }
+
+std::string ErrorJson(const Status& status, const ErrorDetails& details) {
     std::string out;
     out.reserve(64 + status.message().size() + status.field().size());
     out += R"({"error":{"code":")";
@@ -62,11 +64,28 @@ std::string ErrorJson(const Status& status) {
         AppendJsonEscaped(out, status.field());
         out += '"';
     }
+    if (!details.message_zh.empty()) {
+        out += R"(,"message_zh":")";
+        AppendJsonEscaped(out, details.message_zh);
+        out += '"';
+    }
+    if (details.offset) out += R"(,"offset":)" + std::to_string(*details.offset);
+    if (details.line > 0) out += R"(,"line":)" + std::to_string(details.line);
+    if (details.column > 0) out += R"(,"column":)" + std::to_string(details.column);
+    if (!details.pointer.empty()) {
+        out += R"(,"pointer":")";
+        AppendJsonEscaped(out, details.pointer);
+        out += '"';
+    }
     out += "}}";
     return out;
 }
 
 Response ErrorResponse(const Status& status, std::string_view request_id) {
+    return ErrorResponse(status, request_id, ErrorDetails{});
+}
+
+Response ErrorResponse(const Status& status, std::string_view request_id, const ErrorDetails& details) {
     if (status.ok()) {
         return ErrorResponse(Internal("ErrorResponse called with an OK status"), request_id);
     }
@@ -77,7 +96,7 @@ Response ErrorResponse(const Status& status, std::string_view request_id) {
     if (spdlog::should_log(level)) {
         spdlog::log(level, "request {} failed: {}", request_id, status.ToString());
     }
-    return Response::Json(ErrorJson(status), http_status);
+    return Response::Json(ErrorJson(status, details), http_status);
 }
 
 }  // namespace yutang::http

@@ -1,6 +1,7 @@
 #include "yutang/http/routes.hpp"
 
 #include "yutang/http/admin_routes.hpp"
+#include "yutang/http/audience_routes.hpp"
 #include "yutang/http/auth_routes.hpp"
 #include "yutang/http/customer_routes.hpp"
 #include "yutang/http/errors.hpp"
@@ -49,6 +50,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
     AddTrackingRoutes(router, guard, services.ingestor);
     AddCustomerRoutes(router, guard, {.records = services.customers, .editor = services.customer_editor});
     AddImportRoutes(router, guard, {.jobs = services.imports, .max_file_bytes = services.max_import_bytes});
+    AddAudienceRoutes(router, guard, services.audiences);
 }
 
 }  // namespace yutang::http

@@ -13,6 +13,7 @@
 
 #include <functional>
 
+#include "yutang/audience/service.hpp"
 #include "yutang/base/status.hpp"
 #include "yutang/events/customer_edits.hpp"
 #include "yutang/events/customer_records.hpp"
@@ -54,6 +55,7 @@ struct ApiServices {
     events::CustomerRecords* customers = nullptr;
     events::CustomerEditor* customer_editor = nullptr;
     events::ImportJobs* imports = nullptr;
+    audience::AudienceService* audiences = nullptr;
     size_t max_import_bytes = kDefaultMaxImportBytes;  // the upload limit of POST /api/v1/imports
 };
 

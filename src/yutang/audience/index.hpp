@@ -1,0 +1,98 @@
+// The audience index: one merchant's customers, held in memory in the shapes rules are
+// evaluated on (engine.hpp), built from the store, which stays the source of truth.
+//
+// Bitmaps (Roaring) hold the categorical facts — live customers (tombstones of merges are never
+// members), tags, identity kinds, current consent per purpose, lifecycle stage, owner guide,
+// source channel, string and boolean attribute values; columns indexed by customer id hold the
+// numbers and times — order count, spend, refunds, first/last order, last seen, RFM scores,
+// orders per platform, number and date attributes. Each customer's purchases and named (track)
+// events are kept as sorted times, so that any relative window is exact; event properties are
+// read (decrypted) lazily, per (event, property), the first time a rule filters on one.
+// docs/design/audience.md describes the layout and its reasons.
+//
+//   YT_ASSIGN_OR_RETURN(auto index, AudienceIndex::Build(db, keys, tenant, clock));
+//   YT_ASSIGN_OR_RETURN(auto result, Evaluate(*index, rule));       // engine.hpp
+//   … after a write that touched customers 7 and 9:
+//   YT_TRY(index->Refresh(std::vector{CustomerId(7), CustomerId(9)}));
+//
+// The index is not yet kept current by the write paths themselves: callers refresh the
+// customers they changed, or rebuild (AudienceService does, when the index is older than its
+// max age). TODO(#5): wire Refresh to every committed change (live membership).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "yutang/base/clock.hpp"
+#include "yutang/base/crypto.hpp"
+#include "yutang/base/ids.hpp"
+#include "yutang/base/time_zone.hpp"
+#include "yutang/store/database.hpp"
+
+namespace yutang::audience {
+
+namespace internal {
+struct IndexData;
+struct IndexAccess;
+}  // namespace internal
+
+struct IndexSettings {
+    // Customers read per query while building (bounds the rows held at once).
+    int64_t chunk_customers = 10'000;
+};
+
+struct IndexStats {
+    int64_t customers = 0;  // live (canonical) customers
+    int64_t capacity = 0;   // highest customer id + 1: the length of each column
+    int64_t orders = 0;     // purchases held for windows
+    int64_t events = 0;     // named (track) events held
+    int64_t tags = 0;
+    int64_t attributes = 0;   // distinct attribute names
+    int64_t event_names = 0;  // distinct event names
+    size_t bytes = 0;         // memory held, approximately
+    std::chrono::microseconds build_time{0};
+};
+
+// Thread-safe: any number of evaluations run at once; Refresh waits for them and they for it.
+class AudienceIndex {
+  public:
+    // Reads everything rules need about `tenant`'s customers in one read transaction (a
+    // consistent snapshot). `zone` defaults to the merchant's (tenants.time_zone). `db`, `keys`
+    // and `clock` must outlive the index: event properties are read from the store on first use,
+    // and evaluations take "now" from `clock` unless told otherwise.
+    // not_found for an unknown tenant; unavailable / internal from the store; internal when a
+    // stored value cannot be decrypted (a missing key); resource_exhausted for customer ids
+    // beyond 2^32-1.
+    static Result<std::unique_ptr<AudienceIndex>> Build(store::Database& db, const KeyRing& keys, TenantId tenant,
+                                                        const Clock& clock, std::optional<TimeZone> zone = {},
+                                                        IndexSettings settings = {});
+    ~AudienceIndex();
+    AudienceIndex(const AudienceIndex&) = delete;
+    AudienceIndex& operator=(const AudienceIndex&) = delete;
+
+    // Re-reads the given customers from the store (in one read transaction) and replaces what
+    // the index holds about them: for a tombstone, also the customer it was merged into; for a
+    // canonical customer, its merged ids too. New customers are added; ids that do not exist
+    // are ignored. Costs time proportional to the index's orders and events (their arrays are
+    // rebuilt once per call), so pass the customers of a commit together.
+    // Store and decryption errors as for Build; the index is unchanged then.
+    Status Refresh(std::span<const CustomerId> customers);
+    Status Update(CustomerId customer) { return Refresh(std::span<const CustomerId>(&customer, 1)); }
+
+    TenantId tenant() const;
+    const TimeZone& time_zone() const;
+    // When the snapshot was read (the clock's time at Build).
+    Timestamp built_at() const;
+    IndexStats Stats() const;
+
+  private:
+    friend struct internal::IndexAccess;
+    explicit AudienceIndex(std::unique_ptr<internal::IndexData> data);
+    std::unique_ptr<internal::IndexData> data_;
+};
+
+}  // namespace yutang::audience

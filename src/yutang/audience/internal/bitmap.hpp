@@ -1,0 +1,119 @@
+// A set of 32-bit customer ids as a Roaring bitmap (CRoaring's C API), owned RAII-style.
+//
+// The audience index and engine use only this small interface, so that another bitmap kernel
+// (a SIMD build of CRoaring, or another library) can be swapped in where profiling shows it
+// matters (Debian's libroaring is built without SIMD). Private to the audience module: the C
+// header stays out of public headers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include <roaring/roaring.h>
+
+namespace yutang::audience::internal {
+
+class Bitmap {
+  public:
+    Bitmap() : r_(roaring_bitmap_create()) {}
+    Bitmap(const Bitmap& other) : r_(roaring_bitmap_copy(other.r_)) {}
+    Bitmap(Bitmap&& other) noexcept : r_(std::exchange(other.r_, nullptr)) {}
+    Bitmap& operator=(const Bitmap& other) {
+        if (this != &other) {
+            Bitmap copy(other);
+            std::swap(r_, copy.r_);
+        }
+        return *this;
+    }
+    Bitmap& operator=(Bitmap&& other) noexcept {
+        std::swap(r_, other.r_);
+        return *this;
+    }
+    ~Bitmap() {
+        if (r_ != nullptr) roaring_bitmap_free(r_);
+    }
+
+    // [low, high).
+    static Bitmap Range(uint64_t low, uint64_t high) {
+        Bitmap b;
+        if (low < high) roaring_bitmap_add_range(b.r_, low, high);
+        return b;
+    }
+    // Any order, duplicates allowed.
+    static Bitmap Of(std::span<const uint32_t> ids) {
+        Bitmap b;
+        b.AddMany(ids);
+        return b;
+    }
+
+    void Add(uint32_t id) { roaring_bitmap_add(r_, id); }
+    void AddMany(std::span<const uint32_t> ids) {
+        if (!ids.empty()) roaring_bitmap_add_many(r_, ids.size(), ids.data());
+    }
+    void Remove(uint32_t id) { roaring_bitmap_remove(r_, id); }
+    void Clear() { roaring_bitmap_clear(r_); }
+    bool Contains(uint32_t id) const { return roaring_bitmap_contains(r_, id); }
+    uint64_t Cardinality() const { return roaring_bitmap_get_cardinality(r_); }
+    bool Empty() const { return roaring_bitmap_is_empty(r_); }
+
+    Bitmap& operator&=(const Bitmap& other) {
+        roaring_bitmap_and_inplace(r_, other.r_);
+        return *this;
+    }
+    Bitmap& operator|=(const Bitmap& other) {
+        roaring_bitmap_or_inplace(r_, other.r_);
+        return *this;
+    }
+    Bitmap& operator-=(const Bitmap& other) {
+        roaring_bitmap_andnot_inplace(r_, other.r_);
+        return *this;
+    }
+    friend Bitmap operator&(const Bitmap& a, const Bitmap& b) { return Bitmap(roaring_bitmap_and(a.r_, b.r_)); }
+    friend Bitmap operator|(const Bitmap& a, const Bitmap& b) { return Bitmap(roaring_bitmap_or(a.r_, b.r_)); }
+    friend Bitmap operator-(const Bitmap& a, const Bitmap& b) { return Bitmap(roaring_bitmap_andnot(a.r_, b.r_)); }
+    friend bool operator==(const Bitmap& a, const Bitmap& b) { return roaring_bitmap_equals(a.r_, b.r_); }
+
+    // Calls f(id) for every id in increasing order.
+    template <typename F>
+    void ForEach(F&& f) const {
+        roaring_uint32_iterator_t it;
+        roaring_init_iterator(r_, &it);
+        while (it.has_value) {
+            f(it.current_value);
+            roaring_advance_uint32_iterator(&it);
+        }
+    }
+    // The `n` smallest ids.
+    std::vector<uint32_t> First(size_t n) const {
+        std::vector<uint32_t> out;
+        roaring_uint32_iterator_t it;
+        roaring_init_iterator(r_, &it);
+        while (it.has_value && out.size() < n) {
+            out.push_back(it.current_value);
+            roaring_advance_uint32_iterator(&it);
+        }
+        return out;
+    }
+    std::vector<uint32_t> ToVector() const {
+        std::vector<uint32_t> out(static_cast<size_t>(Cardinality()));
+        if (!out.empty()) roaring_bitmap_to_uint32_array(r_, out.data());
+        return out;
+    }
+
+    // Compresses runs and releases spare capacity; call after bulk loading.
+    void Optimize() {
+        roaring_bitmap_run_optimize(r_);
+        roaring_bitmap_shrink_to_fit(r_);
+    }
+    // Memory held (the portable serialised size, a close estimate of the in-memory size).
+    size_t Bytes() const { return roaring_bitmap_portable_size_in_bytes(r_); }
+
+  private:
+    explicit Bitmap(roaring_bitmap_t* r) : r_(r) {}
+    roaring_bitmap_t* r_;  // null only after being moved from
+};
+
+}  // namespace yutang::audience::internal

@@ -1,0 +1,200 @@
+// Audiences through the real binary: a few people arrive over the tracking API and are tagged and
+// assigned over the admin API, then rules are counted with POST /api/v1/audience/preview (text and
+// JSON forms, located errors in both languages, a guide's own customers) and with
+// `yutang segment count`.
+#include <gtest/gtest.h>
+
+#include "tests/support/http_client.hpp"
+#include "tests/support/json_helpers.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace yutang::testing {
+namespace {
+
+constexpr const char* kOwnerPassword = "audience-owner-pass-1";
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+class AudienceTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        const auto init =
+            RunYutang({"init", "--data", data_, "--merchant", "圈人测试店", "--owner-email", "owner@example.com"},
+                      {{"YUTANG_OWNER_PASSWORD", kOwnerPassword}}, out_.path());
+        ASSERT_EQ(init.exit.code, 0) << init.err;
+        // Every count reads the store afresh (the index is rebuilt when older than 0 s).
+        server_ = StartServer(data_, {}, {{"YUTANG_AUDIENCE_INDEX_MAX_AGE", "0"}}, out_.path());
+        ASSERT_NE(server_.port, 0);
+    }
+
+    Headers LoginAs(const std::string& email, const std::string& password) {
+        const auto r =
+            Send("POST", "/api/v1/auth/login", R"({"email":")" + email + R"(","password":")" + password + "\"}", {});
+        EXPECT_EQ(r.status, 200) << r.body;
+        const std::string cookie = r.Header("Set-Cookie").value_or("");
+        const std::string token = cookie.substr(cookie.find('=') + 1, cookie.find(';') - cookie.find('=') - 1);
+        return {{"Authorization", "Bearer " + token}};
+    }
+    HttpResponse Send(const std::string& method, const std::string& path, const std::string& body,
+                      const Headers& auth) {
+        return HttpRequest(server_.port, method, path, body, auth);
+    }
+    boost::json::object Json(const HttpResponse& r, int status) {
+        EXPECT_EQ(r.status, status) << r.body;
+        return r.status == status ? ParseObject(r.body) : boost::json::object();
+    }
+    // The preview of a body; its count (and the first member in `first`).
+    int64_t Count(const std::string& body, const Headers& auth, int64_t* first = nullptr) {
+        const auto preview = Json(Send("POST", "/api/v1/audience/preview", body, auth), 200);
+        if (!preview.contains("count")) return -1;
+        const auto& sample = preview.at("sample").as_array();
+        EXPECT_EQ(static_cast<int64_t>(sample.size()), std::min<int64_t>(preview.at("count").as_int64(), 20));
+        if (first != nullptr) *first = sample.empty() ? 0 : sample[0].as_int64();
+        return preview.at("count").as_int64();
+    }
+    static std::string Text(const std::string& rule) {
+        boost::json::object body{{"text", rule}};
+        return boost::json::serialize(body);
+    }
+
+    TempDir out_, dir_;
+    std::string data_ = dir_.path() + "/data";
+    RunningServer server_;
+};
+
+TEST_F(AudienceTest, PreviewCountsWhatTheDataSays) {
+    const Headers owner = LoginAs("owner@example.com", kOwnerPassword);
+    const std::string key(
+        Json(Send("POST", "/api/v1/api-keys", R"({"name":"SDK","kind":"write"})", owner), 201).at("token").as_string());
+    const std::string phone = std::string("138") + "0013" + "8000";
+    // Three people: two mothers (one with a phone, two milk-powder orders), a father who browsed.
+    ASSERT_EQ(Send("POST", "/v1/batch",
+                   R"({"batch":[
+        {"type":"identify","userId":"mum-1","traits":{"phone":")" +
+                       phone + R"(","gender":"female","baby_birthday":"2025-06-01"}},
+        {"type":"identify","userId":"mum-2","traits":{"gender":"female"}},
+        {"type":"identify","userId":"dad-3","traits":{"gender":"male"}},
+        {"type":"track","userId":"mum-1","event":"Order Completed","properties":{"order_id":"A1","total":300,"category":"奶粉"}},
+        {"type":"track","userId":"mum-1","event":"Order Completed","properties":{"order_id":"A2","total":260,"category":"奶粉"}},
+        {"type":"track","userId":"mum-2","event":"Order Completed","properties":{"order_id":"B1","total":99.5,"category":"纸尿裤"}},
+        {"type":"track","userId":"dad-3","event":"Product Viewed","properties":{"category":"玩具"}}]})",
+                   {{"Authorization", "Bearer " + key}})
+                  .status,
+              200);
+
+    int64_t mum1 = 0, dad = 0;
+    EXPECT_EQ(Count(Text("everyone"), owner), 3);
+    EXPECT_EQ(Count(Text("has phone"), owner, &mum1), 1);
+    EXPECT_EQ(Count(Text(R"(attr.gender = "male")"), owner, &dad), 1);
+    ASSERT_NE(mum1, 0);
+    int64_t mum2 = 0;
+    for (int64_t id = 1; id <= 3; ++id) {
+        if (id != mum1 && id != dad) mum2 = id;
+    }
+
+    // Tags and a guide, through the admin API.
+    const int64_t group =
+        Json(Send("POST", "/api/v1/tag-groups", R"({"name":"人群"})", owner), 201).at("id").as_int64();
+    const int64_t baby =
+        Json(Send("POST", "/api/v1/tags", R"({"group_id":)" + std::to_string(group) + R"(,"name":"母婴"})", owner), 201)
+            .at("id")
+            .as_int64();
+    for (int64_t id : {mum1, mum2}) {
+        Json(Send("POST", "/api/v1/customers/" + std::to_string(id) + "/tags",
+                  R"({"add":[)" + std::to_string(baby) + "]}", owner),
+             200);
+    }
+    auto guide_created =
+        Json(Send("POST", "/api/v1/staff", R"({"email":"guide@example.com","role":"guide"})", owner), 201);
+    const int64_t guide_id = guide_created.at("staff").as_object().at("id").as_int64();
+    const Headers guide = LoginAs("guide@example.com", std::string(guide_created.at("password").as_string()));
+    Json(Send("PATCH", "/api/v1/customers/" + std::to_string(mum2),
+              R"({"owner_staff_id":)" + std::to_string(guide_id) + "}", owner),
+         200);
+
+    // The issue's first example, short of WeCom and consent: bought at least twice in 90 days,
+    // over ¥500 in total, tagged 母婴.
+    int64_t first = 0;
+    const auto preview =
+        Json(Send("POST", "/api/v1/audience/preview",
+                  Text(R"(order_count >= 2 within 90d and total_spend > 500 and tag = "母婴")"), owner),
+             200);
+    EXPECT_EQ(preview.at("count").as_int64(), 1);
+    EXPECT_EQ(preview.at("sample").as_array()[0].as_int64(), mum1);
+    EXPECT_EQ(preview.at("text").as_string(), R"(order_count >= 2 within 90d and total_spend > 500 and tag = "母婴")");
+    EXPECT_EQ(preview.at("rule").as_object().at("all").as_array().size(), 3u);
+    EXPECT_GE(preview.at("took_ms").as_double(), 0.0);
+    EXPECT_GT(preview.at("as_of").as_int64(), 0);
+
+    // The JSON form, with an event property filter.
+    EXPECT_EQ(Count(R"({"rule":{"all":[{"tag":"母婴","op":"has"},
+                     {"event":"Order Completed","where":{"property":"category","op":"=","value":"奶粉"}}]}})",
+                    owner, &first),
+              1);
+    EXPECT_EQ(first, mum1);
+    EXPECT_EQ(Count(Text(R"(tag = "母婴" and not event "Order Completed" where category = "奶粉")"), owner, &first), 1);
+    EXPECT_EQ(first, mum2);
+    EXPECT_EQ(Count(Text("total_spend < 100 and order_count = 1"), owner, &first), 1);
+    EXPECT_EQ(first, mum2);
+    EXPECT_EQ(Count(Text("order_count = 0"), owner, &first), 1);
+    EXPECT_EQ(first, dad);
+    EXPECT_EQ(Count(Text("months_since attr.baby_birthday >= 1"), owner, &first), 1);
+    EXPECT_EQ(Count(Text(R"(event "Product Viewed" within 2d)"), owner, &first), 1);
+    EXPECT_EQ(first, dad);
+
+    // A guide counts only her own customers.
+    EXPECT_EQ(Count(Text(R"(tag = "母婴")"), owner), 2);
+    EXPECT_EQ(Count(Text(R"(tag = "母婴")"), guide, &first), 1);
+    EXPECT_EQ(first, mum2);
+    EXPECT_EQ(Count(Text("owner = none"), owner), 2);
+
+    // Counts follow changes (this server rebuilds its index for every count).
+    Json(Send("POST", "/api/v1/customers/" + std::to_string(dad) + "/tags", R"({"add":[)" + std::to_string(baby) + "]}",
+              owner),
+         200);
+    EXPECT_EQ(Count(Text(R"(tag = "人群/母婴")"), owner), 3);
+
+    // Rules that do not parse: where, and why in English and Chinese.
+    auto error = Json(Send("POST", "/api/v1/audience/preview", Text("order_count >= "), owner), 400);
+    auto e = error.at("error").as_object();
+    EXPECT_EQ(e.at("code").as_string(), "invalid_argument");
+    EXPECT_EQ(e.at("field").as_string(), "text");
+    EXPECT_EQ(e.at("line").as_int64(), 1);
+    EXPECT_EQ(e.at("column").as_int64(), 16);
+    EXPECT_EQ(e.at("offset").as_int64(), 15);
+    EXPECT_EQ(e.at("message").as_string(), "1:16: expected a whole number ≥ 0 after '>=', found the end of the rule");
+    EXPECT_EQ(e.at("message_zh").as_string(), "1:16: '>=' 后面应为不小于 0 的整数，实际为 规则结尾");
+    error = Json(
+        Send("POST", "/api/v1/audience/preview", R"({"rule":{"trait":"order_count","op":">","value":1.5}})", owner),
+        400);
+    e = error.at("error").as_object();
+    EXPECT_EQ(e.at("field").as_string(), "rule");
+    EXPECT_EQ(e.at("pointer").as_string(), "/value");
+    EXPECT_EQ(e.at("message_zh").as_string(), "/value: 此处应为整数");
+    EXPECT_FALSE(e.contains("line"));
+    error = Json(Send("POST", "/api/v1/audience/preview", R"({"rule":[1]})", owner), 400);
+    EXPECT_EQ(error.at("error").as_object().at("pointer").as_string(), "/") << "the whole rule";
+    EXPECT_EQ(
+        ErrorCodeOf(
+            Send("POST", "/api/v1/audience/preview", R"({"rule":{"has":"phone"},"text":"everyone"})", owner).body),
+        "invalid_argument");
+    EXPECT_EQ(ErrorCodeOf(Send("POST", "/api/v1/audience/preview", "{}", owner).body), "invalid_argument");
+    EXPECT_EQ(Send("POST", "/api/v1/audience/preview", Text(R"(segment "复购客户")"), owner).status, 400)
+        << "no saved segments yet";
+    EXPECT_EQ(Send("POST", "/api/v1/audience/preview", Text("everyone"), {}).status, 401);
+
+    // The same counts from the command line (SQLite lets it read while the server runs).
+    const auto cli =
+        RunYutang({"segment", "count", R"(tag = "母婴" and has phone)", "--data", data_, "--merchant", "圈人测试店"},
+                  {}, out_.path());
+    EXPECT_EQ(cli.exit.code, 0) << cli.err;
+    EXPECT_NE(cli.out.find("人数 Count: 1 (of 3 customers"), std::string::npos) << cli.out;
+    EXPECT_NE(cli.out.find("样本 Sample: " + std::to_string(mum1)), std::string::npos) << cli.out;
+    const auto bad = RunYutang({"segment", "count", "tag = 母婴", "--data", data_, "--merchant", "1"}, {}, out_.path());
+    EXPECT_EQ(bad.exit.code, 2);
+    EXPECT_NE(bad.err.find("1:7: expected a tag name in quotes"), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("标签名需加引号"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace yutang::testing
