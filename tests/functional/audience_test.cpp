@@ -2,6 +2,8 @@
 // assigned over the admin API, then rules are counted with POST /api/v1/audience/preview (text and
 // JSON forms, located errors in both languages, a guide's own customers) and with
 // `yutang segment count`.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "tests/support/http_client.hpp"
@@ -181,6 +183,40 @@ TEST_F(AudienceTest, PreviewCountsWhatTheDataSays) {
     EXPECT_EQ(ErrorCodeOf(Send("POST", "/api/v1/audience/preview", "{}", owner).body), "invalid_argument");
     EXPECT_EQ(Send("POST", "/api/v1/audience/preview", Text(R"(segment "复购客户")"), owner).status, 400)
         << "no saved segments yet";
+
+    // Saved segments: created (and evaluated at once), then previews may name them; members with
+    // masked identities, history and a CSV export; a guide sees only her own members.
+    boost::json::object create{{"name", "母婴客户"}, {"text", R"(tag = "人群/母婴")"}};
+    const auto segment = Json(Send("POST", "/api/v1/segments", boost::json::serialize(create), owner), 201);
+    ASSERT_TRUE(segment.contains("id"));
+    const std::string path = "/api/v1/segments/" + std::to_string(segment.at("id").as_int64());
+    EXPECT_EQ(segment.at("size").as_int64(), 3);
+    EXPECT_EQ(segment.at("text").as_string(), R"(tag = "人群/母婴")");
+    EXPECT_EQ(Count(Text(R"(segment "母婴客户" and has phone)"), owner), 1);
+    EXPECT_EQ(Send("POST", "/api/v1/segments", boost::json::serialize(create), owner).status, 409);
+    EXPECT_EQ(Send("POST", "/api/v1/segments", R"({"name":"导购分层","text":"everyone"})", guide).status, 403);
+    const auto members = Json(Send("GET", path + "/members?limit=2", "", owner), 200);
+    ASSERT_EQ(members.at("items").as_array().size(), 2u);
+    EXPECT_FALSE(members.at("next_before").is_null());
+    const auto guide_members = Json(Send("GET", path + "/members", "", guide), 200);
+    ASSERT_EQ(guide_members.at("items").as_array().size(), 1u);
+    EXPECT_EQ(guide_members.at("items").as_array()[0].as_object().at("customer_id").as_int64(), mum2);
+    EXPECT_TRUE(Json(Send("GET", path, "", guide), 200).at("size").is_null());
+    const auto history = Json(Send("GET", path + "/history", "", owner), 200);
+    EXPECT_EQ(history.at("changes").as_array().size(), 3u);
+    ASSERT_EQ(history.at("sizes").as_array().size(), 1u);
+    EXPECT_EQ(history.at("sizes").as_array()[0].as_object().at("size").as_int64(), 3);
+    const auto csv = Send("GET", path + "/export", "", owner);
+    EXPECT_EQ(csv.status, 200);
+    EXPECT_EQ(csv.body.rfind("\xEF\xBB\xBF"
+                             "customer_id,entered_at,identities\r\n",
+                             0),
+              0u)
+        << csv.body;
+    EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 4);
+    EXPECT_EQ(Send("GET", path + "/export", "", guide).status, 403);
+    EXPECT_EQ(Send("DELETE", path, "", owner).status, 204);
+    EXPECT_EQ(Send("GET", path, "", owner).status, 404);
     EXPECT_EQ(Send("POST", "/api/v1/audience/preview", Text("everyone"), {}).status, 401);
 
     // The same counts from the command line (SQLite lets it read while the server runs).

@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "yutang/audience/segments.hpp"
 #include "yutang/audience/service.hpp"
 #include "yutang/events/import_jobs.hpp"
 #include "yutang/http/guard.hpp"
@@ -74,6 +75,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
                                                         events::ImportJobSettings{.spool_dir = dir_.File("spool")});
         ASSERT_TRUE(imports_->Start().ok());
         audiences_ = std::make_unique<audience::AudienceService>(*db_, keys_, clock_);
+        segments_ = std::make_unique<audience::SegmentService>(*db_, *audiences_, clock_);
         http::AddSystemRoutes(router_, {});
         http::AddApiRoutes(router_, {.staff = staff_.get(),
                                      .sessions = sessions_.get(),
@@ -84,13 +86,15 @@ class AuthorizationMatrixTest : public ::testing::Test {
                                      .customers = records_.get(),
                                      .customer_editor = editor_.get(),
                                      .imports = imports_.get(),
-                                     .audiences = audiences_.get()});
+                                     .audiences = audiences_.get(),
+                                     .segments = segments_.get()});
 
-        own_ = MakeMerchant("甲店", {.staff = 2, .stores = 1, .keys = 3, .customers = 1, .imports = 1, .tags = 1});
+        own_ = MakeMerchant(
+            "甲店", {.staff = 2, .stores = 1, .keys = 3, .customers = 1, .imports = 1, .tags = 1, .segments = 1});
         // The other merchant has more of everything, so its ids include ones the first
         // merchant does not have: a query that forgot tenant_id would find them.
-        other_ =
-            MakeMerchant("乙店", {.staff = 40, .stores = 30, .keys = 40, .customers = 5, .imports = 10, .tags = 30});
+        other_ = MakeMerchant(
+            "乙店", {.staff = 40, .stores = 30, .keys = 40, .customers = 5, .imports = 10, .tags = 30, .segments = 30});
         imports_->WaitIdle();  // finished jobs, so that their rejected rows can be downloaded
         const staff::Actor system = staff::Actor::System("test");
         for (Role role : staff::AllRoles()) {
@@ -108,10 +112,11 @@ class AuthorizationMatrixTest : public ::testing::Test {
             if (role == Role::kGuide) {
                 ASSERT_TRUE(db_->Write([&](store::Session& s) {
                                    return s
-                                       .Execute("UPDATE customers SET owner_staff_id = (SELECT staff_id FROM staff "
-                                                "WHERE tenant_id = $1 AND role = 'guide' ORDER BY staff_id DESC "
-                                                "LIMIT 1) WHERE tenant_id = $1",
-                                                {own_.tenant.value()})
+                                       .Execute(
+                                           "UPDATE customers SET owner_staff_id = (SELECT staff_id FROM staff "
+                                           "WHERE tenant_id = $1 AND role = 'guide' ORDER BY staff_id DESC "
+                                           "LIMIT 1) WHERE tenant_id = $1",
+                                           {own_.tenant.value()})
                                        .status();
                                })
                                 .ok());
@@ -134,7 +139,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     };
 
     struct Counts {
-        int staff, stores, keys, customers, imports, tags;
+        int staff, stores, keys, customers, imports, tags, segments;
     };
     Merchant MakeMerchant(const std::string& name, Counts count) {
         const std::string owner = name == "甲店" ? "owner@a.example" : "owner@b.example";
@@ -172,13 +177,19 @@ class AuthorizationMatrixTest : public ::testing::Test {
         }
         for (int i = 0; i < count.tags; ++i) {
             EXPECT_TRUE(db_->Write([&](store::Session& s) -> Status {
-                               YT_ASSIGN_OR_RETURN(auto tag, profiles_.EnsureTag(s, m.tenant, "人群",
-                                                                                 "标签" + std::to_string(i)));
+                               YT_ASSIGN_OR_RETURN(
+                                   auto tag, profiles_.EnsureTag(s, m.tenant, "人群", "标签" + std::to_string(i)));
                                m.ids["tag_id"] = tag.id;
                                m.ids["group_id"] = tag.group_id;
                                return OkStatus();
                            })
                             .ok());
+        }
+        for (int i = 0; i < count.segments; ++i) {
+            auto segment = segments_->Create(m.tenant, "分层" + std::to_string(i),
+                                             audience::Rule::Of(audience::Everyone{}), std::nullopt);
+            EXPECT_TRUE(segment.ok()) << segment.status().ToString();
+            m.ids["segment_id"] = segment->id.value();
         }
         for (int i = 0; i < count.imports; ++i) {
             auto job = imports_->Submit(m.tenant, {.content = kJdExport}, system);
@@ -217,6 +228,11 @@ class AuthorizationMatrixTest : public ::testing::Test {
         if (route == "previewAudience") {
             return counter_ % 2 == 0 ? R"({"text":"everyone"})" : R"({"rule":{"has":"user_id"}})";
         }
+        if (route == "createSegment") {
+            return counter_ % 2 == 0 ? R"({"name":"新分层)" + n + R"(","text":"has user_id"})"
+                                     : R"({"name":"新分层)" + n + R"(","rule":{"has":"user_id"}})";
+        }
+        if (route == "updateSegment") return R"({"name":"改名)" + n + R"(","text":"everyone"})";
         if (route == "createTag") {
             return R"({"group_id":)" + std::to_string(own_.ids["group_id"]) + R"(,"name":"新)" + n + R"("})";
         }
@@ -277,6 +293,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     std::unique_ptr<events::OrderImporter> importer_;
     std::unique_ptr<events::ImportJobs> imports_;
     std::unique_ptr<audience::AudienceService> audiences_;
+    std::unique_ptr<audience::SegmentService> segments_;
     http::Router router_;
     Merchant own_, other_;
     std::vector<Caller> callers_;

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "yutang/app/config.hpp"
+#include "yutang/audience/segments.hpp"
 #include "yutang/audience/service.hpp"
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
@@ -57,6 +58,8 @@ class Instance {
     events::ImportJobs& import_jobs() { return *import_jobs_; }
     // Counts audiences on a per-merchant in-memory index (built on first use).
     audience::AudienceService& audiences() { return *audiences_; }
+    // Saved segments and their live membership (evaluated by the server's scheduler).
+    audience::SegmentService& segments() { return *segments_; }
 
     // Store reachable and schema up to date: what /readyz reports.
     Status CheckReady();
@@ -83,6 +86,7 @@ class Instance {
     std::unique_ptr<events::TraitRefresher> trait_refresher_;
     std::unique_ptr<events::OrderImporter> importer_;
     std::unique_ptr<audience::AudienceService> audiences_;
+    std::unique_ptr<audience::SegmentService> segments_;
     // Last, so that it is destroyed first: stopping it still writes to the store.
     std::unique_ptr<events::ImportJobs> import_jobs_;
 };

@@ -111,6 +111,7 @@ class AppCommands final : public cli::Commands {
                                     .customer_editor = &instance.customer_editor(),
                                     .imports = &instance.import_jobs(),
                                     .audiences = &instance.audiences(),
+                                    .segments = &instance.segments(),
                                     .max_import_bytes = config->max_import_bytes});
         http::ServerSettings settings;
         settings.host = config->listen_host;
@@ -130,6 +131,9 @@ class AppCommands final : public cli::Commands {
         // Computed traits move as days pass (RFM, lifecycle): refreshed once per merchant-local day.
         Scheduler scheduler(std::chrono::minutes(1));
         scheduler.Add("trait refresh", [&instance] { return instance.trait_refresher().RefreshDue().status(); });
+        // Saved segments: every live segment re-evaluated each minute, so windows and calendars turn
+        // at the merchant's midnight and data changes show within a minute (plus the index's age).
+        scheduler.Add("segment evaluation", [&instance] { return instance.segments().EvaluateDue().status(); });
         scheduler.Start();
 
         std::thread signal_waiter([&signals, &server] {

@@ -32,7 +32,7 @@ using SegmentMembers = std::function<Result<CustomerSet>(const SegmentRef& segme
 struct EvaluateOptions {
     // "Now" for windows and calendars; default: the index's clock.
     std::optional<Timestamp> now;
-    // Null: every segment condition is an error (saved segments do not exist yet).
+    // Null: every segment condition is an error. SegmentService supplies one from saved segments.
     SegmentMembers segments;
     // How many member ids Evaluation::sample holds.
     size_t sample_size = 20;

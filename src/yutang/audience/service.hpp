@@ -37,8 +37,9 @@ class AudienceService {
     AudienceService(store::Database& db, const KeyRing& keys, const Clock& clock, AudienceSettings settings = {});
 
     // Evaluates `rule` over `tenant`'s customers (only those of guide `owner`, when given) and
-    // returns the count, a sample and the time taken. Errors as Evaluate (engine.hpp): there are
-    // no saved segments yet, so a segment condition is invalid_argument; and as Index().
+    // returns the count, a sample and the time taken. Errors as Evaluate (engine.hpp): a segment
+    // condition is invalid_argument here (SegmentService::Count answers them from saved
+    // segments); and as Index().
     Result<Evaluation> Count(TenantId tenant, const Rule& rule, std::optional<StaffId> owner = std::nullopt);
 
     // The merchant's index: the cached one while younger than max_index_age, otherwise built now

@@ -5,7 +5,6 @@
 #include "yutang/http/json_out.hpp"
 
 namespace yutang::http {
-namespace {
 
 // The raw JSON text of a value, as sent (so that the rule parser sees duplicate keys and reports
 // positions in what the client wrote).
@@ -45,7 +44,10 @@ Response RuleErrorResponse(const audience::RuleError& error, std::string_view fi
                          details);
 }
 
-Result<Response> Preview(audience::AudienceService* audiences, Request& request, const staff::Principal& who) {
+namespace {
+
+Result<Response> Preview(audience::AudienceService* audiences, audience::SegmentService* segments, Request& request,
+                         const staff::Principal& who) {
     JsonBody json;
     YT_TRY(json.Parse(request.body));
     YT_ASSIGN_OR_RETURN(auto rule_value, json.root().Find("rule"));
@@ -68,7 +70,9 @@ Result<Response> Preview(audience::AudienceService* audiences, Request& request,
     // Guides count only their own customers (docs/security.md).
     std::optional<StaffId> owner;
     if (who.kind == staff::Principal::Kind::kStaff && who.role == staff::Role::kGuide) owner = who.staff;
-    YT_ASSIGN_OR_RETURN(audience::Evaluation result, audiences->Count(who.tenant, rule, owner));
+    // Segment conditions name saved segments when the segment service is there.
+    YT_ASSIGN_OR_RETURN(audience::Evaluation result, segments ? segments->Count(who.tenant, rule, owner)
+                                                              : audiences->Count(who.tenant, rule, owner));
     boost::json::array sample;
     for (CustomerId id : result.sample) sample.push_back(id.value());
     return JsonResponse({{"count", result.count},
@@ -81,11 +85,13 @@ Result<Response> Preview(audience::AudienceService* audiences, Request& request,
 
 }  // namespace
 
-void AddAudienceRoutes(Router& router, const Guard& guard, audience::AudienceService* audiences) {
-    AddGuardedRoute(router, guard,
-                    {Method::kPost, "/api/v1/audience/preview", "previewAudience", "customers.read",
-                     "Count the customers a rule holds, with a sample"},
-                    [audiences](Request& r, const staff::Principal& p) { return Preview(audiences, r, p); });
+void AddAudienceRoutes(Router& router, const Guard& guard, audience::AudienceService* audiences,
+                       audience::SegmentService* segments) {
+    AddGuardedRoute(
+        router, guard,
+        {Method::kPost, "/api/v1/audience/preview", "previewAudience", "customers.read",
+         "Count the customers a rule holds, with a sample"},
+        [audiences, segments](Request& r, const staff::Principal& p) { return Preview(audiences, segments, r, p); });
 }
 
 }  // namespace yutang::http

@@ -11,13 +11,27 @@
 // is at most AudienceSettings::max_index_age old ("as_of" says when its data was read).
 #pragma once
 
+#include <string_view>
+
+#include "yutang/audience/rule.hpp"
+#include "yutang/audience/segments.hpp"
 #include "yutang/audience/service.hpp"
 #include "yutang/http/guard.hpp"
+#include "yutang/http/json_body.hpp"
 #include "yutang/http/router.hpp"
 
 namespace yutang::http {
 
 // `audiences` may be null when only registering.
-void AddAudienceRoutes(Router& router, const Guard& guard, audience::AudienceService* audiences);
+// POST /api/v1/audience/preview. With `segments`, segment conditions name saved segments;
+// without, they are unknown segments.
+void AddAudienceRoutes(Router& router, const Guard& guard, audience::AudienceService* audiences,
+                       audience::SegmentService* segments = nullptr);
+
+// Shared with the segment routes: the raw JSON text of a value as the client sent it (so the
+// rule parser reports positions in what was written), and a 400 for a rule that does not parse,
+// located in both languages.
+Result<std::string_view> RawJson(simdjson::ondemand::value value, std::string_view field);
+Response RuleErrorResponse(const audience::RuleError& error, std::string_view field, const Request& request);
 
 }  // namespace yutang::http

@@ -7,6 +7,7 @@
 #include "yutang/http/errors.hpp"
 #include "yutang/http/import_routes.hpp"
 #include "yutang/http/openapi.hpp"
+#include "yutang/http/segment_routes.hpp"
 #include "yutang/http/tracking_routes.hpp"
 
 namespace yutang::http {
@@ -50,7 +51,8 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
     AddTrackingRoutes(router, guard, services.ingestor);
     AddCustomerRoutes(router, guard, {.records = services.customers, .editor = services.customer_editor});
     AddImportRoutes(router, guard, {.jobs = services.imports, .max_file_bytes = services.max_import_bytes});
-    AddAudienceRoutes(router, guard, services.audiences);
+    AddAudienceRoutes(router, guard, services.audiences, services.segments);
+    AddSegmentRoutes(router, guard, services.segments);
 }
 
 }  // namespace yutang::http

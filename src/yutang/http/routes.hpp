@@ -13,6 +13,7 @@
 
 #include <functional>
 
+#include "yutang/audience/segments.hpp"
 #include "yutang/audience/service.hpp"
 #include "yutang/base/status.hpp"
 #include "yutang/events/customer_edits.hpp"
@@ -56,6 +57,7 @@ struct ApiServices {
     events::CustomerEditor* customer_editor = nullptr;
     events::ImportJobs* imports = nullptr;
     audience::AudienceService* audiences = nullptr;
+    audience::SegmentService* segments = nullptr;
     size_t max_import_bytes = kDefaultMaxImportBytes;  // the upload limit of POST /api/v1/imports
 };
 

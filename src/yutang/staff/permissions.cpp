@@ -12,13 +12,13 @@ constexpr std::array kPermissions = {P::kStaffRead,       P::kStaffWrite,     P:
                                      P::kApiKeysRead,     P::kApiKeysWrite,   P::kAuditRead,        P::kSettingsWrite,
                                      P::kCustomersRead,   P::kCustomersWrite, P::kCustomersReadPii, P::kCustomersExport,
                                      P::kCustomersDelete, P::kTagsWrite,      P::kImportsWrite,     P::kInsightRead,
-                                     P::kEventsWrite};
+                                     P::kEventsWrite,     P::kSegmentsWrite};
 
 // Indexed by Permission. Keep in sync with the enum.
 constexpr std::array<std::string_view, kPermissions.size()> kPermissionNames = {
     "staff.read",       "staff.write",    "stores.read",    "stores.write",    "apikeys.read",       "apikeys.write",
     "audit.read",       "settings.write", "customers.read", "customers.write", "customers.read_pii", "customers.export",
-    "customers.delete", "tags.write",     "imports.write",  "insight.read",    "events.write"};
+    "customers.delete", "tags.write",     "imports.write",  "insight.read",    "events.write",       "segments.write"};
 
 constexpr std::array kRoles = {Role::kOwner, Role::kAdmin,   Role::kOperator,
                                Role::kGuide, Role::kAnalyst, Role::kAuditor};
@@ -30,10 +30,12 @@ constexpr std::array kRoles = {Role::kOwner, Role::kAdmin,   Role::kOperator,
 constexpr std::array kOwner = {P::kStaffRead,       P::kStaffWrite,     P::kStoresRead,       P::kStoresWrite,
                                P::kApiKeysRead,     P::kApiKeysWrite,   P::kAuditRead,        P::kSettingsWrite,
                                P::kCustomersRead,   P::kCustomersWrite, P::kCustomersReadPii, P::kCustomersExport,
-                               P::kCustomersDelete, P::kTagsWrite,      P::kImportsWrite,     P::kInsightRead};
+                               P::kCustomersDelete, P::kTagsWrite,      P::kImportsWrite,     P::kInsightRead,
+                               P::kSegmentsWrite};
 constexpr std::array kAdmin = kOwner;  // Admins differ in what they may do to owners (StaffService).
-constexpr std::array kOperator = {P::kStaffRead,       P::kStoresRead, P::kCustomersRead, P::kCustomersWrite,
-                                  P::kCustomersExport, P::kTagsWrite,  P::kImportsWrite,  P::kInsightRead};
+constexpr std::array kOperator = {P::kStaffRead,      P::kStoresRead,      P::kCustomersRead,
+                                  P::kCustomersWrite, P::kCustomersExport, P::kTagsWrite,
+                                  P::kImportsWrite,   P::kInsightRead,     P::kSegmentsWrite};
 constexpr std::array kGuide = {P::kStoresRead, P::kCustomersRead, P::kCustomersWrite};
 constexpr std::array kAnalyst = {P::kStaffRead, P::kStoresRead, P::kCustomersRead, P::kInsightRead};
 constexpr std::array kAuditor = {P::kStaffRead, P::kStoresRead, P::kAuditRead, P::kInsightRead};

@@ -40,6 +40,7 @@ enum class Permission : uint8_t {
     kImportsWrite,      // imports.write: import order exports (changes customers merchant-wide)
     kInsightRead,       // insight.read: dashboards and reports
     kEventsWrite,       // events.write: send tracking events (write keys only)
+    kSegmentsWrite,     // segments.write: create, change and delete saved segments
 };
 
 std::span<const Permission> AllPermissions();

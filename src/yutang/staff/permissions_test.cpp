@@ -34,6 +34,7 @@ TEST(Permissions, SensitiveActionsBelongToFewRoles) {
     EXPECT_EQ(holders(P::kStaffWrite), (std::set<Role>{Role::kOwner, Role::kAdmin}));
     EXPECT_EQ(holders(P::kAuditRead), (std::set<Role>{Role::kOwner, Role::kAdmin, Role::kAuditor}));
     EXPECT_EQ(holders(P::kCustomersExport), (std::set<Role>{Role::kOwner, Role::kAdmin, Role::kOperator}));
+    EXPECT_EQ(holders(P::kSegmentsWrite), (std::set<Role>{Role::kOwner, Role::kAdmin, Role::kOperator}));
     EXPECT_TRUE(holders(P::kEventsWrite).empty()) << "events.write is for write keys only";
     // The analyst sees numbers but no full personal data; the guide no settings or keys.
     EXPECT_TRUE(RoleHas(Role::kAnalyst, P::kInsightRead));

@@ -1,0 +1,167 @@
+// Saved segments (分层) and their live membership.
+//
+// A segment is a named rule (rule.hpp), stored in canonical JSON with every segment condition
+// resolved to the other segment's id (so renaming a segment never breaks a rule that names it).
+// Evaluate() counts the rule on the merchant's index (AudienceService), diffs the result against
+// the stored members and, in one write transaction, applies the diff, appends an 'enter' or
+// 'exit' row per changed customer to segment_changes (journeys start from these) and a row to
+// segment_sizes when the size changed, and at least once per local day (growth charts).
+// EvaluateDue() does this for every live segment of every merchant; the server's scheduler runs
+// it every minute, so windows and calendars turn at the merchant's midnight without a special
+// case. docs/design/audience.md, "Saved segments".
+//
+// Segment conditions (in saved rules and in previews) are answered by evaluating the referenced
+// segment's rule on the same index snapshot, recursively: a count, a preview and the stored
+// members then agree with each other at one instant, whatever order segments were evaluated in.
+//
+//   SegmentService segments(db, audiences, clock);
+//   YT_ASSIGN_OR_RETURN(auto rule, …ParseRuleText(R"(tag = "母婴" and has wecom)")…);
+//   YT_ASSIGN_OR_RETURN(Segment s, segments.Create(tenant, "母婴企微", rule, staff));
+//   YT_ASSIGN_OR_RETURN(SegmentEvaluation e, segments.Evaluate(tenant, s.id));   // e.entered …
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "yutang/audience/engine.hpp"
+#include "yutang/audience/rule.hpp"
+#include "yutang/audience/service.hpp"
+#include "yutang/base/clock.hpp"
+#include "yutang/base/ids.hpp"
+#include "yutang/store/database.hpp"
+
+namespace yutang::audience {
+
+inline constexpr size_t kMaxSegmentNameBytes = 200;
+
+struct Segment {
+    SegmentId id;
+    std::string name;
+    Rule rule;  // segment conditions name segments by id
+    std::optional<StaffId> created_by;
+    Timestamp created_at;
+    Timestamp updated_at;
+    std::optional<Timestamp> evaluated_at;  // when the stored members were last computed
+    int64_t size = 0;                       // stored members
+};
+
+struct IdentityHint {
+    std::string kind;  // "phone", "wecom" …
+    std::string hint;  // masked, safe to show ("138****0000")
+};
+
+struct SegmentMember {
+    CustomerId customer;
+    Timestamp entered_at;
+    std::vector<IdentityHint> identities;  // by kind, then when recorded
+};
+
+struct SegmentMembersPage {
+    std::vector<SegmentMember> members;  // descending customer id
+    std::optional<CustomerId> next;      // pass as `before` for the next page; nullopt on the last
+};
+
+struct SegmentSize {
+    Timestamp at;
+    int64_t size = 0;
+};
+
+struct SegmentChange {
+    int64_t change_id = 0;
+    CustomerId customer;
+    bool entered = false;  // 'enter' or 'exit'
+    Timestamp at;
+};
+
+struct SegmentHistory {
+    std::vector<SegmentSize> sizes;      // ascending time
+    std::vector<SegmentChange> changes;  // the latest first
+};
+
+struct SegmentEvaluation {
+    int64_t size = 0;
+    int64_t entered = 0;
+    int64_t exited = 0;
+    Timestamp at;
+};
+
+struct SegmentSettings {
+    // History(): at most this many sizes (the latest) and changes.
+    int64_t history_sizes = 400;
+    int64_t history_changes = 100;
+};
+
+// Thread-safe. `db`, `audiences` and `clock` must outlive it.
+class SegmentService {
+  public:
+    SegmentService(store::Database& db, AudienceService& audiences, const Clock& clock, SegmentSettings settings = {});
+
+    // Saves a new segment and evaluates it. The rule must be valid (as the parsers return);
+    // segment conditions must name live segments (by id or name) and not lead back to the new
+    // segment. invalid_argument (field "name") for an empty or too long name or one that is not
+    // UTF-8; already_exists (field "name") when a live segment has the name; invalid_argument
+    // (field "rule") for an unknown segment or a cycle (CheckCycles). A failed first evaluation
+    // is logged and left to EvaluateDue.
+    Result<Segment> Create(TenantId tenant, std::string_view name, const Rule& rule, std::optional<StaffId> by);
+
+    // Renames and/or changes the rule (nullopt: unchanged); re-evaluates when the rule changed.
+    // not_found for a deleted or unknown segment; otherwise errors as Create.
+    Result<Segment> Update(TenantId tenant, SegmentId segment, std::optional<std::string_view> name,
+                           const std::optional<Rule>& rule);
+
+    // Soft delete: the row stays (its id is never reused, its name is free again), the members
+    // are removed without exit rows. failed_precondition when a live segment's rule refers to
+    // it; not_found when it is unknown; OK (nothing changes) when it is already deleted.
+    Status Delete(TenantId tenant, SegmentId segment);
+
+    // Live segments by id.
+    Result<std::vector<Segment>> List(TenantId tenant);
+    // not_found for an unknown or deleted segment.
+    Result<Segment> Get(TenantId tenant, SegmentId segment);
+
+    // Stored members with customer id < `before` (all when nullopt), descending, at most
+    // `limit` (1 … 1000); only guide `owner`'s customers when given.
+    Result<SegmentMembersPage> Members(TenantId tenant, SegmentId segment, std::optional<CustomerId> before,
+                                       int64_t limit, std::optional<StaffId> owner = std::nullopt);
+    // Every stored member, ascending (for export); only `owner`'s customers when given.
+    Result<std::vector<SegmentMember>> AllMembers(TenantId tenant, SegmentId segment,
+                                                  std::optional<StaffId> owner = std::nullopt);
+
+    // For an export: first runs `record` (with the time) in a write transaction of its own (an audit entry; the
+    // export is refused when it cannot be recorded), then returns AllMembers.
+    Result<std::vector<SegmentMember>> ExportMembers(TenantId tenant, SegmentId segment, std::optional<StaffId> owner,
+                                                     const std::function<Status(store::Session&, Timestamp)>& record);
+
+    // Sizes over time and the latest changes. With `owner` (a guide): no sizes, and only the
+    // changes of that guide's customers.
+    Result<SegmentHistory> History(TenantId tenant, SegmentId segment, std::optional<StaffId> owner = std::nullopt);
+
+    // Re-evaluates one segment now and records the difference (see the top of this file).
+    // not_found for an unknown or deleted segment; errors of the index and the store.
+    Result<SegmentEvaluation> Evaluate(TenantId tenant, SegmentId segment);
+
+    // Evaluates every live segment of every merchant. Returns how many were evaluated; a
+    // segment that fails is logged and skipped, and the first such error is returned after all
+    // the others were evaluated.
+    Result<int64_t> EvaluateDue();
+
+    // Counts `rule` as AudienceService::Count does, with segment conditions answered from the
+    // saved segments.
+    Result<Evaluation> Count(TenantId tenant, const Rule& rule, std::optional<StaffId> owner = std::nullopt);
+
+  private:
+    Result<Segment> Load(TenantId tenant, SegmentId segment);
+    Result<Rule> Resolve(store::Session& s, TenantId tenant, const Rule& rule, SegmentId self);
+
+    store::Database& db_;
+    AudienceService& audiences_;
+    const Clock& clock_;
+    SegmentSettings settings_;
+    std::mutex evaluating_;  // one evaluation applies its diff at a time
+};
+
+}  // namespace yutang::audience
