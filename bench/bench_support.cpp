@@ -1,6 +1,7 @@
 #include "bench/bench_support.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -72,6 +73,37 @@ std::string FilesystemOf(const std::string& path) {
         }
     }
     return best.empty() ? "unknown" : best;
+}
+
+int64_t EnvCount(const char* name, int64_t fallback) {
+    const char* text = std::getenv(name);
+    if (text == nullptr || *text == '\0') return fallback;
+    int64_t value = 0;
+    for (const char* c = text; *c != '\0'; ++c) {
+        if (*c == '_' || *c == ',') continue;
+        if (*c < '0' || *c > '9' || value > (int64_t{1} << 50)) Die(std::string(name) + ": not a count: " + text);
+        value = value * 10 + (*c - '0');
+    }
+    if (value <= 0) Die(std::string(name) + " must be positive");
+    return value;
+}
+
+int64_t PeakRssBytes() {
+    const std::string kib = ReadFirstMatch("/proc/self/status", "VmHWM");  // "123456 kB"
+    return std::strtoll(kib.c_str(), nullptr, 10) * 1024;
+}
+
+void ResetPeakRss() {
+    std::ofstream clear("/proc/self/clear_refs");
+    clear << "5";
+}
+
+int64_t IoWriteBytes() { return std::strtoll(ReadFirstMatch("/proc/self/io", "write_bytes").c_str(), nullptr, 10); }
+
+int64_t FileBytes(const std::string& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    return ec ? 0 : static_cast<int64_t>(size);
 }
 
 RawSqliteBase::RawSqliteBase(const std::string& path, const char* schema, const char* insert_sql) {

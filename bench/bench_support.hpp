@@ -1,6 +1,7 @@
 // Helpers shared by the benchmarks in bench/: fatal errors, a temp dir, machine facts.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,21 @@ class TempDir {
 std::string ReadFirstMatch(const std::string& file, std::string_view prefix);
 // "<fstype> on <device>, mounted at <mount point>" for the mount that holds `path`.
 std::string FilesystemOf(const std::string& path);
+
+// A positive integer from the environment (digits, optionally with '_' or ',' separators:
+// "1_000_000"), or `fallback` when unset or empty; dies on anything else.
+int64_t EnvCount(const char* name, int64_t fallback);
+
+// Peak resident set size (VmHWM) of this process in bytes, and a reset of it to the current
+// RSS (writes "5" to /proc/self/clear_refs), so a case can report its own peak.
+int64_t PeakRssBytes();
+void ResetPeakRss();
+
+// Bytes this process has caused to be written to storage so far (write_bytes of /proc/self/io).
+int64_t IoWriteBytes();
+
+// Size in bytes of `path`, 0 when it does not exist.
+int64_t FileBytes(const std::string& path);
 
 // A raw sqlite3 connection with the PRAGMAs OpenSqlite uses (WAL, synchronous=FULL, foreign
 // keys), the baseline the benchmarks compare Yutang's store against. Subclasses bind and step

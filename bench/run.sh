@@ -11,6 +11,11 @@
 # YT_BENCH_NO_POSTGRES=1 to run the SQLite cases only. The temp dir is $TMPDIR (default /tmp):
 # point it at the disk you want to measure.
 #
+# Sizes: import_benchmark generates a 1M-row export (YT_BENCH_IMPORT_ROWS) and identity_benchmark
+# builds a store of 10M identities (YT_BENCH_IDENTITIES; about 4.5 min), both in $TMPDIR. Set
+# YT_BENCH_IDENTITY_DIR=<dir> to keep that store and reuse it in later runs; smaller values make
+# smoke runs (e.g. YT_BENCH_IMPORT_ROWS=20000 YT_BENCH_IDENTITIES=100000).
+#
 # Results: build/release/bench/results/<binary>.json (Google Benchmark JSON) and <binary>.txt
 # (the console table). Record them in docs/benchmarks.md.
 set -euo pipefail

@@ -165,7 +165,7 @@ std::string FormatRfc3339(Timestamp t) {
     const auto days = date::floor<date::days>(tp);
     const date::year_month_day ymd{days};
     const date::hh_mm_ss<std::chrono::seconds> hms{tp - days};
-    char buf[40];
+    char buf[64];  // room for any int year, so -Wformat-truncation stays quiet
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<int>(ymd.year()),
                   static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                   static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
