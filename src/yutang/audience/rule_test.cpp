@@ -49,7 +49,7 @@ TEST_P(TextForms, ParseToCanonicalTextAndJson) {
 INSTANTIATE_TEST_SUITE_P(
     Rule, TextForms,
     ::testing::Values(
-        // The example from the issue.
+        // The opening example of docs/design/rules.md.
         FormCase{
             R"(order_count >= 2 within 90d and total_spend > 500 and tag = "母婴" and has wecom and consent marketing.wecom and not segment "recently messaged")",
             R"(order_count >= 2 within 90d and total_spend > 500 and tag = "母婴" and has wecom and consent marketing.wecom and not segment "recently messaged")",
