@@ -733,7 +733,7 @@ struct ImportStack {
     }
 };
 
-void BM_Import(benchmark::State& state, bool gbk, size_t batch) {
+void BM_Import(benchmark::State& state, bool gbk, size_t batch, size_t max_batch) {
     const ExportFile& file = File(gbk);
     std::optional<ImportReport> report;
     std::optional<ImportReport> again;
@@ -749,8 +749,9 @@ void BM_Import(benchmark::State& state, bool gbk, size_t batch) {
         state.ResumeTiming();
         const int64_t written_before = bench::IoWriteBytes();
         auto start = std::chrono::steady_clock::now();
-        auto imported =
-            stack->importer->Import(kTenant, file.path, {.reader = {.platform = std::nullopt}, .batch_size = batch});
+        auto imported = stack->importer->Import(
+            kTenant, file.path,
+            {.reader = {.platform = std::nullopt}, .batch_size = batch, .max_batch_size = max_batch});
         CheckOk(imported.status(), "Import");
         seconds = SecondsSince(start);
         written = bench::IoWriteBytes() - written_before;
@@ -758,8 +759,9 @@ void BM_Import(benchmark::State& state, bool gbk, size_t batch) {
         peak_rss = bench::PeakRssBytes();
         report = std::move(imported).value();
         start = std::chrono::steady_clock::now();
-        auto second =
-            stack->importer->Import(kTenant, file.path, {.reader = {.platform = std::nullopt}, .batch_size = batch});
+        auto second = stack->importer->Import(
+            kTenant, file.path,
+            {.reader = {.platform = std::nullopt}, .batch_size = batch, .max_batch_size = max_batch});
         CheckOk(second.status(), "Import again");
         again_seconds = SecondsSince(start);
         again = std::move(second).value();
@@ -846,9 +848,15 @@ void RegisterAll() {
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);
     }
-    for (size_t batch : {size_t{500}, size_t{5000}}) {
-        const std::string name = "import/OrderImporter/" + suffix + "/batch:" + std::to_string(batch);
-        benchmark::RegisterBenchmark(name.c_str(), [gbk, batch](benchmark::State& s) { BM_Import(s, gbk, batch); })
+    // Fixed batches of 500 and 5000 orders, and the adaptive batches the CLI and import jobs use
+    // (from 500, doubling while a transaction takes under 75 ms, up to 5000).
+    for (const auto& [batch, max_batch] : {std::pair{size_t{500}, size_t{0}}, std::pair{size_t{5000}, size_t{0}},
+                                           std::pair{size_t{500}, events::kAdaptiveImportMaxBatch}}) {
+        const std::string name = "import/OrderImporter/" + suffix +
+                                 (max_batch ? "/adaptive:" + std::to_string(batch) + "-" + std::to_string(max_batch)
+                                            : "/batch:" + std::to_string(batch));
+        benchmark::RegisterBenchmark(
+            name.c_str(), [gbk, batch, max_batch](benchmark::State& s) { BM_Import(s, gbk, batch, max_batch); })
             ->Iterations(1)
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);

@@ -282,6 +282,7 @@ class AppCommands final : public cli::Commands {
             YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(options.merchant));
             events::ImportOptions import_options;
             import_options.reader.time_zone = tenant.time_zone;
+            import_options.max_batch_size = events::kAdaptiveImportMaxBatch;
             if (options.platform != "auto") {
                 YT_ASSIGN_OR_RETURN(import_options.reader.platform,
                                     imports::ParsePlatform(options.platform, "--platform"));

@@ -613,6 +613,7 @@ void ImportJobs::Run(const Queued& job) {
     options.reader.time_zone = job.time_zone;
     options.reader.mapping = job.mapping;
     options.batch_size = settings_.batch_size;
+    options.max_batch_size = settings_.max_batch_size;
     options.should_stop = [this] { return stopping_.load(); };
     options.progress = [&](uint64_t bytes_read, uint64_t bytes_total, const ImportReport& so_far) {
         totals = Totals::Of(so_far, bytes_read, bytes_total);

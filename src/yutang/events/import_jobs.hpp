@@ -98,7 +98,8 @@ struct ImportJobSettings {
     std::string spool_dir;  // where uploaded files wait for their job; created with mode 0700
     // Jobs and their rejected rows are deleted this long after they finished.
     std::chrono::hours retention{24 * 30};
-    size_t batch_size = 500;                           // orders per transaction
+    size_t batch_size = 500;                           // orders in the first transaction
+    size_t max_batch_size = kAdaptiveImportMaxBatch;   // batches adapt up to this (ImportOptions)
     std::chrono::milliseconds progress_interval{500};  // progress is written at most this often
     size_t first_rejections = 20;                      // how many rejections Get returns
     size_t max_list = 100;                             // the largest List limit

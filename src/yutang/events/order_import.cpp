@@ -80,10 +80,13 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
 
     bool done = false;
     std::vector<imports::ImportedOrder> batch;
+    const size_t min_batch = std::max<size_t>(1, options.batch_size);
+    const size_t max_batch = std::max(min_batch, options.max_batch_size);
+    size_t batch_size = min_batch;
     while (!done) {
         if (options.should_stop && options.should_stop()) return Aborted("the import was stopped");
         batch.clear();
-        while (batch.size() < std::max<size_t>(1, options.batch_size)) {
+        while (batch.size() < batch_size) {
             YT_ASSIGN_OR_RETURN(auto next, reader->Next());
             if (!next) {
                 done = true;
@@ -93,6 +96,9 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
         }
         if (!batch.empty()) {
             ImportReport delta;
+            // Wall time of the transaction, for sizing the next batch (not a timestamp: the
+            // injected Clock is for what is stored).
+            const auto started = std::chrono::steady_clock::now();
             YT_TRY(db_.Write([&](store::Session& s) -> Status {
                 delta = ImportReport{};
                 for (const imports::ImportedOrder& order : batch) {
@@ -145,6 +151,12 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
                 }
                 return OkStatus();
             }));
+            const auto took = std::chrono::steady_clock::now() - started;
+            if (took < options.target_transaction_time / 2 && batch.size() == batch_size) {
+                batch_size = std::min(max_batch, batch_size * 2);
+            } else if (took > options.target_transaction_time) {
+                batch_size = std::max(min_batch, batch_size / 2);
+            }
             report.orders_read += static_cast<int64_t>(batch.size());
             report.orders_created += delta.orders_created;
             report.orders_updated += delta.orders_updated;

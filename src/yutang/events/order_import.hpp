@@ -14,6 +14,7 @@
 //       {.reader = {.platform = std::nullopt}, .rejected_path = "ExportOrderList.rejected.csv"}));
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -39,9 +40,19 @@ struct ImportReport {
     std::string header_row;     // the export's header, in the form of RowError::raw_row
 };
 
+// The largest adaptive batch the CLI and import jobs use (ImportOptions::max_batch_size).
+inline constexpr size_t kAdaptiveImportMaxBatch = 5000;
+
 struct ImportOptions {
     imports::ReaderOptions reader;
-    size_t batch_size = 500;    // orders per transaction
+    size_t batch_size = 500;  // orders per transaction (the first one, when batches adapt)
+    // Adaptive batches, when set: a batch doubles (up to max_batch_size orders) while its
+    // transaction took less than half of target_transaction_time, and halves (down to
+    // batch_size) when it took longer. Fewer, larger commits write far fewer pages per order,
+    // without holding the store's single writer much longer than the target (tracking events
+    // wait behind it). 0 = every batch is batch_size.
+    size_t max_batch_size = 0;
+    std::chrono::milliseconds target_transaction_time{150};
     std::string rejected_path;  // "" = do not write a rejected-rows file
     // Called after each batch with bytes read and the file's size.
     std::function<void(uint64_t bytes_read, uint64_t bytes_total, const ImportReport& so_far)> progress;

@@ -109,5 +109,30 @@ TEST_F(OrderImportTest, UnknownFilesAreRefusedWithAReason) {
     EXPECT_EQ(importer_->Import(TenantId(1), dir_.File("missing.csv"), {}).status().code(), ErrorCode::kNotFound);
 }
 
+TEST_F(OrderImportTest, AdaptiveBatchesGrowWhileTransactionsAreQuick) {
+    // 60 one-row orders; quick transactions double the batch from 2 up to 16.
+    std::string csv =
+        "订单号,商品ID,商品名称,订购数量,下单时间,订单金额,应付金额,订单状态,下单帐号,客户姓名,客户地址,联系电话,"
+        "付款确认时间,订单完成时间,京东价\n";
+    for (int i = 0; i < 60; ++i) {
+        csv += "K" + std::to_string(i) + ",1001,保温杯,1,2026-11-01 10:00:00,99.00,99.00,完成,jd_k" +
+               std::to_string(i % 7) + ",张三,广东省深圳市南山区1号,1******6198,2026-11-01 10:01:00,,99.00\n";
+    }
+    std::ofstream(dir_.File("many.csv")) << csv;
+    std::vector<int64_t> batch_ends;
+    auto report = importer_->Import(TenantId(1), dir_.File("many.csv"),
+                                    {.reader = {},
+                                     .batch_size = 2,
+                                     .max_batch_size = 16,
+                                     .target_transaction_time = std::chrono::seconds(10),
+                                     .progress = [&](uint64_t, uint64_t, const ImportReport& so_far) {
+                                         batch_ends.push_back(so_far.orders_read);
+                                     }});
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    EXPECT_EQ(report->orders_created, 60);
+    EXPECT_EQ(batch_ends, (std::vector<int64_t>{2, 6, 14, 30, 46, 60}));
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM orders"), 60);
+}
+
 }  // namespace
 }  // namespace yutang::events
