@@ -394,12 +394,12 @@ class AppCommands final : public cli::Commands {
             if (account.role == staff::Role::kGuide && account.active) guides.push_back(account.id);
         }
         cli::ProgressBar bar("演示数据 Demo data");
-        YT_ASSIGN_OR_RETURN(
-            auto report, generator.Generate(tenant.id, {.customers = customers, .seed = seed, .guides = guides},
-                                            [&bar](int64_t done, int64_t total) {
-                bar.Update(static_cast<uint64_t>(done), static_cast<uint64_t>(total),
-                           std::to_string(done) + " customers");
-            }));
+        YT_ASSIGN_OR_RETURN(auto report,
+                            generator.Generate(tenant.id, {.customers = customers, .seed = seed, .guides = guides},
+                                               [&bar](int64_t done, int64_t total) {
+                                                   bar.Update(static_cast<uint64_t>(done), static_cast<uint64_t>(total),
+                                                              std::to_string(done) + " customers");
+                                               }));
         bar.Finish(std::to_string(report.customers) + " customers");
         std::printf("演示数据 Demo data for 「%s」: %lld people, %lld orders, %lld events\n", tenant.name.c_str(),
                     static_cast<long long>(report.customers), static_cast<long long>(report.orders),
