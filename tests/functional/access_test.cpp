@@ -15,7 +15,6 @@ namespace yutang::testing {
 namespace {
 
 constexpr const char* kOwnerPassword = "access-owner-pass-1";
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class AccessTest : public ::testing::Test {
   protected:
@@ -30,12 +29,10 @@ class AccessTest : public ::testing::Test {
 
     // Logs in and returns the Bearer header for the session.
     Headers LoginAs(const std::string& email, const std::string& password) {
-        const auto r = Post("/api/v1/auth/login", R"({"email":")" + email + R"(","password":")" + password + "\"}", {});
-        EXPECT_EQ(r.status, 200) << r.body;
-        const std::string cookie = r.Header("Set-Cookie").value_or("");
-        const std::string token = cookie.substr(cookie.find('=') + 1, cookie.find(';') - cookie.find('=') - 1);
+        std::string token;
+        Headers auth = testing::LoginAs(server_.port, email, password, &token);
         secrets_.push_back(token.substr(token.find('.') + 1));
-        return {{"Authorization", "Bearer " + token}};
+        return auth;
     }
     HttpResponse Get(const std::string& path, const Headers& auth) {
         return HttpRequest(server_.port, "GET", path, "", auth);

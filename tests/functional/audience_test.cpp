@@ -15,7 +15,6 @@ namespace yutang::testing {
 namespace {
 
 constexpr const char* kOwnerPassword = "audience-owner-pass-1";
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class AudienceTest : public ::testing::Test {
   protected:
@@ -30,21 +29,13 @@ class AudienceTest : public ::testing::Test {
     }
 
     Headers LoginAs(const std::string& email, const std::string& password) {
-        const auto r =
-            Send("POST", "/api/v1/auth/login", R"({"email":")" + email + R"(","password":")" + password + "\"}", {});
-        EXPECT_EQ(r.status, 200) << r.body;
-        const std::string cookie = r.Header("Set-Cookie").value_or("");
-        const std::string token = cookie.substr(cookie.find('=') + 1, cookie.find(';') - cookie.find('=') - 1);
-        return {{"Authorization", "Bearer " + token}};
+        return testing::LoginAs(server_.port, email, password);
     }
     HttpResponse Send(const std::string& method, const std::string& path, const std::string& body,
                       const Headers& auth) {
         return HttpRequest(server_.port, method, path, body, auth);
     }
-    boost::json::object Json(const HttpResponse& r, int status) {
-        EXPECT_EQ(r.status, status) << r.body;
-        return r.status == status ? ParseObject(r.body) : boost::json::object();
-    }
+    boost::json::object Json(const HttpResponse& r, int status) { return ExpectJson(r, status); }
     // The preview of a body; its count (and the first member in `first`).
     int64_t Count(const std::string& body, const Headers& auth, int64_t* first = nullptr) {
         const auto preview = Json(Send("POST", "/api/v1/audience/preview", body, auth), 200);

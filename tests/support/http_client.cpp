@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -145,6 +146,17 @@ HttpResponse HttpRequest(uint16_t port, const std::string& method, const std::st
     HttpConnection connection(port);
     if (!connection.connected()) return {};
     return connection.Request(method, target, body, headers);
+}
+
+Headers LoginAs(uint16_t port, const std::string& email, const std::string& password, std::string* token) {
+    const auto r = HttpRequest(port, "POST", "/api/v1/auth/login",
+                               R"({"email":")" + email + R"(","password":")" + password + "\"}");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const std::string cookie = r.Header("Set-Cookie").value_or("");
+    const size_t eq = cookie.find('=');
+    const std::string session = eq == std::string::npos ? "" : cookie.substr(eq + 1, cookie.find(';') - eq - 1);
+    if (token != nullptr) *token = session;
+    return {{"Authorization", "Bearer " + session}};
 }
 
 }  // namespace yutang::testing

@@ -40,6 +40,12 @@ class HttpConnection {
     std::string buffer_;
 };
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Signs in through POST /api/v1/auth/login and returns the session as a Bearer header; adds a
+// test failure when the login is refused. `token`, when given, receives the session token.
+Headers LoginAs(uint16_t port, const std::string& email, const std::string& password, std::string* token = nullptr);
+
 // One request on a fresh connection.
 HttpResponse HttpRequest(uint16_t port, const std::string& method, const std::string& target,
                          const std::string& body = {},

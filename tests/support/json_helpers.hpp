@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "tests/support/http_client.hpp"
+
 namespace yutang::testing {
 
 // The body as an object; adds a test failure (and returns {}) if it is not one.
@@ -17,6 +19,12 @@ inline boost::json::object ParseObject(const std::string& body) {
         return {};
     }
     return value.as_object();
+}
+
+// The body of a response expected to have `status`, as an object; a test failure and {} otherwise.
+inline boost::json::object ExpectJson(const HttpResponse& response, int status) {
+    EXPECT_EQ(response.status, status) << response.body;
+    return response.status == status ? ParseObject(response.body) : boost::json::object();
 }
 
 // error.code of an error body, or "" when there is none.
