@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 
 #include "yutang/customers/resolver.hpp"
-#include "yutang/store/migrations.hpp"
-#include "yutang/store/postgres/postgres_database.hpp"
 
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_store.hpp"
@@ -25,12 +23,8 @@ class ProfileTest : public ::testing::TestWithParam<std::string> {
         } else {
             auto* server = testing::PostgresServer::Shared();
             YT_SKIP_UNLESS_POSTGRES(server);
-            auto name = server->CreateUniqueDatabase("yt_profile");
-            ASSERT_TRUE(name.ok()) << name.status().ToString();
-            auto db = store::OpenPostgres({.conninfo = server->ConnInfo(*name), .pool_size = 2});
-            ASSERT_TRUE(db.ok()) << db.status().ToString();
-            db_ = std::move(*db);
-            ASSERT_TRUE(store::ApplyMigrations(*db_, store::BuiltinMigrations(), clock_).ok());
+            db_ = testing::OpenPostgresTestStore(*server, "yt_profile", clock_);
+            ASSERT_NE(db_, nullptr);
         }
         ASSERT_TRUE(InitCrypto().ok());
         ASSERT_TRUE(

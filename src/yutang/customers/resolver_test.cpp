@@ -7,9 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include "yutang/store/migrations.hpp"
-#include "yutang/store/postgres/postgres_database.hpp"
-
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_store.hpp"
 
@@ -116,12 +113,8 @@ class ResolverTest : public ::testing::TestWithParam<std::string> {
         } else {
             auto* server = testing::PostgresServer::Shared();
             YT_SKIP_UNLESS_POSTGRES(server);
-            auto name = server->CreateUniqueDatabase("yt_resolver");
-            ASSERT_TRUE(name.ok()) << name.status().ToString();
-            auto db = store::OpenPostgres({.conninfo = server->ConnInfo(*name), .pool_size = 2});
-            ASSERT_TRUE(db.ok()) << db.status().ToString();
-            db_ = std::move(*db);
-            ASSERT_TRUE(store::ApplyMigrations(*db_, store::BuiltinMigrations(), clock_).ok());
+            db_ = testing::OpenPostgresTestStore(*server, "yt_resolver", clock_);
+            ASSERT_NE(db_, nullptr);
         }
         ASSERT_TRUE(InitCrypto().ok());
         ASSERT_TRUE(db_->Write([&](store::Session& s) {

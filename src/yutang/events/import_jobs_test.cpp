@@ -6,9 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include "yutang/store/migrations.hpp"
-#include "yutang/store/postgres/postgres_database.hpp"
-
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_store.hpp"
 
@@ -60,13 +57,8 @@ class ImportJobsTest : public ::testing::TestWithParam<std::string> {
         } else {
             testing::PostgresServer* server = testing::PostgresServer::Shared();
             YT_SKIP_UNLESS_POSTGRES(server);
-            auto name = server->CreateUniqueDatabase("yt_imports");
-            ASSERT_TRUE(name.ok()) << name.status().ToString();
-            auto db = store::OpenPostgres({.conninfo = server->ConnInfo(*name)});
-            ASSERT_TRUE(db.ok()) << db.status().ToString();
-            db_ = std::move(*db);
-            auto applied = store::ApplyMigrations(*db_, store::BuiltinMigrations(), clock_);
-            ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+            db_ = testing::OpenPostgresTestStore(*server, "yt_imports", clock_);
+            ASSERT_NE(db_, nullptr);
         }
         ASSERT_TRUE(
             db_->Write([](store::Session& s) -> Status {

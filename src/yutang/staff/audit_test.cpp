@@ -7,9 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include "yutang/store/migrations.hpp"
-#include "yutang/store/postgres/postgres_database.hpp"
-
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_store.hpp"
 
@@ -28,13 +25,8 @@ class AuditTest : public ::testing::TestWithParam<std::string> {
         }
         PostgresServer* server = PostgresServer::Shared();
         YT_SKIP_UNLESS_POSTGRES(server);
-        auto name = server->CreateUniqueDatabase("yt_audit");
-        ASSERT_TRUE(name.ok()) << name.status().ToString();
-        auto db = store::OpenPostgres({.conninfo = server->ConnInfo(*name)});
-        ASSERT_TRUE(db.ok()) << db.status().ToString();
-        db_ = std::move(*db);
-        auto applied = store::ApplyMigrations(*db_, store::BuiltinMigrations(), clock_);
-        ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+        db_ = testing::OpenPostgresTestStore(*server, "yt_audit", clock_);
+        ASSERT_NE(db_, nullptr);
     }
 
     void Append(TenantId tenant, const Actor& actor, int64_t at_seconds, std::string action) {
