@@ -13,8 +13,6 @@ namespace {
 
 using internal::AttributeColumn;
 using internal::Bitmap;
-using internal::DateOfDay;
-using internal::DayNumber;
 using internal::IndexAccess;
 using internal::IndexData;
 using internal::kNoDay;

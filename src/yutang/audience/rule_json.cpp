@@ -708,7 +708,7 @@ void WriteValue(std::string* out, const Value& value) {
             } else if constexpr (std::is_same_v<T, std::string>) {
                 WriteString(out, v);
             } else if constexpr (std::is_same_v<T, LocalDate>) {
-                WriteString(out, internal::FormatDate(v));
+                WriteString(out, FormatIsoDate(v));
             } else if constexpr (std::is_same_v<T, Duration>) {
                 WriteString(out, internal::FormatDuration(v));
             } else {

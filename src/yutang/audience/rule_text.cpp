@@ -1163,7 +1163,7 @@ std::string PrintValue(const Value& value, ValueKind kind) {
             } else if constexpr (std::is_same_v<T, std::string>) {
                 return kind == ValueKind::kStage && IsPlainName(v) ? v : Quote(v);
             } else if constexpr (std::is_same_v<T, LocalDate>) {
-                return internal::FormatDate(v);
+                return FormatIsoDate(v);
             } else if constexpr (std::is_same_v<T, Duration>) {
                 return internal::FormatDuration(v);
             } else {

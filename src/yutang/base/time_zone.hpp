@@ -9,6 +9,7 @@
 #pragma once
 
 #include <compare>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -66,6 +67,13 @@ class TimeZone {
 Result<Timestamp> ParseRfc3339(std::string_view text, std::string_view field = {});
 // "2026-11-23T03:54:27.123456Z".
 std::string FormatRfc3339(Timestamp t);
+
+// Days since 1970-01-01 of a proleptic Gregorian date, and back: plain date arithmetic without a
+// zone (DateOfDay(DayNumber(d) + 1) is the day after d).
+int32_t DayNumber(const LocalDate& date);
+LocalDate DateOfDay(int32_t day);
+// "2026-11-23".
+std::string FormatIsoDate(LocalDate date);
 
 // Checks that a date is a real calendar date (2026-02-29 is not).
 bool IsValidDate(LocalDate date);

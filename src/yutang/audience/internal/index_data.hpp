@@ -26,9 +26,7 @@ namespace yutang::audience::internal {
 inline constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
 inline constexpr int32_t kNoDay = std::numeric_limits<int32_t>::min();
 
-// Days since 1970-01-01 of a proleptic Gregorian date, and back.
-int32_t DayNumber(const LocalDate& date);
-LocalDate DateOfDay(int32_t day);
+// DayNumber and DateOfDay (base/time_zone.hpp) number the days.
 bool IsLeapYear(int year);
 int DaysInMonth(int year, int month);
 

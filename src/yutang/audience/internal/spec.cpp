@@ -707,12 +707,6 @@ std::string FormatYuanValue(Money money) {
     return yutang::FormatYuan(money);
 }
 
-std::string FormatDate(LocalDate date) {
-    std::array<char, 48> buffer{};
-    const int n = std::snprintf(buffer.data(), buffer.size(), "%04d-%02d-%02d", date.year, date.month, date.day);
-    return std::string(buffer.data(), static_cast<size_t>(std::max(n, 0)));
-}
-
 std::string FormatDuration(Duration duration) {
     return std::to_string(duration.amount) + (duration.unit == TimeUnit::kDays ? "d" : "h");
 }

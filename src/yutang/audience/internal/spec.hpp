@@ -77,7 +77,6 @@ std::string_view BirthdayPeriodName(BirthdayPeriod period);  // "this_month", "t
 std::string FormatInteger(int64_t value);
 std::string FormatDouble(double value);         // shortest round-trip form, always with '.' or 'e'
 std::string FormatYuanValue(Money money);       // "500", "500.50", "-0.01"
-std::string FormatDate(LocalDate date);         // "2024-03-08"
 std::string FormatDuration(Duration duration);  // "90d", "12h"
 
 // Parse a literal's spelling; nullopt when it does not have that shape.
