@@ -76,6 +76,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
         ASSERT_TRUE(imports_->Start().ok());
         audiences_ = std::make_unique<audience::AudienceService>(*db_, keys_, clock_);
         segments_ = std::make_unique<audience::SegmentService>(*db_, *audiences_, clock_);
+        overview_ = std::make_unique<insight::OverviewReport>(*db_, clock_);
         http::AddSystemRoutes(router_, {});
         http::AddApiRoutes(router_, {.staff = staff_.get(),
                                      .sessions = sessions_.get(),
@@ -87,7 +88,8 @@ class AuthorizationMatrixTest : public ::testing::Test {
                                      .customer_editor = editor_.get(),
                                      .imports = imports_.get(),
                                      .audiences = audiences_.get(),
-                                     .segments = segments_.get()});
+                                     .segments = segments_.get(),
+                                     .overview = overview_.get()});
 
         own_ = MakeMerchant(
             "甲店", {.staff = 2, .stores = 1, .keys = 3, .customers = 1, .imports = 1, .tags = 1, .segments = 1});
@@ -213,6 +215,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
         if (route == "updateStaff") return R"({"display_name":"改名)" + n + R"("})";
         if (route == "createStore") return R"({"name":"新店","code":"N)" + n + R"("})";
         if (route == "updateStore") return R"({"name":"新名)" + n + R"("})";
+        if (route == "updateMerchant") return R"({"time_zone":"Asia/Shanghai"})";
         if (route == "createApiKey") return R"({"name":"k)" + n + R"(","kind":"admin","scopes":["stores.read"]})";
         if (route == "ingestTrack") return R"({"userId":"u1","event":"Viewed"})";
         if (route == "ingestIdentify" || route == "ingestPage" || route == "ingestScreen") return R"({"userId":"u1"})";
@@ -294,6 +297,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     std::unique_ptr<events::ImportJobs> imports_;
     std::unique_ptr<audience::AudienceService> audiences_;
     std::unique_ptr<audience::SegmentService> segments_;
+    std::unique_ptr<insight::OverviewReport> overview_;
     http::Router router_;
     Merchant own_, other_;
     std::vector<Caller> callers_;

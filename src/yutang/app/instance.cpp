@@ -61,6 +61,7 @@ Result<std::unique_ptr<Instance>> Instance::Open(const Config& config) {
         audience::AudienceSettings{.max_index_age = std::chrono::seconds(config.audience_index_max_age_seconds)});
     instance->segments_ =
         std::make_unique<audience::SegmentService>(*instance->db_, *instance->audiences_, instance->clock_);
+    instance->overview_ = std::make_unique<insight::OverviewReport>(*instance->db_, instance->clock_);
     instance->import_jobs_ =
         std::make_unique<events::ImportJobs>(*instance->db_, *instance->importer_, instance->keys_, instance->clock_,
                                              events::ImportJobSettings{.spool_dir = config.spool_dir()});

@@ -19,6 +19,7 @@
 #include "yutang/events/import_jobs.hpp"
 #include "yutang/events/ingest.hpp"
 #include "yutang/events/trait_refresh.hpp"
+#include "yutang/insight/overview.hpp"
 #include "yutang/staff/api_keys.hpp"
 #include "yutang/staff/audit.hpp"
 #include "yutang/staff/sessions.hpp"
@@ -60,6 +61,8 @@ class Instance {
     audience::AudienceService& audiences() { return *audiences_; }
     // Saved segments and their live membership (evaluated by the server's scheduler).
     audience::SegmentService& segments() { return *segments_; }
+    // The dashboard's figures.
+    insight::OverviewReport& overview() { return *overview_; }
 
     // Store reachable and schema up to date: what /readyz reports.
     Status CheckReady();
@@ -87,6 +90,7 @@ class Instance {
     std::unique_ptr<events::OrderImporter> importer_;
     std::unique_ptr<audience::AudienceService> audiences_;
     std::unique_ptr<audience::SegmentService> segments_;
+    std::unique_ptr<insight::OverviewReport> overview_;
     // Last, so that it is destroyed first: stopping it still writes to the store.
     std::unique_ptr<events::ImportJobs> import_jobs_;
 };

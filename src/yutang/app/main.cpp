@@ -112,6 +112,7 @@ class AppCommands final : public cli::Commands {
                                     .imports = &instance.import_jobs(),
                                     .audiences = &instance.audiences(),
                                     .segments = &instance.segments(),
+                                    .overview = &instance.overview(),
                                     .max_import_bytes = config->max_import_bytes});
         http::ServerSettings settings;
         settings.host = config->listen_host;

@@ -210,6 +210,13 @@ Result<CustomerPage> CustomerRecords::List(TenantId tenant, const CustomerFilter
             "g.customer_id = c.customer_id AND g.tag_id = " +
             param(*filter.tag_id) + ")";
     }
+    if (filter.segment_id) {
+        // The members as of the segment's last evaluation (the audience module keeps them).
+        where +=
+            " AND EXISTS (SELECT 1 FROM segment_members m WHERE m.tenant_id = c.tenant_id AND "
+            "m.customer_id = c.customer_id AND m.segment_id = " +
+            param(*filter.segment_id) + ")";
+    }
     if (!filter.platform.empty()) {
         where +=
             " AND EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = c.tenant_id AND "

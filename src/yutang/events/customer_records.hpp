@@ -102,15 +102,16 @@ struct CustomerSummary {
 
 // Filters of the customer list; all given ones must hold.
 struct CustomerFilter {
-    std::string query;              // phone, email, account id or full name (exact match)
-    std::optional<int64_t> tag_id;  // holds the tag
-    std::string platform;           // has an order from this source ("jd", "taobao", "segment" …)
-    std::optional<StaffId> owner;   // owned by
-    bool unowned = false;           // owned by nobody
-    std::string lifecycle_stage;    // "prospect", "new", "repeat", "at_risk", "churned"
-    std::string source_channel;     // starts with ("import" matches "import:jd")
-    int64_t before = 0;             // cursor: ids below this one (newest first); 0 = from the newest
-    int64_t limit = 50;             // 1–200
+    std::string query;                  // phone, email, account id or full name (exact match)
+    std::optional<int64_t> tag_id;      // holds the tag
+    std::optional<int64_t> segment_id;  // a member of the saved segment (as last evaluated)
+    std::string platform;               // has an order from this source ("jd", "taobao", "segment" …)
+    std::optional<StaffId> owner;       // owned by
+    bool unowned = false;               // owned by nobody
+    std::string lifecycle_stage;        // "prospect", "new", "repeat", "at_risk", "churned"
+    std::string source_channel;         // starts with ("import" matches "import:jd")
+    int64_t before = 0;                 // cursor: ids below this one (newest first); 0 = from the newest
+    int64_t limit = 50;                 // 1–200
 };
 
 struct CustomerPage {

@@ -84,6 +84,29 @@ TEST_F(CustomerRecordsTest, SearchFindsThePersonByAnyIdentity) {
     EXPECT_EQ(records_->Search(TenantId(1), "").status().field(), "q");
 }
 
+TEST_F(CustomerRecordsTest, ListKeepsToASegmentsMembers) {
+    ASSERT_TRUE(db_->Write([&](store::Session& s) {
+                       return s
+                           .Execute(
+                               "INSERT INTO segment_members (tenant_id, segment_id, customer_id, entered_at) "
+                               "VALUES (1, 7, $1, 0), (1, 8, 999, 0)",
+                               {customer_.value()})
+                           .status();
+                   })
+                    .ok());
+    auto all = records_->List(TenantId(1), {});
+    ASSERT_TRUE(all.ok());
+    EXPECT_EQ(all->total, 2);
+    auto members = records_->List(TenantId(1), {.segment_id = 7});
+    ASSERT_TRUE(members.ok()) << members.status().ToString();
+    ASSERT_EQ(members->items.size(), 1u);
+    EXPECT_EQ(members->items[0].id, customer_);
+    EXPECT_EQ(members->total, 1);
+    auto none = records_->List(TenantId(1), {.segment_id = 8});
+    ASSERT_TRUE(none.ok());
+    EXPECT_EQ(none->total, 0) << "a member id that is not a customer of this merchant lists nothing";
+}
+
 TEST_F(CustomerRecordsTest, ProfileIsMaskedAndRevealIsAudited) {
     auto profile = records_->Profile(TenantId(1), customer_);
     ASSERT_TRUE(profile.ok()) << profile.status().ToString();

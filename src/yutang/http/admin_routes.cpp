@@ -137,6 +137,18 @@ Result<Response> UpdateStore(const AdminServices& s, Request& request, const Pri
     return JsonResponse(StoreJson(store));
 }
 
+// ---- merchant settings ----------------------------------------------------------------------
+
+Result<Response> UpdateMerchant(const AdminServices& s, Request& request, const Principal& who) {
+    JsonBody json;
+    YT_TRY(json.Parse(request.body));
+    staff::TenantUpdate update;
+    YT_ASSIGN_OR_RETURN(update.name, json.root().GetOptionalString("name"));
+    YT_ASSIGN_OR_RETURN(update.time_zone, json.root().GetOptionalString("time_zone"));
+    YT_ASSIGN_OR_RETURN(auto tenant, s.staff->UpdateTenant(who.tenant, update, ActorFor(who, request)));
+    return JsonResponse(TenantJson(tenant));
+}
+
 // ---- API keys ---------------------------------------------------------------------------
 
 boost::json::object ApiKeyJson(const staff::ApiKey& key) {
@@ -264,6 +276,9 @@ void AddAdminRoutes(Router& router, const Guard& guard, const AdminServices& ser
     add({Method::kPost, "/api/v1/stores", "createStore", "stores.write", "Add a store"}, CreateStore);
     add({Method::kGet, "/api/v1/stores/{store_id}", "getStore", "stores.read", "One store"}, GetStore);
     add({Method::kPatch, "/api/v1/stores/{store_id}", "updateStore", "stores.write", "Change a store"}, UpdateStore);
+    add({Method::kPatch, "/api/v1/merchant", "updateMerchant", "settings.write",
+         "Rename the merchant or change its time zone (audited)"},
+        UpdateMerchant);
     add({Method::kGet, "/api/v1/api-keys", "listApiKeys", "apikeys.read", "List API keys"}, ListApiKeys);
     add({Method::kPost, "/api/v1/api-keys", "createApiKey", "apikeys.write", "Create an API key (shown once)"},
         CreateApiKey);

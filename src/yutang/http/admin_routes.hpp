@@ -1,5 +1,7 @@
-// The merchant's administration API: staff and roles, stores, API keys and the audit log.
+// The merchant's administration API: merchant settings, staff and roles, stores, API keys and the
+// audit log.
 //
+//   PATCH     /api/v1/merchant              settings.write (name, time zone; audited)
 //   GET/POST  /api/v1/staff                 staff.read / staff.write
 //   GET/PATCH /api/v1/staff/{staff_id}      staff.read / staff.write
 //   POST      /api/v1/staff/{staff_id}/reveal-email   staff.write (audited)

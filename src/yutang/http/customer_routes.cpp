@@ -143,6 +143,7 @@ Result<Response> List(const CustomerServices& s, Request& request, const Princip
     events::CustomerFilter filter;
     filter.query = request.QueryParam("q").value_or("");
     YT_ASSIGN_OR_RETURN(filter.tag_id, QueryInt(request, "tag_id"));
+    YT_ASSIGN_OR_RETURN(filter.segment_id, QueryInt(request, "segment_id"));
     filter.platform = request.QueryParam("platform").value_or("");
     YT_ASSIGN_OR_RETURN(auto owner, QueryInt(request, "owner_staff_id"));
     if (owner) filter.owner = StaffId(*owner);

@@ -6,6 +6,7 @@
 #include "yutang/http/customer_routes.hpp"
 #include "yutang/http/errors.hpp"
 #include "yutang/http/import_routes.hpp"
+#include "yutang/http/insight_routes.hpp"
 #include "yutang/http/openapi.hpp"
 #include "yutang/http/segment_routes.hpp"
 #include "yutang/http/tracking_routes.hpp"
@@ -53,6 +54,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
     AddImportRoutes(router, guard, {.jobs = services.imports, .max_file_bytes = services.max_import_bytes});
     AddAudienceRoutes(router, guard, services.audiences, services.segments);
     AddSegmentRoutes(router, guard, services.segments);
+    AddInsightRoutes(router, guard, services.overview);
 }
 
 }  // namespace yutang::http

@@ -23,6 +23,7 @@
 #include "yutang/http/import_routes.hpp"
 #include "yutang/http/metrics.hpp"
 #include "yutang/http/router.hpp"
+#include "yutang/insight/overview.hpp"
 #include "yutang/staff/api_keys.hpp"
 #include "yutang/staff/audit.hpp"
 #include "yutang/staff/sessions.hpp"
@@ -58,6 +59,7 @@ struct ApiServices {
     events::ImportJobs* imports = nullptr;
     audience::AudienceService* audiences = nullptr;
     audience::SegmentService* segments = nullptr;
+    insight::OverviewReport* overview = nullptr;
     size_t max_import_bytes = kDefaultMaxImportBytes;  // the upload limit of POST /api/v1/imports
 };
 

@@ -21,6 +21,7 @@ constexpr std::string_view kSelectTenantById =
     "SELECT tenant_id, name, time_zone, currency, created_at FROM tenants WHERE tenant_id = $1";
 constexpr std::string_view kSelectTenantByName =
     "SELECT tenant_id, name, time_zone, currency, created_at FROM tenants WHERE name = $1";
+constexpr std::string_view kUpdateTenant = "UPDATE tenants SET name = $2, time_zone = $3 WHERE tenant_id = $1";
 constexpr std::string_view kInsertStaff =
     "INSERT INTO staff (tenant_id, staff_id, email_index, email_cipher, display_name, role, password_hash, status, "
     "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)";
@@ -160,6 +161,42 @@ Result<std::vector<Tenant>> StaffService::ListTenants() {
         return OkStatus();
     }));
     return out;
+}
+
+Result<Tenant> StaffService::UpdateTenant(TenantId tenant, const TenantUpdate& update, const Actor& actor) {
+    if (update.name && (update.name->empty() || CodePoints(*update.name) > 100)) {
+        return InvalidArgument("merchant name must have 1 to 100 characters", "name");
+    }
+    if (update.time_zone) YT_TRY(TimeZone::Load(*update.time_zone));
+    Tenant result;
+    Status status = db_.Write([&](store::Session& s) -> Status {
+        YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(kSelectTenantById, {tenant.value()}));
+        if (!row) return NotFound("no such merchant");
+        const Tenant before = TenantFromRow(*row);
+        Tenant after = before;
+        if (update.name) after.name = *update.name;
+        if (update.time_zone) after.time_zone = *update.time_zone;
+        result = after;
+        if (after.name == before.name && after.time_zone == before.time_zone) return OkStatus();
+        YT_TRY(s.Execute(kUpdateTenant, {tenant.value(), after.name, after.time_zone}));
+        // Zone names are validated IANA names (letters, digits, '/', '_', '-', '+'): nothing to escape.
+        std::string detail;
+        if (after.name != before.name) detail += "\"name\":true";
+        if (after.time_zone != before.time_zone) {
+            if (!detail.empty()) detail += ",";
+            detail += "\"time_zone\":{\"from\":\"" + before.time_zone + "\",\"to\":\"" + after.time_zone + "\"}";
+        }
+        return AppendAudit(s, tenant, actor, clock_.Now(),
+                           {.action = "merchant.updated",
+                            .target_type = "merchant",
+                            .target_id = std::to_string(tenant.value()),
+                            .detail = "{" + detail + "}"});
+    });
+    if (status.code() == ErrorCode::kAlreadyExists) {
+        return AlreadyExists("a merchant with this name already exists", "name");
+    }
+    YT_TRY(status);
+    return result;
 }
 
 Result<Tenant> StaffService::FindTenant(std::string_view id_or_name) {

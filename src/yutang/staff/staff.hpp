@@ -54,6 +54,11 @@ struct NewTenant {
     std::string owner_password;
 };
 
+struct TenantUpdate {
+    std::optional<std::string> name;
+    std::optional<std::string> time_zone;  // an IANA zone: reports, calendars and quiet hours follow it
+};
+
 struct NewStaff {
     std::string email;
     std::string display_name;  // defaults to the email's local part
@@ -96,6 +101,10 @@ class StaffService {
     Result<std::vector<Tenant>> ListTenants();
     // By numeric id ("3") or exact name; not_found otherwise.
     Result<Tenant> FindTenant(std::string_view id_or_name);
+    // Renames the merchant or moves it to another time zone. invalid_argument (name,
+    // time_zone); already_exists (name) if another merchant has the name; not_found for an
+    // unknown tenant. Audits merchant.updated when something changed.
+    Result<Tenant> UpdateTenant(TenantId tenant, const TenantUpdate& update, const Actor& actor);
     Result<std::vector<StaffAccount>> ListStaff(TenantId tenant);
     // Adds a staff member ("invites" them: the password is handed over by the inviter).
     // `actor_role` is the inviter's role: only an owner may add owners or admins

@@ -212,6 +212,32 @@ TEST_F(StaffManagementTest, RevealingAnEmailIsAudited) {
               ErrorCode::kNotFound);
 }
 
+TEST_F(StaffManagementTest, MerchantSettingsChangeOnlyWhatIsSentAndAreAudited) {
+    auto other =
+        staff().CreateTenant({.name = "二号店", .owner_email = "two@yutang.local", .owner_password = "s3cret-pass"});
+    ASSERT_TRUE(other.ok());
+    auto moved = staff().UpdateTenant(tenant_, {.time_zone = "America/New_York"}, actor_);
+    ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+    EXPECT_EQ(moved->name, "演示旗舰店");
+    EXPECT_EQ(moved->time_zone, "America/New_York");
+    EXPECT_EQ(staff().FindTenant(std::to_string(tenant_.value()))->time_zone, "America/New_York");
+    auto entries = ListAudit(*db_, tenant_, {.action = "merchant.updated", .limit = 10});
+    ASSERT_TRUE(entries.ok());
+    ASSERT_EQ(entries->entries.size(), 1u);
+    EXPECT_EQ(entries->entries[0].detail, R"({"time_zone":{"from":"Asia/Shanghai","to":"America/New_York"}})");
+
+    EXPECT_TRUE(staff().UpdateTenant(tenant_, {.time_zone = "America/New_York"}, actor_).ok());
+    EXPECT_EQ(AuditCount("merchant.updated"), 1) << "nothing changed, nothing audited";
+
+    const auto code = [&](const TenantUpdate& u) { return staff().UpdateTenant(tenant_, u, actor_).status(); };
+    EXPECT_EQ(code({.time_zone = "Mars/Olympus"}).field(), "time_zone");
+    EXPECT_EQ(code({.name = ""}).field(), "name");
+    EXPECT_EQ(code({.name = "二号店"}).code(), ErrorCode::kAlreadyExists);
+    EXPECT_EQ(staff().FindTenant(std::to_string(tenant_.value()))->name, "演示旗舰店")
+        << "refused changes change nothing";
+    EXPECT_EQ(staff().UpdateTenant(TenantId(99), {.name = "x"}, actor_).status().code(), ErrorCode::kNotFound);
+}
+
 TEST(PasswordRules, CountsCharactersNotBytes) {
     EXPECT_EQ(CheckPasswordRules("鱼塘鱼塘鱼塘鱼").code(), ErrorCode::kInvalidArgument);  // 7 characters
     EXPECT_TRUE(CheckPasswordRules("鱼塘鱼塘鱼塘鱼塘").ok());
