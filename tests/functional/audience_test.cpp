@@ -42,6 +42,11 @@ class AudienceTest : public ::testing::Test {
         if (!preview.contains("count")) return -1;
         const auto& sample = preview.at("sample").as_array();
         EXPECT_EQ(static_cast<int64_t>(sample.size()), std::min<int64_t>(preview.at("count").as_int64(), 20));
+        const auto& members = preview.at("sample_members").as_array();
+        EXPECT_EQ(members.size(), sample.size());
+        for (size_t i = 0; i < std::min(members.size(), sample.size()); ++i) {
+            EXPECT_EQ(members[i].at("customer_id").as_int64(), sample[i].as_int64());
+        }
         if (first != nullptr) *first = sample.empty() ? 0 : sample[0].as_int64();
         return preview.at("count").as_int64();
     }
@@ -114,6 +119,14 @@ TEST_F(AudienceTest, PreviewCountsWhatTheDataSays) {
              200);
     EXPECT_EQ(preview.at("count").as_int64(), 1);
     EXPECT_EQ(preview.at("sample").as_array()[0].as_int64(), mum1);
+    // The sample shows who it is, masked.
+    const auto& identities = preview.at("sample_members").as_array()[0].at("identities").as_array();
+    ASSERT_FALSE(identities.empty());
+    for (const auto& identity : identities) {
+        if (identity.at("kind").as_string() == "phone") {
+            EXPECT_NE(identity.at("hint").as_string().find('*'), std::string::npos) << "phones are masked";
+        }
+    }
     EXPECT_EQ(preview.at("text").as_string(), R"(order_count >= 2 within 90d and total_spend > 500 and tag = "母婴")");
     EXPECT_EQ(preview.at("rule").as_object().at("all").as_array().size(), 3u);
     EXPECT_GE(preview.at("took_ms").as_double(), 0.0);

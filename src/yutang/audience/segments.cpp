@@ -317,6 +317,22 @@ Result<Segment> SegmentService::Load(TenantId tenant, SegmentId segment) {
 
 Result<Segment> SegmentService::Get(TenantId tenant, SegmentId segment) { return Load(tenant, segment); }
 
+Result<std::vector<SegmentMember>> SegmentService::DescribeCustomers(TenantId tenant,
+                                                                     std::span<const CustomerId> customers) {
+    std::vector<SegmentMember> out;
+    YT_TRY(db_.Read([&](store::Session& s) -> Status {
+        out.clear();
+        for (CustomerId customer : customers) {
+            SegmentMember member{.customer = customer};
+            YT_ASSIGN_OR_RETURN(auto hints, s.Query(kSelectHints, {tenant.value(), customer.value()}));
+            for (const store::Row& h : hints) member.identities.push_back({h.Text(0), h.Text(1)});
+            out.push_back(std::move(member));
+        }
+        return OkStatus();
+    }));
+    return out;
+}
+
 Result<SegmentMembersPage> SegmentService::Members(TenantId tenant, SegmentId segment, std::optional<CustomerId> before,
                                                    int64_t limit, std::optional<StaffId> owner) {
     if (limit < 1 || limit > 1000) return InvalidArgument("limit must be 1 … 1000", "limit");

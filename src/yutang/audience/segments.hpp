@@ -24,6 +24,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,9 @@ class SegmentService {
     // `limit` (1 … 1000); only guide `owner`'s customers when given.
     Result<SegmentMembersPage> Members(TenantId tenant, SegmentId segment, std::optional<CustomerId> before,
                                        int64_t limit, std::optional<StaffId> owner = std::nullopt);
+    // The masked identities of `customers` (a preview's sample), in the order given; entered_at
+    // is left at zero. Ids of another merchant come back without identities.
+    Result<std::vector<SegmentMember>> DescribeCustomers(TenantId tenant, std::span<const CustomerId> customers);
     // Every stored member, ascending (for export); only `owner`'s customers when given.
     Result<std::vector<SegmentMember>> AllMembers(TenantId tenant, SegmentId segment,
                                                   std::optional<StaffId> owner = std::nullopt);

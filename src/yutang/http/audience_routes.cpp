@@ -73,10 +73,19 @@ Result<Response> Preview(audience::AudienceService* audiences, audience::Segment
     // Segment conditions name saved segments when the segment service is there.
     YT_ASSIGN_OR_RETURN(audience::Evaluation result, segments ? segments->Count(who.tenant, rule, owner)
                                                               : audiences->Count(who.tenant, rule, owner));
-    boost::json::array sample;
+    boost::json::array sample, sample_members;
     for (CustomerId id : result.sample) sample.push_back(id.value());
+    // The sample with masked identities, so that the operator sees who the rule holds.
+    if (segments) {
+        YT_ASSIGN_OR_RETURN(auto described, segments->DescribeCustomers(who.tenant, result.sample));
+        for (const auto& member : described) {
+            sample_members.push_back(
+                {{"customer_id", member.customer.value()}, {"identities", IdentityHintsJson(member)}});
+        }
+    }
     return JsonResponse({{"count", result.count},
                          {"sample", std::move(sample)},
+                         {"sample_members", std::move(sample_members)},
                          {"took_ms", static_cast<double>(result.took.count()) / 1000.0},
                          {"as_of", result.as_of.micros()},
                          {"rule", boost::json::parse(audience::ToJson(rule))},

@@ -2,8 +2,8 @@
 //
 //   POST /api/v1/audience/preview   customers.read
 //        {"rule": <the JSON form>} or {"text": "<the text form>"} (docs/design/rules.md)
-//        → {"count", "sample": [customer ids], "took_ms", "as_of", "rule": <canonical JSON>,
-//           "text": "<canonical text>"}
+//        → {"count", "sample": [customer ids], "sample_members": [{customer_id, identities}],
+//           "took_ms", "as_of", "rule": <canonical JSON>, "text": "<canonical text>"}
 //
 // A rule that does not parse is 400 with where ("offset", "line", "column" for text, "pointer"
 // for JSON) and the message in English ("message") and Chinese ("message_zh"). Guides (导购)

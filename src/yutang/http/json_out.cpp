@@ -11,6 +11,12 @@ boost::json::object StaffJson(const staff::StaffAccount& account) {
             {"created_at", account.created_at.micros()}};
 }
 
+boost::json::array IdentityHintsJson(const audience::SegmentMember& member) {
+    boost::json::array out;
+    for (const auto& identity : member.identities) out.push_back({{"kind", identity.kind}, {"hint", identity.hint}});
+    return out;
+}
+
 boost::json::object TenantJson(const staff::Tenant& tenant) {
     return {{"id", tenant.id.value()},
             {"name", tenant.name},

@@ -127,12 +127,6 @@ Result<Response> Delete(SegmentService* segments, Request& request, const Princi
     return NoContent();
 }
 
-boost::json::array IdentitiesJson(const audience::SegmentMember& m) {
-    boost::json::array out;
-    for (const auto& identity : m.identities) out.push_back({{"kind", identity.kind}, {"hint", identity.hint}});
-    return out;
-}
-
 Result<Response> Members(SegmentService* segments, Request& request, const Principal& who) {
     YT_TRY(Available(segments));
     YT_ASSIGN_OR_RETURN(audience::SegmentId id, PathSegment(request));
@@ -146,7 +140,7 @@ Result<Response> Members(SegmentService* segments, Request& request, const Princ
     for (const auto& m : page.members) {
         items.push_back({{"customer_id", m.customer.value()},
                          {"entered_at", m.entered_at.micros()},
-                         {"identities", IdentitiesJson(m)}});
+                         {"identities", IdentityHintsJson(m)}});
     }
     return JsonResponse(
         {{"items", std::move(items)}, {"next_before", page.next ? boost::json::value(page.next->value()) : nullptr}});
