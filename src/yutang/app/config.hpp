@@ -7,7 +7,7 @@
 //   {"listen": "0.0.0.0:8080", "database": "postgresql://yutang@db/yutang",
 //    "static_dir": "/opt/yutang/web", "threads": 4, "log_level": "info", "log_format": "json",
 //    "max_body_bytes": 1048576, "max_import_bytes": 209715200, "trust_forwarded_for": "true",
-//    "audience_index_max_age": 60}
+//    "audience_index_max_age": 600}
 #pragma once
 
 #include <cstdint>
@@ -30,9 +30,10 @@ struct Config {
     size_t max_body_bytes = size_t{1} << 20;      // request bodies of every route but uploads
     size_t max_import_bytes = size_t{200} << 20;  // order-export uploads (POST /api/v1/imports)
     bool trust_forwarded_for = false;             // behind a reverse proxy that sets X-Forwarded-For
-    // The audience index of a merchant is rebuilt when older than this (until every write keeps
-    // it current); 0 rebuilds it for every count.
-    int64_t audience_index_max_age_seconds = 60;
+    // The audience index of a merchant is rebuilt when older than this. This process's writes
+    // keep it current as they commit; the rebuild picks up writes of other processes on the same
+    // store (a CLI import beside the server). 0 rebuilds it for every count.
+    int64_t audience_index_max_age_seconds = 600;
     LogSettings log;
 
     std::string sqlite_path() const { return data_dir + "/yutang.db"; }

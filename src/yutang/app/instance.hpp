@@ -14,6 +14,7 @@
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
 #include "yutang/customers/resolver.hpp"
+#include "yutang/events/changes.hpp"
 #include "yutang/events/customer_edits.hpp"
 #include "yutang/events/customer_records.hpp"
 #include "yutang/events/import_jobs.hpp"
@@ -74,6 +75,10 @@ class Instance {
     KeyRing keys_;
     SystemClock clock_;
     std::unique_ptr<store::Database> db_;
+    // Declared before every writer, so that they are destroyed first: writers tell the audience
+    // index what they changed through audience_changes_.
+    std::unique_ptr<audience::AudienceService> audiences_;
+    std::unique_ptr<events::CustomerChangeListener> audience_changes_;
     std::unique_ptr<staff::StaffService> staff_;
     std::unique_ptr<staff::SessionService> sessions_;
     std::unique_ptr<staff::StoreService> stores_;
@@ -88,7 +93,6 @@ class Instance {
     std::unique_ptr<events::CustomerEditor> customer_editor_;
     std::unique_ptr<events::TraitRefresher> trait_refresher_;
     std::unique_ptr<events::OrderImporter> importer_;
-    std::unique_ptr<audience::AudienceService> audiences_;
     std::unique_ptr<audience::SegmentService> segments_;
     std::unique_ptr<insight::OverviewReport> overview_;
     // Last, so that it is destroyed first: stopping it still writes to the store.

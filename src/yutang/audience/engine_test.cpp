@@ -434,5 +434,38 @@ TEST_F(EngineTest, ServiceCachesTheIndexAndRebuildsWhenOld) {
     EXPECT_EQ(service.Count(TenantId(99), everyone.value()).status().code(), ErrorCode::kNotFound);
 }
 
+TEST_F(EngineTest, ServiceRereadsReportedChangesBeforeTheNextCount) {
+    Customer(1);
+    AudienceService service(*db_, keys_, clock_, {.max_index_age = std::chrono::hours(1)});
+    const RuleResult everyone = ParseRuleText("everyone");
+    ASSERT_TRUE(everyone.ok());
+    const auto count = [&] { return service.Count(TenantId(kTenant), everyone.value()).value().count; };
+    service.CustomersChanged(TenantId(kTenant), std::vector{CustomerId(1)});  // no index yet: nothing to do
+    EXPECT_EQ(count(), 1);
+    const Timestamp built = service.Count(TenantId(kTenant), everyone.value())->as_of;
+
+    Customer(2);
+    EXPECT_EQ(count(), 1) << "a change nobody reported waits for the rebuild";
+    service.CustomersChanged(TenantId(kTenant), std::vector{CustomerId(2)});
+    EXPECT_EQ(count(), 2) << "a reported change is in the next count";
+    EXPECT_EQ(service.Count(TenantId(kTenant), everyone.value())->as_of, built) << "re-read, not rebuilt";
+
+    Customer(3);
+    Customer(4);
+    clock_.Advance(std::chrono::seconds(1));
+    service.MerchantChanged(TenantId(kTenant));
+    EXPECT_EQ(count(), 4) << "a merchant-wide change rebuilds";
+    EXPECT_EQ(service.Count(TenantId(kTenant), everyone.value())->as_of, clock_.Now());
+
+    // More changes waiting than re-reading is worth (over 1,000 here): the next count rebuilds.
+    Customer(5);
+    clock_.Advance(std::chrono::seconds(1));
+    std::vector<CustomerId> many;
+    for (int64_t id = 1; id <= 1001; ++id) many.emplace_back(id);
+    service.CustomersChanged(TenantId(kTenant), many);
+    EXPECT_EQ(count(), 5);
+    EXPECT_EQ(service.Count(TenantId(kTenant), everyone.value())->as_of, clock_.Now());
+}
+
 }  // namespace
 }  // namespace yutang::audience

@@ -189,6 +189,7 @@ Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
     }
     // Seeing known identities again changes nothing (a re-import must leave the store as it was).
     if (changed && !result.created) YT_TRY(s.Execute(kTouchCustomer, {tenant.value(), winner, now.micros()}));
+    result.changed = changed;
     result.customer = CustomerId(winner);
     return result;
 }

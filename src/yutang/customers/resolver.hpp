@@ -44,6 +44,7 @@ struct Resolution {
     CustomerId customer;             // invalid (0) when no identity was usable
     bool created = false;            // a new customer was made
     std::vector<CustomerId> merged;  // customers merged into `customer` by this call
+    bool changed = false;            // created, merged, or given an identity it did not have
     std::vector<SkippedIdentity> skipped;
 
     bool identified() const { return customer.valid(); }

@@ -15,16 +15,19 @@ std::string_view ConsentSource(const customers::ConsentInput& consent) {
 }  // namespace
 
 CustomerEditor::CustomerEditor(store::Database& db, customers::IdentityResolver& resolver, staff::StaffService& staff,
-                               const KeyRing& keys, const Clock& clock)
-    : db_(db), resolver_(resolver), staff_(staff), profiles_(keys, clock), clock_(clock) {}
+                               const KeyRing& keys, const Clock& clock, CustomerChangeListener* changes)
+    : db_(db), resolver_(resolver), staff_(staff), profiles_(keys, clock), clock_(clock), changes_(changes) {}
 
 Status CustomerEditor::OnCustomer(TenantId tenant, CustomerId customer, const Viewer& viewer,
                                   const std::function<Status(store::Session&, CustomerId)>& work) {
-    return db_.Write([&](store::Session& s) -> Status {
-        YT_ASSIGN_OR_RETURN(CustomerId canonical, resolver_.Canonical(s, tenant, customer));
+    CustomerId canonical;
+    YT_TRY(db_.Write([&](store::Session& s) -> Status {
+        YT_ASSIGN_OR_RETURN(canonical, resolver_.Canonical(s, tenant, customer));
         YT_TRY(CheckVisible(s, tenant, canonical, viewer));
         return work(s, canonical);
-    });
+    }));
+    NotifyChanged(changes_, tenant, std::span<const CustomerId>(&canonical, 1));
+    return OkStatus();
 }
 
 Status CustomerEditor::Update(TenantId tenant, CustomerId customer, const CustomerUpdate& update,
@@ -138,11 +141,16 @@ Result<customers::Tag> CustomerEditor::CreateTag(TenantId tenant, int64_t group_
         YT_ASSIGN_OR_RETURN(out, profiles_.CreateTag(s, tenant, group_id, name));
         return OkStatus();
     }));
+    // Rules name tags: the catalogue the audience index holds must know the new one.
+    if (changes_ != nullptr) changes_->MerchantChanged(tenant);
     return out;
 }
 
 Status CustomerEditor::DeleteTag(TenantId tenant, int64_t tag_id) {
-    return db_.Write([&](store::Session& s) { return profiles_.DeleteTag(s, tenant, tag_id); });
+    YT_TRY(db_.Write([&](store::Session& s) { return profiles_.DeleteTag(s, tenant, tag_id); }));
+    // The tag left every customer that held it.
+    if (changes_ != nullptr) changes_->MerchantChanged(tenant);
+    return OkStatus();
 }
 
 }  // namespace yutang::events

@@ -69,8 +69,14 @@ void AppendString(std::string& out, std::string_view value) {
 }  // namespace
 
 CustomerRecords::CustomerRecords(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders,
-                                 const KeyRing& keys, const Clock& clock)
-    : db_(db), resolver_(resolver), orders_(orders), profiles_(keys, clock), keys_(keys), clock_(clock) {}
+                                 const KeyRing& keys, const Clock& clock, CustomerChangeListener* changes)
+    : db_(db),
+      resolver_(resolver),
+      orders_(orders),
+      profiles_(keys, clock),
+      keys_(keys),
+      clock_(clock),
+      changes_(changes) {}
 
 std::span<const std::string_view> CustomerRecords::CoveredColumns() { return kCoveredColumns; }
 
@@ -469,8 +475,10 @@ Result<std::string> CustomerRecords::Export(TenantId tenant, CustomerId customer
 Status CustomerRecords::Erase(TenantId tenant, CustomerId customer, const staff::Actor& actor) {
     const std::string event_context = "t" + std::to_string(tenant.value()) + "/event";
     const std::string buyer_context = "t" + std::to_string(tenant.value()) + "/order.buyer";
-    return db_.Write([&](store::Session& s) -> Status {
+    CustomerId erased;
+    Status status = db_.Write([&](store::Session& s) -> Status {
         YT_ASSIGN_OR_RETURN(CustomerId canonical, resolver_.Canonical(s, tenant, customer));
+        erased = canonical;
         YT_ASSIGN_OR_RETURN(auto ids, AllIds(s, tenant, canonical));
         YT_ASSIGN_OR_RETURN(auto identities, resolver_.Identities(s, tenant, canonical));
         std::vector<std::string> values;
@@ -498,6 +506,9 @@ Status CustomerRecords::Erase(TenantId tenant, CustomerId customer, const staff:
                                    .target_id = std::to_string(canonical.value()),
                                    .detail = "{\"merged_ids\":" + std::to_string(ids.size() - 1) + "}"});
     });
+    YT_TRY(status);
+    NotifyChanged(changes_, tenant, std::span<const CustomerId>(&erased, 1));
+    return OkStatus();
 }
 
 }  // namespace yutang::events

@@ -66,8 +66,8 @@ Status WriteRejected(const std::string& path, const std::vector<imports::RowErro
 }  // namespace
 
 OrderImporter::OrderImporter(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders,
-                             const Clock& clock)
-    : db_(db), resolver_(resolver), orders_(orders), clock_(clock) {}
+                             const Clock& clock, CustomerChangeListener* changes)
+    : db_(db), resolver_(resolver), orders_(orders), clock_(clock), changes_(changes) {}
 
 Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& path, const ImportOptions& options) {
     YT_ASSIGN_OR_RETURN(auto reader, imports::OrderReader::Open(path, options.reader));
@@ -99,8 +99,10 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
             // Wall time of the transaction, for sizing the next batch (not a timestamp: the
             // injected Clock is for what is stored).
             const auto started = std::chrono::steady_clock::now();
+            std::vector<CustomerId> changed;
             YT_TRY(db_.Write([&](store::Session& s) -> Status {
                 delta = ImportReport{};
+                changed.clear();
                 for (const imports::ImportedOrder& order : batch) {
                     std::vector<IdentityInput> identities;
                     if (account_kind && !order.buyer_account.empty()) {
@@ -137,6 +139,9 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
                         input.lines.push_back({line.sku, line.title, line.quantity, line.unit_price});
                     }
                     YT_ASSIGN_OR_RETURN(UpsertOutcome outcome, orders_.Upsert(s, tenant, input));
+                    if (customer && (resolved.changed || outcome != UpsertOutcome::kUnchanged)) {
+                        changed.push_back(*customer);
+                    }
                     switch (outcome) {
                         case UpsertOutcome::kCreated:
                             ++delta.orders_created;
@@ -151,6 +156,7 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
                 }
                 return OkStatus();
             }));
+            NotifyChanged(changes_, tenant, changed);
             const auto took = std::chrono::steady_clock::now() - started;
             if (took < options.target_transaction_time / 2 && batch.size() == batch_size) {
                 batch_size = std::min(max_batch, batch_size * 2);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "yutang/customers/resolver.hpp"
+#include "yutang/events/changes.hpp"
 #include "yutang/events/orders.hpp"
 #include "yutang/imports/order_reader.hpp"
 
@@ -63,7 +64,9 @@ struct ImportOptions {
 
 class OrderImporter {
   public:
-    OrderImporter(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders, const Clock& clock);
+    // `changes` (may be null) hears which customers each committed batch changed.
+    OrderImporter(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders, const Clock& clock,
+                  CustomerChangeListener* changes = nullptr);
 
     // Errors: those of OrderReader::Open (not_found, invalid_argument naming the problem), store
     // errors, and aborted when options.should_stop said so (the batches before the failure or the
@@ -75,6 +78,7 @@ class OrderImporter {
     customers::IdentityResolver& resolver_;
     OrderStore& orders_;
     const Clock& clock_;
+    CustomerChangeListener* changes_;
 };
 
 }  // namespace yutang::events
