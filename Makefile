@@ -11,7 +11,7 @@ TEST_PRESET := $(if $(filter true,$(CI)),ci,debug)
 .PHONY: run test setup build-release build-test bench format clean
 
 run: setup build-release
-	./build/release/src/yutang/app/yutang serve --demo --data $(DATA) --listen $(LISTEN)
+	./build/release/src/yutang/app/yutang serve --demo --data $(DATA) --listen $(LISTEN) --static-dir build/release/web/dist
 
 test: setup build-test
 	ctest --preset $(TEST_PRESET) --output-on-failure -j $(JOBS)

@@ -17,6 +17,9 @@ PACKAGES=(
     libroaring-dev
     # tests and benchmarks: GoogleTest, Google Benchmark, a real PostgreSQL, the sqlite3 shell, wrk
     libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 sqlite3 wrk
+    # the web console's end-to-end test drives a real headless Chromium (playwright-core brings
+    # no browser of its own); Noto CJK draws the Chinese text in its screenshots
+    chromium fonts-noto-cjk
 )
 
 apt_install() {

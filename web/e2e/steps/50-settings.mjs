@@ -1,0 +1,42 @@
+// Settings: the tabs an owner sees, a write key created with its SDK snippet (and the key
+// really accepted by the tracking API), and the audit log naming what was done.
+import { byTest, expect, settled } from '../lib/ui.mjs';
+
+/** @type {import('../lib/context.mjs').Step[]} */
+export const steps = [
+  {
+    name: 'create a write key and see how to use it',
+    async run({ page, baseUrl, screenshot }) {
+      await byTest(page, 'menu-settings').click();
+      await byTest(page, 'merchant-form').waitFor();
+      for (const tab of ['merchant', 'staff', 'stores', 'apikeys', 'audit']) await byTest(page, `settings-tab-${tab}`).waitFor();
+      await byTest(page, 'settings-tab-staff').click();
+      await byTest(page, 'roles-table').getByText('导购').first().waitFor();
+
+      await byTest(page, 'settings-tab-apikeys').click();
+      await byTest(page, 'apikey-create').click();
+      await byTest(page, 'apikey-name').fill('小程序埋点');
+      await byTest(page, 'apikey-submit').click();
+      const token = (await byTest(page, 'apikey-token').textContent())?.trim() ?? '';
+      expect(/^ytw_\d+_/.test(token), `a write key should be shown, got ${token}`);
+      const node = (await byTest(page, 'snippet-node').textContent()) ?? '';
+      expect(node.includes(`new Analytics({ writeKey: '${token}', host: '${baseUrl}' })`), `the Node snippet should use the key and this server:\n${node}`);
+      await settled(page);
+      await screenshot('50-settings');
+
+      // The key works as the curl example sends it.
+      const response = await fetch(`${baseUrl}/v1/track`, {
+        method: 'POST',
+        headers: { Authorization: `Basic ${Buffer.from(`${token}:`).toString('base64')}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ userId: 'e2e-user', event: 'Order Completed', properties: { revenue: 9.9 } }),
+      });
+      expect(response.ok, `the tracking API should accept the new key, answered ${response.status}`);
+
+      await byTest(page, 'apikey-done').click();
+      await byTest(page, 'apikey-table').getByText('小程序埋点').waitFor();
+      await byTest(page, 'settings-tab-audit').click();
+      await byTest(page, 'audit-table').getByText('创建密钥').first().waitFor();
+      await byTest(page, 'audit-table').getByText('登录').first().waitFor();
+    },
+  },
+];

@@ -1,0 +1,9 @@
+export default {
+  overview: 'Overview',
+  customers: 'Customers',
+  customer: 'Customer',
+  imports: 'Import',
+  segments: 'Segments',
+  settings: 'Settings',
+  login: 'Log in',
+};
