@@ -46,6 +46,7 @@ sources=(
     src/yutang/audience/rule_json.cpp
     src/yutang/audience/rule_text.cpp
     src/yutang/audience/internal/spec.cpp
+    src/yutang/base/calendar.cpp
     src/yutang/base/money.cpp
     src/yutang/base/status.cpp
     src/yutang/base/text.cpp

@@ -70,3 +70,20 @@ TEST(ParseIsoDate, AcceptsRealDatesOnly) {
 
 }  // namespace
 }  // namespace yutang
+
+namespace yutang {
+namespace {
+
+TEST(Calendar, DayNumbersRoundTripAcrossLeapDaysAndCenturies) {
+    EXPECT_EQ(DayNumber({1970, 1, 1}), 0);
+    EXPECT_EQ(DayNumber({1969, 12, 31}), -1);
+    EXPECT_EQ(DayNumber({2000, 3, 1}) - DayNumber({2000, 2, 28}), 2) << "2000 is a leap year";
+    EXPECT_EQ(DayNumber({1900, 3, 1}) - DayNumber({1900, 2, 28}), 1) << "1900 is not";
+    for (int32_t day = DayNumber({1899, 12, 25}); day < DayNumber({2101, 1, 5}); day += 13) {
+        EXPECT_EQ(DayNumber(DateOfDay(day)), day);
+    }
+    EXPECT_EQ(FormatIsoDate(DateOfDay(DayNumber({2026, 11, 23}) + 39)), "2027-01-01");
+}
+
+}  // namespace
+}  // namespace yutang
