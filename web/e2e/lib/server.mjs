@@ -11,30 +11,30 @@ export const ownerPassword = 'console-e2e-pass-1';
 export const merchantName = '鱼塘测试店';
 
 /**
- * @param {{binary: string, staticDir: string}} options
- * @returns {Promise<{url: string, dataDir: string, output: () => string, stop: () => Promise<void>}>}
+ * @typedef {object} RunningServer
+ * @property {string} url            e.g. http://127.0.0.1:41234
+ * @property {() => string} output   everything the server printed so far
+ * @property {() => Promise<void>} stop  SIGTERM, then SIGKILL after 10 s
  */
-export async function startServer({ binary, staticDir }) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'yutang-console-e2e-'));
-  const env = { ...process.env, YUTANG_OWNER_PASSWORD: ownerPassword, YUTANG_LOG_LEVEL: 'warn' };
-  const init = spawnSync(
-    binary,
-    ['init', '--data', join(dataDir, 'data'), '--merchant', merchantName, '--owner-email', ownerEmail],
-    { env, encoding: 'utf8' },
-  );
-  if (init.status !== 0) {
-    throw new Error(`yutang init failed (${init.status}):\n${init.stdout}\n${init.stderr}`);
-  }
-  const child = spawn(
-    binary,
-    ['serve', '--data', join(dataDir, 'data'), '--listen', '127.0.0.1:0', '--static-dir', staticDir],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+
+/**
+ * Runs `yutang serve …` and resolves once it says where it listens.
+ * @param {{binary: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number,
+ *          onOutput?: (chunk: string) => void}} options
+ * @returns {Promise<RunningServer>}
+ */
+export async function serve({ binary, args, env, timeoutMs, onOutput }) {
+  const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in ${timeoutMs / 1000} s:\n${output}`));
+    }, timeoutMs);
     const onData = (/** @type {Buffer} */ chunk) => {
-      output += chunk.toString();
+      const text = chunk.toString();
+      output += text;
+      onOutput?.(text);
       const match = /is listening on (http:\/\/[^\s/]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
@@ -50,15 +50,44 @@ export async function startServer({ binary, staticDir }) {
   });
   return {
     url: /** @type {string} */ (url),
-    dataDir,
     output: () => output,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/**
+ * @param {{binary: string, staticDir: string}} options
+ * @returns {Promise<{url: string, dataDir: string, output: () => string, stop: () => Promise<void>}>}
+ */
+export async function startServer({ binary, staticDir }) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'yutang-console-e2e-'));
+  const env = { ...process.env, YUTANG_OWNER_PASSWORD: ownerPassword, YUTANG_LOG_LEVEL: 'warn' };
+  const init = spawnSync(
+    binary,
+    ['init', '--data', join(dataDir, 'data'), '--merchant', merchantName, '--owner-email', ownerEmail],
+    { env, encoding: 'utf8' },
+  );
+  if (init.status !== 0) {
+    throw new Error(`yutang init failed (${init.status}):\n${init.stdout}\n${init.stderr}`);
+  }
+  const server = await serve({
+    binary,
+    args: ['serve', '--data', join(dataDir, 'data'), '--listen', '127.0.0.1:0', '--static-dir', staticDir],
+    env,
+    timeoutMs: 30_000,
+  });
+  return {
+    url: server.url,
+    dataDir,
+    output: server.output,
+    stop: async () => {
+      await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

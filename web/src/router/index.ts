@@ -27,6 +27,12 @@ export function homeFor(can: (permission: Permission | undefined) => boolean): s
   return first ? `/${first.path.replace(/^\//, '')}` : '/forbidden';
 }
 
+/** The browser tab's title for a page's title key, in the current language. */
+export function pageTitle(titleKey: string | undefined): string {
+  const appName = i18n.global.t('common.appName');
+  return titleKey ? `${i18n.global.t(titleKey)} · ${appName}` : appName;
+}
+
 export function createAppRouter(): Router {
   const router = createRouter({
     history: createWebHistory(),
@@ -71,8 +77,7 @@ export function createAppRouter(): Router {
   });
 
   router.afterEach((to) => {
-    const appName = i18n.global.t('common.appName');
-    document.title = to.meta.title ? `${i18n.global.t(to.meta.title)} · ${appName}` : appName;
+    document.title = pageTitle(to.meta.title);
   });
 
   return router;

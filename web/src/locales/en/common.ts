@@ -22,8 +22,11 @@ export default {
   loadMore: 'Load more',
   noMore: 'No more',
   total: '{n} in total',
+  withNote: '{label} ({note})',
   saved: 'Saved',
   language: 'Language',
+  collapseMenu: 'Collapse the menu',
+  expandMenu: 'Expand the menu',
   logout: 'Log out',
   loggedOut: 'You have logged out',
   errors: {
@@ -32,6 +35,21 @@ export default {
     forbidden: 'You do not have permission to see this page. Ask an administrator to grant it to your role.',
     notFound: 'Page not found',
     backHome: 'Back to the start',
+  },
+  platforms: {
+    jd: 'JD',
+    taobao: 'Taobao/Tmall',
+    douyin: 'Douyin',
+    pdd: 'Pinduoduo',
+    youzan: 'Youzan',
+    segment: 'Own channels',
+    mapped: 'Other platforms',
+  },
+  channels: {
+    import: 'Order import',
+    segment: 'Own channels',
+    package_card: 'Package card',
+    unknown: 'Not recorded',
   },
   placeholder: {
     title: 'Coming soon',

@@ -25,7 +25,6 @@ export default {
     owner: 'Guide',
     createdAt: 'Joined',
   },
-  channelImport: 'Order import',
   totalCount: '{n} customers',
   shownCount: 'Showing {shown} of {total}',
   empty: {
@@ -56,15 +55,6 @@ export default {
     youzan: 'Youzan account',
     wechat_openid: 'WeChat OpenID',
     anonymous_id: 'Anonymous ID',
-  },
-  platforms: {
-    jd: 'JD',
-    taobao: 'Taobao/Tmall',
-    douyin: 'Douyin',
-    pdd: 'Pinduoduo',
-    youzan: 'Youzan',
-    segment: 'Own app',
-    mapped: 'Other (mapped columns)',
   },
   profile: {
     back: 'Back to customers',

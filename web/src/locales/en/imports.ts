@@ -27,7 +27,7 @@ export default {
     ordersUnchanged: 'Orders unchanged',
     customersCreated: 'Customers created',
     customersMatched: 'Existing customers matched',
-    ordersUnidentified: 'Orders without a buyer',
+    ordersUnidentifiedCount: 'Orders without a buyer: {n}. ',
     unidentifiedHint: 'The platform hid these buyers’ phones. The orders are kept for statistics and linked once the customer scans a package card.',
     rowsRejected: 'Rows rejected',
     rejections: 'Rejected rows (the first ones)',

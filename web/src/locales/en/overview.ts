@@ -31,20 +31,6 @@ export default {
     stageTitle: 'Lifecycle stages',
     noSales: 'No orders in this period',
   },
-  platforms: {
-    jd: 'JD',
-    taobao: 'Taobao/Tmall',
-    douyin: 'Douyin',
-    pdd: 'Pinduoduo',
-    youzan: 'Youzan',
-    segment: 'Own channels',
-    mapped: 'Other',
-  },
-  channels: {
-    import: 'Order import',
-    segment: 'Own channels',
-    unknown: 'Not recorded',
-  },
   stages: {
     prospect: 'Prospect',
     new: 'New',

@@ -24,8 +24,12 @@ export default {
   loadMore: '加载更多',
   noMore: '没有更多了',
   total: '共 {n} 条',
+  // A name with a note after it: Asia/Shanghai（UTC+08:00）.
+  withNote: '{label}（{note}）',
   saved: '已保存',
   language: '语言',
+  collapseMenu: '收起菜单',
+  expandMenu: '展开菜单',
   logout: '退出登录',
   loggedOut: '已退出登录',
   errors: {
@@ -34,6 +38,23 @@ export default {
     forbidden: '你没有权限查看此页面，请联系管理员为你的角色开通权限',
     notFound: '页面不存在',
     backHome: '返回首页',
+  },
+  // Where orders come from (the order's source) and where customers came from (their first
+  // channel): the same names on every page.
+  platforms: {
+    jd: '京东',
+    taobao: '淘宝/天猫',
+    douyin: '抖音',
+    pdd: '拼多多',
+    youzan: '有赞',
+    segment: '自有渠道',
+    mapped: '其他平台',
+  },
+  channels: {
+    import: '订单导入',
+    segment: '自有渠道',
+    package_card: '包裹卡',
+    unknown: '未记录',
   },
   placeholder: {
     title: '即将上线',

@@ -26,7 +26,6 @@ export default {
     owner: '导购',
     createdAt: '加入时间',
   },
-  channelImport: '订单导入',
   totalCount: '共 {n} 位客户',
   shownCount: '已显示 {shown} / {total}',
   empty: {
@@ -57,15 +56,6 @@ export default {
     youzan: '有赞账号',
     wechat_openid: '微信 OpenID',
     anonymous_id: '匿名 ID',
-  },
-  platforms: {
-    jd: '京东',
-    taobao: '淘宝/天猫',
-    douyin: '抖店',
-    pdd: '拼多多',
-    youzan: '有赞',
-    segment: '自有应用',
-    mapped: '其他（自定义列）',
   },
   profile: {
     back: '返回客户列表',

@@ -28,7 +28,7 @@ export default {
     ordersUnchanged: '未变订单',
     customersCreated: '新增客户',
     customersMatched: '匹配已有客户',
-    ordersUnidentified: '无法识别买家的订单',
+    ordersUnidentifiedCount: '无法识别买家的订单：{n}。',
     unidentifiedHint: '这些订单的手机号被平台隐藏，已保存用于统计；客户扫描包裹卡后即可关联。',
     rowsRejected: '拒绝的行',
     rejections: '被拒绝的行（前若干行）',

@@ -31,20 +31,6 @@ export default {
     stageTitle: '生命周期阶段',
     noSales: '本期没有订单',
   },
-  platforms: {
-    jd: '京东',
-    taobao: '淘宝/天猫',
-    douyin: '抖音',
-    pdd: '拼多多',
-    youzan: '有赞',
-    segment: '自有渠道',
-    mapped: '其他',
-  },
-  channels: {
-    import: '订单导入',
-    segment: '自有渠道',
-    unknown: '未记录',
-  },
   stages: {
     prospect: '潜客',
     new: '新客',

@@ -3,6 +3,7 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { Overview, OverviewShare } from '@/api/types';
 import { formatCount, formatFen } from '@/utils/format';
+import { platformLabel } from '@/utils/labels';
 
 type T = (key: string, values?: Record<string, unknown>) => string;
 
@@ -10,22 +11,6 @@ type T = (key: string, values?: Record<string, unknown>) => string;
 export function change(current: number, previous: number): number | undefined {
   if (previous === 0) return current === 0 ? 0 : undefined;
   return (current - previous) / previous;
-}
-
-/** "import:jd" → 订单导入 · 京东; "unknown" → 未记录; other channels as they are. */
-export function channelName(key: string, t: T): string {
-  const match = /^import:(\w+)$/.exec(key);
-  if (match?.[1]) return `${t('overview.channels.import')} · ${platformName(match[1], t)}`;
-  if (key === 'unknown' || key === '') return t('overview.channels.unknown');
-  const known = `overview.channels.${key}`;
-  const label = t(known);
-  return label === known ? key : label;
-}
-
-export function platformName(key: string, t: T): string {
-  const path = `overview.platforms.${key}`;
-  const label = t(path);
-  return label === path ? key : label;
 }
 
 const dayLabel = (date: string) => date.slice(5);
@@ -50,10 +35,7 @@ export function poolOption(o: Overview, t: T, locale: string): EChartsCoreOption
 export function salesOption(o: Overview, t: T, locale: string): EChartsCoreOption {
   return {
     grid: { left: 48, right: 72, top: 40, bottom: 28 },
-    tooltip: {
-      trigger: 'axis',
-      valueFormatter: (v: unknown) => String(v),
-    },
+    tooltip: { trigger: 'axis' },
     legend: { top: 0 },
     xAxis: { type: 'category', data: o.daily.map((d) => dayLabel(d.date)) },
     yAxis: [
@@ -61,9 +43,9 @@ export function salesOption(o: Overview, t: T, locale: string): EChartsCoreOptio
       { type: 'value', name: t('overview.charts.gmv'), splitLine: { show: false }, axisLabel: { formatter: (v: number) => formatFen(v * 100, locale, { compact: true }) } },
     ],
     series: [
-      { name: t('overview.charts.orders'), type: 'bar', data: o.daily.map((d) => d.orders), barMaxWidth: 16 },
+      { name: t('overview.charts.orders'), type: 'bar', data: o.daily.map((d) => d.orders), barMaxWidth: 16, tooltip: { valueFormatter: (v: number) => formatCount(v, locale) } },
       // GMV in yuan on the axis; fen would print four extra digits.
-      { name: t('overview.charts.gmv'), type: 'line', yAxisIndex: 1, data: o.daily.map((d) => d.gmv_fen / 100), showSymbol: false, smooth: true },
+      { name: t('overview.charts.gmv'), type: 'line', yAxisIndex: 1, data: o.daily.map((d) => d.gmv_fen / 100), showSymbol: false, smooth: true, tooltip: { valueFormatter: (v: number) => formatFen(Math.round(v * 100), locale) } },
     ],
   };
 }
@@ -78,7 +60,7 @@ export function platformOption(shares: OverviewShare[], t: T, locale: string): E
         radius: ['40%', '70%'],
         center: ['38%', '50%'],
         label: { show: false },
-        data: shares.map((s) => ({ name: platformName(s.key, t), value: (s.gmv_fen ?? 0) / 100 })),
+        data: shares.map((s) => ({ name: platformLabel(s.key, t), value: (s.gmv_fen ?? 0) / 100 })),
       },
     ],
   };

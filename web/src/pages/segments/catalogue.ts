@@ -16,7 +16,7 @@ export function useBuilderCatalogue() {
       session.can('staff.read') ? call(client.GET('/api/v1/staff')) : Promise.resolve({ items: [] }),
     ]);
     catalogue.value = {
-      // The rule names a tag "group/name"; the label says the same with the count.
+      // The rule names a tag "group/name"; the label spaces it out for reading.
       tags: tags.items.flatMap((group) =>
         (group.tags ?? []).map((tag) => ({
           value: `${group.name ?? ''}/${tag.name ?? ''}`,
