@@ -242,7 +242,9 @@ Result<DemoReport> DemoGenerator::Generate(TenantId tenant, const DemoOptions& o
                 // Orders: first purchase somewhere in the window, then repeat on a personal cycle.
                 const double cycle = std::max(7.0, cycle_days(rng));
                 const double churn = unit(rng) < 0.6 ? 1.0 : 0.25 + 0.3 * unit(rng);
-                int64_t at = window_start + static_cast<int64_t>(unit(rng) * 330.0 * static_cast<double>(kDay));
+                // New buyers keep arriving until a few days ago, so every part of the year has some.
+                int64_t at = window_start + static_cast<int64_t>(unit(rng) * 362.0 * static_cast<double>(kDay));
+                const int64_t first_order_at = at;
                 int purchases = 0;
                 size_t favourite = rng() % kProducts.size();
                 for (int n = 0; n < 24 && at < now.micros(); ++n) {
@@ -280,14 +282,24 @@ Result<DemoReport> DemoGenerator::Generate(TenantId tenant, const DemoOptions& o
                                            linked_account.has_value(), std::string_view(platform->source) == "douyin",
                                            options));
                 }
-                // A fifth of the people also browse the merchant's own mini-program.
-                if (unit(rng) < 0.2) {
+                // A fifth of the people whose phone the merchant knows (the platform did not mask it,
+                // or a package card told it) also browse the merchant's own mini-program, some time
+                // after their first order: they sign in with that phone (identify links the app's
+                // user id to the buyer) and look at a product.
+                const bool phone_known = !platform->masked_phone || linked_account.has_value();
+                if (unit(rng) < 0.2 && phone_known) {
+                    const int64_t seen = std::min(now.micros() - kDay / 24,
+                                                  first_order_at + static_cast<int64_t>(unit(rng) * 60.0 * kDay));
+                    const std::string user = "demo-" + std::to_string(person);
+                    const std::string message = "demo-" + std::to_string(options.seed) + "-" + std::to_string(person);
+                    const std::string when = FormatRfc3339(Timestamp::FromMicros(seen));
                     if (batch_event_count) batch_events += ",";
-                    batch_events += R"({"type":"track","event":"Product Viewed","userId":"demo-)" +
-                                    std::to_string(person) + R"(","messageId":"demo-)" + std::to_string(options.seed) +
-                                    "-" + std::to_string(person) + R"(","properties":{"sku":")" +
-                                    kProducts[rng() % kProducts.size()].sku + "\"}}";
-                    ++batch_event_count;
+                    batch_events += R"({"type":"identify","userId":")" + user + R"(","messageId":")" + message +
+                                    R"(-i","timestamp":")" + when + R"(","traits":{"phone":")" + phone + "\"}},";
+                    batch_events += R"({"type":"track","event":"Product Viewed","userId":")" + user +
+                                    R"(","messageId":")" + message + R"(","timestamp":")" + when +
+                                    R"(","properties":{"sku":")" + kProducts[rng() % kProducts.size()].sku + "\"}}";
+                    batch_event_count += 2;
                 }
             }
             return OkStatus();

@@ -62,6 +62,12 @@ TEST(DemoGenerator, IsBelievableAndDeterministic) {
         << "every tagged customer holds exactly one membership level";
     EXPECT_GT(a.Count("SELECT COUNT(*) FROM consent_records WHERE purpose = 'marketing.sms'"), 100);
     EXPECT_GT(a.Count("SELECT COUNT(*) FROM customers WHERE source_channel = 'import:jd'"), 50);
+    // App users sign in with the phone they bought with: their events join the buyer.
+    // (a few links are refused by the identity limits, as they would be for real people)
+    EXPECT_LE(a.Count("SELECT COUNT(*) FROM customers c WHERE merged_into IS NULL AND source_channel = 'segment'"), 6)
+        << "hardly any customer of the demo comes from the app alone";
+    EXPECT_GT(a.Count("SELECT COUNT(*) FROM events WHERE occurred_at < 1795406067000000 - 86400000000"), 10)
+        << "events happen over the year, not all at generation time";
 
     ASSERT_TRUE(b.demo.Generate(TenantId(1), {.customers = 600, .seed = 42, .batch = 200}).ok());
     for (const char* sql : {"SELECT SUM(total_fen) FROM orders", "SELECT COUNT(*) FROM customers",
