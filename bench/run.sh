@@ -4,17 +4,20 @@
 #   make bench                      # builds the release preset, then runs this script
 #   bench/run.sh [benchmark flags]  # e.g. --benchmark_filter=sqlite/ (builds nothing itself)
 #
-# For store_write_benchmark it starts a throw-away PostgreSQL server configured for durability
-# (fsync=on, synchronous_commit=on, full_page_writes=on — unlike the test harness, which turns
-# fsync off) in a temp dir on the same disk as the SQLite cases, and passes it in
-# $YT_BENCH_POSTGRES. Set YT_BENCH_POSTGRES yourself to use another server, or
+# For store_write_benchmark and audience_benchmark it starts a throw-away PostgreSQL server
+# configured for durability (fsync=on, synchronous_commit=on, full_page_writes=on — unlike the
+# test harness, which turns fsync off) in a temp dir on the same disk as the SQLite cases, and
+# passes it in $YT_BENCH_POSTGRES (one server for both; audience_benchmark loads its customers
+# into a database of its own and drops it at the end). Set YT_BENCH_POSTGRES yourself to use another server, or
 # YT_BENCH_NO_POSTGRES=1 to run the SQLite cases only. The temp dir is $TMPDIR (default /tmp):
 # point it at the disk you want to measure.
 #
 # Sizes: import_benchmark generates a 1M-row export (YT_BENCH_IMPORT_ROWS) and identity_benchmark
-# builds a store of 10M identities (YT_BENCH_IDENTITIES; about 4.5 min), both in $TMPDIR. Set
-# YT_BENCH_IDENTITY_DIR=<dir> to keep that store and reuse it in later runs; smaller values make
-# smoke runs (e.g. YT_BENCH_IMPORT_ROWS=20000 YT_BENCH_IDENTITIES=100000).
+# builds a store of 10M identities (YT_BENCH_IDENTITIES; about 4.5 min), and audience_benchmark a
+# store of 10M customers (YT_BENCH_AUDIENCE_CUSTOMERS) that it also copies into PostgreSQL, all in
+# $TMPDIR. Set YT_BENCH_IDENTITY_DIR=<dir> / YT_BENCH_AUDIENCE_DIR=<dir> to keep those stores and
+# reuse them in later runs; smaller values make smoke runs (e.g. YT_BENCH_IMPORT_ROWS=20000
+# YT_BENCH_IDENTITIES=100000 YT_BENCH_AUDIENCE_CUSTOMERS=100000).
 #
 # Results: build/release/bench/results/<binary>.json (Google Benchmark JSON) and <binary>.txt
 # (the console table). Record them in docs/benchmarks.md.
@@ -103,7 +106,8 @@ start_postgres() {
 # --- Run ---------------------------------------------------------------------------------------
 for binary in "${binaries[@]}"; do
     name="$(basename "$binary")"
-    if [[ "$name" == store_write_benchmark && -z "${YT_BENCH_POSTGRES:-}" && "${YT_BENCH_NO_POSTGRES:-0}" != 1 ]]; then
+    if [[ ("$name" == store_write_benchmark || "$name" == audience_benchmark) && -z "${YT_BENCH_POSTGRES:-}" &&
+        "${YT_BENCH_NO_POSTGRES:-0}" != 1 ]]; then
         start_postgres || stop_postgres
     fi
     echo "=== $name"
