@@ -2,7 +2,7 @@
 // (src/api/schema.d.ts), plus what every call needs.
 //
 //   import { client, call } from '@/api/client';
-//   const page = await call(client.GET('/api/v1/customers', { params: { query: { q: '13800000000' } } }));
+//   const page = await call(client.GET('/api/v1/customers', { params: { query: { q: 'wang@example.com' } } }));
 //   // page is CustomerList; a failure throws ApiError (status, code, message, message_zh, field …)
 //
 // - Cookies go with every request (the session cookie is HttpOnly; the console never sees it).

@@ -87,7 +87,7 @@ export function sdkSnippets(writeKey: string, origin: string): Snippets {
 
 const analytics = new Analytics({ writeKey: '${writeKey}', host: '${origin}' });
 
-analytics.identify({ userId: 'user-1001', traits: { phone: '13800000000' } });
+analytics.identify({ userId: 'user-1001', traits: { phone: buyer.phone, email: buyer.email } });
 analytics.track({
   userId: 'user-1001',
   event: 'Order Completed',
