@@ -1,7 +1,6 @@
 #include "yutang/events/trait_refresh.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <vector>
 
 #include "yutang/base/log.hpp"
@@ -50,12 +49,6 @@ std::vector<int64_t> QuintileScores(const std::vector<int64_t>& values) {
     return scores;
 }
 
-std::string DateText(LocalDate d) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", d.year, d.month, d.day);
-    return buf;
-}
-
 Result<TimeZone> ZoneOf(std::string_view name) {
     auto zone = TimeZone::Load(name);
     if (zone.ok()) return zone;
@@ -96,7 +89,7 @@ Result<RefreshReport> TraitRefresher::Refresh(TenantId tenant) {
     }
     const auto r = QuintileScores(last), f = QuintileScores(count), m = QuintileScores(spend);
 
-    RefreshReport report{DateText(zone.ToLocal(now).date), static_cast<int64_t>(buyers.size()), 0};
+    RefreshReport report{FormatIsoDate(zone.ToLocal(now).date), static_cast<int64_t>(buyers.size()), 0};
     std::vector<size_t> changed;
     std::vector<std::string_view> stages(buyers.size());
     for (size_t i = 0; i < buyers.size(); ++i) {
@@ -142,7 +135,7 @@ Result<int> TraitRefresher::RefreshDue() {
     int ran = 0;
     for (const auto& [tenant, zone_name] : tenants) {
         YT_ASSIGN_OR_RETURN(TimeZone zone, ZoneOf(zone_name));
-        const std::string today = DateText(zone.ToLocal(clock_.Now()).date);
+        const std::string today = FormatIsoDate(zone.ToLocal(clock_.Now()).date);
         YT_ASSIGN_OR_RETURN(auto last, LastRefresh(tenant));
         if (last && last->local_date == today) continue;
         YT_TRY(Refresh(tenant).status());
