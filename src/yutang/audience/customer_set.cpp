@@ -57,4 +57,20 @@ std::vector<CustomerId> CustomerSet::ToVector() const {
 
 bool operator==(const CustomerSet& a, const CustomerSet& b) { return *a.bits_ == *b.bits_; }
 
+CustomerSet operator|(const CustomerSet& a, const CustomerSet& b) {
+    CustomerSet out;
+    *out.bits_ = *a.bits_ | *b.bits_;
+    return out;
+}
+CustomerSet operator&(const CustomerSet& a, const CustomerSet& b) {
+    CustomerSet out;
+    *out.bits_ = *a.bits_ & *b.bits_;
+    return out;
+}
+CustomerSet operator-(const CustomerSet& a, const CustomerSet& b) {
+    CustomerSet out;
+    *out.bits_ = *a.bits_ - *b.bits_;
+    return out;
+}
+
 }  // namespace yutang::audience

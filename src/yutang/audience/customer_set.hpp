@@ -46,6 +46,9 @@ class CustomerSet {
     std::vector<CustomerId> ToVector() const;
 
     friend bool operator==(const CustomerSet& a, const CustomerSet& b);
+    friend CustomerSet operator|(const CustomerSet& a, const CustomerSet& b);  // in either
+    friend CustomerSet operator&(const CustomerSet& a, const CustomerSet& b);  // in both
+    friend CustomerSet operator-(const CustomerSet& a, const CustomerSet& b);  // in a, not in b
 
   private:
     friend struct internal::IndexAccess;

@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "yutang/audience/internal/bitmap.hpp"
 #include "yutang/audience/internal/index_data.hpp"
 #include "yutang/audience/internal/spec.hpp"
 
@@ -23,29 +24,6 @@ constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMicrosPerHour = int64_t{3'600'000'000};
 // Days before this are treated as the beginning of time (no stored time is that old).
 const int32_t kFirstDay = DayNumber(LocalDate{1800, 1, 1});
-
-// Collects ids, in batches, into a bitmap.
-class Collector {
-  public:
-    Collector() { buffer_.reserve(4096); }
-    void Add(uint32_t id) {
-        buffer_.push_back(id);
-        if (buffer_.size() == buffer_.capacity()) Flush();
-    }
-    Bitmap Done() {
-        Flush();
-        return std::move(out_);
-    }
-
-  private:
-    void Flush() {
-        out_.AddMany(buffer_);
-        buffer_.clear();
-        buffer_.reserve(4096);
-    }
-    std::vector<uint32_t> buffer_;
-    Bitmap out_;
-};
 
 // ---- tests on one value ---------------------------------------------------------------------
 
@@ -114,6 +92,115 @@ struct RangeTest {
         bool in = false;
         for (const auto& [low, high] : ranges) in = in || (low <= x && x < high);
         return in != negate;
+    }
+};
+
+// Membership in a union of inclusive ranges of integers: every integer test (a comparison, a
+// window, a day range) becomes one, so that a scan tests each value with a subtraction and a
+// compare per range, whatever the operator. Sorted and disjoint.
+struct IntRanges {
+    static constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+    static constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+
+    bool operator()(int64_t x) const {
+        for (const auto& [low, high] : ranges) {
+            if (static_cast<uint64_t>(x) - static_cast<uint64_t>(low) <=
+                static_cast<uint64_t>(high) - static_cast<uint64_t>(low))
+                return true;
+        }
+        return false;
+    }
+    void Add(int64_t low, int64_t high) {
+        if (low <= high) ranges.emplace_back(low, high);
+    }
+    // Sorts and merges overlapping or adjacent ranges.
+    IntRanges& Normalize() {
+        std::sort(ranges.begin(), ranges.end());
+        std::vector<std::pair<int64_t, int64_t>> out;
+        for (const auto& r : ranges) {
+            if (!out.empty() && (out.back().second == kMax || r.first <= out.back().second + 1)) {
+                out.back().second = std::max(out.back().second, r.second);
+            } else {
+                out.push_back(r);
+            }
+        }
+        ranges = std::move(out);
+        return *this;
+    }
+    // Keeps only [low, high].
+    IntRanges& Clip(int64_t low, int64_t high) {
+        std::vector<std::pair<int64_t, int64_t>> out;
+        for (const auto& [a, b] : ranges) {
+            if (std::max(a, low) <= std::min(b, high)) out.emplace_back(std::max(a, low), std::min(b, high));
+        }
+        ranges = std::move(out);
+        return *this;
+    }
+    // The complement within [low, high].
+    IntRanges Complement(int64_t low, int64_t high) const {
+        IntRanges sorted = *this;
+        sorted.Normalize();
+        IntRanges out;
+        int64_t next = low;
+        bool done = false;
+        for (const auto& [a, b] : sorted.ranges) {
+            if (b < next) continue;
+            if (a > high) break;
+            if (a > next) out.Add(next, a - 1);
+            if (b >= high) {
+                done = true;
+                break;
+            }
+            next = b + 1;
+        }
+        if (!done) out.Add(next, high);
+        return out;
+    }
+
+    // An integer comparison.
+    static IntRanges Of(const OrderTest<int64_t>& t) {
+        IntRanges out;
+        const auto& v = t.v;
+        switch (t.op) {
+            case Op::kEq:
+                out.Add(v[0], v[0]);
+                break;
+            case Op::kNe:
+                if (v[0] > kMin) out.Add(kMin, v[0] - 1);
+                if (v[0] < kMax) out.Add(v[0] + 1, kMax);
+                break;
+            case Op::kLt:
+                if (v[0] > kMin) out.Add(kMin, v[0] - 1);
+                break;
+            case Op::kLe:
+                out.Add(kMin, v[0]);
+                break;
+            case Op::kGt:
+                if (v[0] < kMax) out.Add(v[0] + 1, kMax);
+                break;
+            case Op::kGe:
+                out.Add(v[0], kMax);
+                break;
+            case Op::kBetween:
+                out.Add(v[0], v[1]);
+                break;
+            case Op::kIn:
+                for (int64_t x : v) out.Add(x, x);
+                break;
+            default:
+                break;
+        }
+        return std::move(out.Normalize());
+    }
+    // Half-open ranges, optionally negated, within [low, high] (which leaves out the "none" value).
+    static IntRanges Of(const RangeTest& t, int64_t low, int64_t high) {
+        IntRanges out;
+        for (const auto& [a, b] : t.ranges) {
+            if (a < b) out.Add(a, b - 1);
+        }
+        if (t.negate) return out.Complement(low, high);
+        return std::move(out.Normalize().Clip(low, high));
     }
 };
 
@@ -384,6 +471,34 @@ bool AverageMatches(const Comparison& c, int64_t spend, int64_t count) {
     }
 }
 
+// What testing a condition costs: a bitmap the index holds, a column read per customer, or runs
+// (purchases, events) searched per customer.
+enum class Cost { kBitmap = 0, kColumn = 1, kRuns = 2 };
+
+Cost ConditionCost(const AttributeCondition& c) {
+    const Family family = c.test.op == Op::kIsSet ? Family::kOther : FamilyOf(c.test);
+    return family == Family::kString || family == Family::kBool || family == Family::kOther ? Cost::kBitmap
+                                                                                            : Cost::kColumn;
+}
+Cost ConditionCost(const TraitCondition& c) {
+    if (c.window) return Cost::kRuns;
+    switch (c.trait) {
+        case Trait::kLifecycleStage:
+        case Trait::kOwner:
+        case Trait::kSourceChannel:
+            return Cost::kBitmap;
+        default:
+            return Cost::kColumn;
+    }
+}
+Cost ConditionCost(const EventCondition&) { return Cost::kRuns; }
+Cost ConditionCost(const BirthdayCondition&) { return Cost::kColumn; }
+Cost ConditionCost(const MonthsSinceCondition&) { return Cost::kColumn; }
+template <typename C>
+Cost ConditionCost(const C&) {
+    return Cost::kBitmap;  // tags, identities, consent, segments, everyone
+}
+
 class Evaluator {
   public:
     Evaluator(const IndexData& d, const Calendar& calendar) : d_(d), calendar_(calendar) {}
@@ -424,30 +539,39 @@ class Evaluator {
         return OkStatus();
     }
 
-    Result<Bitmap> Eval(const Rule& rule) {
+    // Eval(rule, within) is the rule's members among `within` (a subset of the live customers).
+    // AND narrows `within` child by child, cheapest first, so that columns and purchase runs are
+    // read only for the customers still in; OR tests a costly child only on those not yet in.
+    Result<Bitmap> Eval(const Rule& rule, const Bitmap& within) {
         switch (rule.kind) {
-            case Rule::Kind::kCondition: {
-                YT_ASSIGN_OR_RETURN(Bitmap out, Condition(rule.condition));
-                out &= d_.live;
-                return out;
-            }
+            case Rule::Kind::kCondition:
+                return Condition(rule.condition, within);
             case Rule::Kind::kNot: {
-                YT_ASSIGN_OR_RETURN(Bitmap child, Eval(rule.children[0]));
-                return d_.live - child;
+                YT_ASSIGN_OR_RETURN(Bitmap child, Eval(rule.children[0], within));
+                return within - child;
             }
             case Rule::Kind::kAll: {
-                YT_ASSIGN_OR_RETURN(Bitmap out, Eval(rule.children[0]));
-                for (size_t i = 1; i < rule.children.size() && !out.Empty(); ++i) {
-                    YT_ASSIGN_OR_RETURN(Bitmap next, Eval(rule.children[i]));
-                    out &= next;
+                Bitmap out = within;
+                for (size_t i : ByCost(rule.children)) {
+                    if (out.Empty()) break;
+                    YT_ASSIGN_OR_RETURN(Bitmap next, Eval(rule.children[i], out));
+                    out = std::move(next);
                 }
                 return out;
             }
             case Rule::Kind::kAny: {
-                YT_ASSIGN_OR_RETURN(Bitmap out, Eval(rule.children[0]));
-                for (size_t i = 1; i < rule.children.size(); ++i) {
-                    YT_ASSIGN_OR_RETURN(Bitmap next, Eval(rule.children[i]));
-                    out |= next;
+                Bitmap out;
+                for (size_t i : ByCost(rule.children)) {
+                    const Rule& child = rule.children[i];
+                    if (CostOf(child) == Cost::kBitmap || out.Empty()) {
+                        YT_ASSIGN_OR_RETURN(Bitmap next, Eval(child, within));
+                        out |= next;
+                    } else {
+                        const Bitmap rest = within - out;
+                        if (rest.Empty()) break;
+                        YT_ASSIGN_OR_RETURN(Bitmap next, Eval(child, rest));
+                        out |= next;
+                    }
                 }
                 return out;
             }
@@ -456,9 +580,95 @@ class Evaluator {
     }
 
   private:
-    Result<Bitmap> Condition(const audience::Condition& condition) {
-        return std::visit([this](const auto& c) { return Of(c); }, condition);
+    static Cost CostOf(const audience::Condition& condition) {
+        return std::visit([](const auto& c) { return ConditionCost(c); }, condition);
     }
+
+    static Cost CostOf(const Rule& rule) {
+        if (rule.kind == Rule::Kind::kCondition) return CostOf(rule.condition);
+        Cost cost = Cost::kBitmap;
+        for (const Rule& child : rule.children) cost = std::max(cost, CostOf(child));
+        return cost;
+    }
+
+    // The children's positions, cheapest first (document order among equals).
+    static std::vector<size_t> ByCost(const std::vector<Rule>& children) {
+        std::vector<std::pair<Cost, size_t>> costs;
+        for (size_t i = 0; i < children.size(); ++i) costs.emplace_back(CostOf(children[i]), i);
+        std::stable_sort(costs.begin(), costs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<size_t> out;
+        for (const auto& [cost, i] : costs) out.push_back(i);
+        return out;
+    }
+
+    Result<Bitmap> Condition(const audience::Condition& condition, const Bitmap& within) {
+        return std::visit(
+            [&](const auto& c) -> Result<Bitmap> {
+                if constexpr (requires { Of(c, within); }) {
+                    return Of(c, within);
+                } else {
+                    YT_ASSIGN_OR_RETURN(Bitmap out, Of(c));
+                    out &= within;
+                    return out;
+                }
+            },
+            condition);
+    }
+
+    // ---- scans ---------------------------------------------------------------------------------
+
+    // The customers of `within` that pass `test(id)`. Few candidates are tested one by one;
+    // when `within` holds a good share of the index, every slot is tested, 64 to a word, and
+    // the result intersected (a bitmap operation) instead.
+    template <typename Test>
+    Bitmap Filter(const Bitmap& within, const Test& test) const {
+        if (within.Cardinality() * kDenseShare < d_.capacity) {
+            internal::BitmapBuilder out;
+            std::vector<uint32_t> passed;
+            passed.reserve(1024);
+            within.ForEachBatch([&](std::span<const uint32_t> ids) {
+                passed.clear();
+                for (uint32_t id : ids) {
+                    if (test(id)) passed.push_back(id);
+                }
+                out.AddSorted(passed);
+            });
+            return out.Done();
+        }
+        internal::BitmapBuilder out;
+        std::array<uint64_t, internal::BitmapBuilder::kChunkWords> words;
+        for (uint64_t start = 0; start < d_.capacity; start += kChunk) {
+            const auto end = static_cast<uint32_t>(std::min<uint64_t>(d_.capacity, start + kChunk));
+            words.fill(0);
+            for (auto id = static_cast<uint32_t>(start); id < end; id += 64) {
+                const uint32_t n = std::min<uint32_t>(64, end - id);
+                uint64_t bits = 0;
+                for (uint32_t j = 0; j < n; ++j) bits |= static_cast<uint64_t>(test(id + j)) << j;
+                words[(id - start) >> 6] = bits;
+            }
+            out.AddWords(static_cast<uint16_t>(start >> 16), words.data());
+        }
+        Bitmap all = out.Done();
+        all &= within;
+        return all;
+    }
+
+    // A column of integers (any width) against ranges; `column` empty = nobody has a value.
+    template <typename T>
+    Bitmap FilterColumn(const Bitmap& within, const std::vector<T>& column, const IntRanges& ranges) const {
+        if (column.empty() || ranges.ranges.empty()) return Bitmap();
+        const T* values = column.data();
+        if (ranges.ranges.size() == 1) {
+            const auto low = static_cast<uint64_t>(ranges.ranges[0].first);
+            const uint64_t width = static_cast<uint64_t>(ranges.ranges[0].second) - low;
+            return Filter(within, [=](uint32_t id) {
+                return static_cast<uint64_t>(static_cast<int64_t>(values[id])) - low <= width;
+            });
+        }
+        return Filter(within, [&](uint32_t id) { return ranges(static_cast<int64_t>(values[id])); });
+    }
+
+    // ---- conditions --------------------------------------------------------------------------
 
     Result<Bitmap> Of(const Everyone&) { return d_.live; }
 
@@ -497,12 +707,12 @@ class Evaluator {
         return out;
     }
 
-    Result<Bitmap> Of(const AttributeCondition& c) {
+    Result<Bitmap> Of(const AttributeCondition& c, const Bitmap& within) {
         const auto it = d_.attributes.find(c.attribute);
         if (it == d_.attributes.end()) return Bitmap();
         const AttributeColumn& column = it->second;
         const Comparison& test = c.test;
-        if (test.op == Op::kIsSet) return column.present;
+        if (test.op == Op::kIsSet) return column.present & within;
         switch (FamilyOf(test)) {
             case Family::kString: {
                 const StringTest match = TextTest(test);
@@ -510,25 +720,38 @@ class Evaluator {
                 for (size_t code = 0; code < column.texts.size(); ++code) {
                     if (match(column.texts[code])) out |= column.text_members[code];
                 }
-                return out;
+                return out & within;
             }
             case Family::kBool: {
                 Bitmap out;
                 if (BoolMatches(test, true)) out |= column.bool_true;
                 if (BoolMatches(test, false)) out |= column.bool_false;
-                return out;
+                return out & within;
             }
             case Family::kNumber: {
+                if (column.number_of.empty()) return Bitmap();
                 const OrderTest<double> match = NumberTest(test);
-                return Scan(column.number_of, [&](double x) { return !std::isnan(x) && match(x); });
+                const double* values = column.number_of.data();
+                return Filter(within, [&](uint32_t id) { return !std::isnan(values[id]) && match(values[id]); });
             }
-            case Family::kDate: {
-                const RangeTest match = Calendar::DayRanges(test);
-                return Scan(column.day_of, [&](int32_t day) { return day != kNoDay && match(day); });
-            }
+            case Family::kDate:
+                return FilterColumn(within, column.day_of, DayRanges(test));
             case Family::kDuration: {
-                const RangeTest match = calendar_.TimeRanges(test);
-                return Scan(column.instant_of, [&](int64_t t) { return t != kNoTime && match(t); });
+                // A datetime's own time; a date's time is the start of its local day, so the
+                // ranges of times become ranges of days (StartOfDay only grows with the day).
+                const RangeTest times = calendar_.TimeRanges(test);
+                const IntRanges instants = IntRanges::Of(times, kMinTime, kMaxTime);
+                IntRanges days;
+                for (const auto& [low, high] : instants.ranges) days.Add(FirstDayFrom(low), LastDayUpTo(high));
+                days.Normalize();
+                const bool has_instants = !column.instant_of.empty();
+                const int64_t* instant = column.instant_of.data();
+                const int32_t* day = column.day_of.data();
+                if (column.day_of.empty()) return Bitmap();
+                return Filter(within, [&](uint32_t id) {
+                    if (has_instants && instant[id] != kNoTime) return instants(instant[id]);
+                    return day[id] != kNoDay && days(day[id]);
+                });
             }
             case Family::kOther:
                 break;
@@ -536,51 +759,58 @@ class Evaluator {
         return Bitmap();
     }
 
-    template <typename T, typename F>
-    static Bitmap Scan(const std::vector<T>& column, F&& match) {
-        Collector out;
-        for (size_t c = 0; c < column.size(); ++c) {
-            if (match(column[c])) out.Add(static_cast<uint32_t>(c));
+    // The first local day whose start is at or after `t` (days before year 0 and after 9999
+    // hold no stored date), for turning ranges of times into ranges of days.
+    int64_t FirstDayFrom(int64_t t) const {
+        if (t <= kMinTime || calendar_.StartOfDay(kSearchFirstDay) >= t) return IntRanges::kMin;
+        if (calendar_.StartOfDay(kSearchLastDay) < t) return int64_t{std::numeric_limits<int32_t>::max()} + 1;
+        int64_t low = kSearchFirstDay, high = kSearchLastDay;  // start(low) < t ≤ start(high)
+        while (high - low > 1) {
+            const int64_t mid = low + (high - low) / 2;
+            (calendar_.StartOfDay(mid) >= t ? high : low) = mid;
         }
-        return out.Done();
+        return high;
+    }
+    // The last local day whose start is at or before `t`.
+    int64_t LastDayUpTo(int64_t t) const {
+        return t == kMaxTime ? int64_t{std::numeric_limits<int32_t>::max()} : FirstDayFrom(t + 1) - 1;
     }
 
-    Result<Bitmap> Of(const TraitCondition& c) {
+    static IntRanges DayRanges(const Comparison& test) {
+        return IntRanges::Of(Calendar::DayRanges(test), static_cast<int64_t>(kNoDay) + 1, IntRanges::kMax);
+    }
+
+    Result<Bitmap> Of(const TraitCondition& c, const Bitmap& within) {
         const Comparison& test = c.test;
         const int platform = PlatformOf(c.trait);
-        if (c.window) return Windowed(c, platform);
+        if (c.window) return Windowed(c, platform, within);
         switch (c.trait) {
-            case Trait::kOrderCount: {
-                const auto match = IntegerTest(test);
-                return Scan(d_.order_count, match);
-            }
-            case Trait::kTotalSpend: {
-                const auto match = IntegerTest(test);
-                return Scan(d_.net_spend, match);
-            }
+            case Trait::kOrderCount:
+                return FilterColumn(within, d_.order_count, IntRanges::Of(IntegerTest(test)));
+            case Trait::kTotalSpend:
+                return FilterColumn(within, d_.net_spend, IntRanges::Of(IntegerTest(test)));
             case Trait::kAverageOrderValue: {
-                Collector out;
-                for (uint32_t id = 0; id < d_.capacity; ++id) {
-                    if (d_.order_count[id] > 0 && AverageMatches(test, d_.net_spend[id], d_.order_count[id]))
-                        out.Add(id);
-                }
-                return out.Done();
+                const int32_t* counts = d_.order_count.data();
+                const int64_t* spend = d_.net_spend.data();
+                return Filter(
+                    within, [&](uint32_t id) { return counts[id] > 0 && AverageMatches(test, spend[id], counts[id]); });
             }
             case Trait::kFirstOrderAt:
-                return Times(d_.first_order_at, test, false);
+                return Times(within, d_.first_order_at, test, false);
             case Trait::kLastOrderAt:
-                return Times(d_.last_order_at, test, false);
+                return Times(within, d_.last_order_at, test, false);
             case Trait::kDaysSinceLastOrder:
-                return Times(d_.last_order_at, test, true);
+                return Times(within, d_.last_order_at, test, true);
             case Trait::kDaysSinceLastSeen:
-                return Times(d_.last_seen, test, true);
+                return Times(within, d_.last_seen, test, true);
             case Trait::kRfmRecency:
             case Trait::kRfmFrequency:
             case Trait::kRfmMonetary: {
                 const auto& column = d_.rfm[static_cast<size_t>(c.trait) - static_cast<size_t>(Trait::kRfmRecency)];
-                if (test.op == Op::kIsSet) return Scan(column, [](uint8_t s) { return s != 0; });
-                const auto match = IntegerTest(test);
-                return Scan(column, [&](uint8_t s) { return s != 0 && match(s); });
+                IntRanges ranges;
+                ranges.Add(1, IntRanges::kMax);  // 0 = not ranked
+                if (test.op != Op::kIsSet) ranges = IntRanges::Of(IntegerTest(test)).Clip(1, IntRanges::kMax);
+                return FilterColumn(within, column, ranges);
             }
             case Trait::kLifecycleStage: {
                 auto stage = [&](const Value& v) -> Bitmap {
@@ -590,10 +820,10 @@ class Evaluator {
                     }
                     return Bitmap();
                 };
-                if (test.op == Op::kNe) return d_.live - stage(test.values[0]);
+                if (test.op == Op::kNe) return within - stage(test.values[0]);
                 Bitmap out;
                 for (const Value& v : test.values) out |= stage(v);
-                return out;
+                return out & within;
             }
             case Trait::kOwner: {
                 auto owner = [&](const Value& v) -> Bitmap {
@@ -602,10 +832,10 @@ class Evaluator {
                     auto it = d_.owner_members.find(staff);
                     return it == d_.owner_members.end() ? Bitmap() : it->second;
                 };
-                if (test.op == Op::kNe) return d_.live - owner(test.values[0]);
+                if (test.op == Op::kNe) return within - owner(test.values[0]);
                 Bitmap out;
                 for (const Value& v : test.values) out |= owner(v);
-                return out;
+                return out & within;
             }
             case Trait::kSourceChannel: {
                 Bitmap out;
@@ -613,60 +843,62 @@ class Evaluator {
                 for (size_t code = 0; code < d_.channels.size(); ++code) {
                     if (test.op == Op::kIsSet || match(d_.channels[code])) out |= d_.channel_members[code];
                 }
-                return out;
+                return out & within;
             }
             default:
                 break;
         }
         if (platform >= 0) {
-            const auto match = IntegerTest(test);
-            return Scan(d_.platform_orders[static_cast<size_t>(platform)], [&](int32_t n) { return match(n); });
+            const auto p = static_cast<size_t>(platform);
+            const IntRanges ranges = IntRanges::Of(IntegerTest(test));
+            const uint8_t* counts = d_.platform_orders[p].data();
+            if (d_.platform_orders[p].empty()) return Bitmap();
+            return Filter(within, [&](uint32_t id) {
+                return counts[id] < internal::kManyOrders ? ranges(counts[id]) : ranges(d_.PlatformOrders(p, id));
+            });
         }
         return Bitmap();
     }
 
     // A time column compared to dates or a window, or (days_since) its local-day distance from
     // today compared to whole numbers.
-    Bitmap Times(const std::vector<int64_t>& column, const Comparison& test, bool days_since) const {
-        if (test.op == Op::kIsSet) return Scan(column, [](int64_t t) { return t != kNoTime; });
-        const RangeTest match = days_since ? calendar_.DaysSinceRanges(test) : calendar_.TimeRanges(test);
-        return Scan(column, [&](int64_t t) { return t != kNoTime && match(t); });
+    Bitmap Times(const Bitmap& within, const std::vector<int64_t>& column, const Comparison& test,
+                 bool days_since) const {
+        IntRanges ranges;
+        ranges.Add(kMinTime, kMaxTime);  // kNoTime is never in
+        if (test.op != Op::kIsSet) {
+            const RangeTest match = days_since ? calendar_.DaysSinceRanges(test) : calendar_.TimeRanges(test);
+            ranges = IntRanges::Of(match, kMinTime, kMaxTime);
+        }
+        return FilterColumn(within, column, ranges);
     }
 
     // Order traits over the purchases placed in the window (local midnight N-1 days ago, or N
     // hours ago, until now).
-    Bitmap Windowed(const TraitCondition& c, int platform) const {
+    Bitmap Windowed(const TraitCondition& c, int platform, const Bitmap& within) const {
         const int64_t start = calendar_.WindowStart(*c.window);
         const int64_t end = calendar_.now();
-        const auto match = IntegerTest(c.test);
-        Collector out;
-        for (uint32_t id = 0; id < d_.capacity; ++id) {
-            const auto* first = d_.purchases.data() + d_.purchase_offsets[id];
-            const auto* last = d_.purchases.data() + d_.purchase_offsets[id + 1];
-            first =
-                std::lower_bound(first, last, start, [](const internal::Purchase& p, int64_t t) { return p.at < t; });
-            last = std::upper_bound(first, last, end, [](int64_t t, const internal::Purchase& p) { return t < p.at; });
+        const IntRanges match = IntRanges::Of(IntegerTest(c.test));
+        return Filter(within, [&](uint32_t id) {
+            const std::span<const internal::Purchase> runs = d_.PurchasesOf(id);
+            // Ascending times: the window is found from the end, where recent purchases are.
+            auto first = runs.end();
+            while (first != runs.begin() && (first - 1)->at >= start) --first;
             int64_t count = 0, spend = 0;
-            for (const auto* p = first; p != last; ++p) {
-                if (platform >= 0 && p->platform != platform) continue;
+            for (auto p = first; p != runs.end() && p->at <= end; ++p) {
+                if (platform >= 0 && p->platform() != platform) continue;
                 ++count;
-                spend += p->net_fen;
+                spend += p->net_fen();
             }
-            bool ok = false;
             switch (c.trait) {
                 case Trait::kTotalSpend:
-                    ok = match(spend);
-                    break;
+                    return match(spend);
                 case Trait::kAverageOrderValue:
-                    ok = count > 0 && AverageMatches(c.test, spend, count);
-                    break;
+                    return count > 0 && AverageMatches(c.test, spend, count);
                 default:  // order_count, orders_on.*
-                    ok = match(count);
-                    break;
+                    return match(count);
             }
-            if (ok) out.Add(id);
-        }
-        return out.Done();
+        });
     }
 
     Result<Bitmap> Of(const IdentityCondition& c) { return d_.identities[static_cast<size_t>(c.kind)]; }
@@ -689,7 +921,8 @@ class Evaluator {
             YT_ASSIGN_OR_RETURN(matches, PropertyMatches(c.event, *c.where));
         }
         auto matching = [&](uint32_t i) { return matches.empty() || matches[i] != 0; };
-        Collector out;
+        internal::BitmapBuilder out;
+        std::vector<uint32_t> passed;
         if (c.measure == EventMeasure::kCount) {
             const auto match = IntegerTest(c.test);
             const int64_t start = c.window ? calendar_.WindowStart(*c.window) : kMinTime;
@@ -701,10 +934,15 @@ class Evaluator {
                 int64_t count = 0;
                 for (const int64_t* t = first; t != last; ++t)
                     count += matching(static_cast<uint32_t>(t - times)) ? 1 : 0;
-                if (match(count)) out.Add(runs.customers[k]);
+                if (match(count)) passed.push_back(runs.customers[k]);
             }
+            out.AddSorted(passed);
             Bitmap members = out.Done();
-            if (match(0)) members |= d_.live - Bitmap::Of(runs.customers);
+            if (match(0)) {
+                internal::BitmapBuilder did;
+                did.AddSorted(runs.customers);
+                members |= d_.live - did.Done();
+            }
             return members;
         }
         const RangeTest match = calendar_.TimeRanges(c.test);
@@ -725,8 +963,9 @@ class Evaluator {
                     }
                 }
             }
-            if (when != kNoTime && match(when)) out.Add(runs.customers[k]);
+            if (when != kNoTime && match(when)) passed.push_back(runs.customers[k]);
         }
+        out.AddSorted(passed);
         return out.Done();
     }
 
@@ -775,9 +1014,9 @@ class Evaluator {
         return InvalidArgument("unknown segment " + SegmentText(c.segment), "rule");  // resolved before: unreachable
     }
 
-    Result<Bitmap> Of(const BirthdayCondition& c) {
+    Result<Bitmap> Of(const BirthdayCondition& c, const Bitmap& within) {
         const auto it = d_.attributes.find(c.attribute);
-        if (it == d_.attributes.end()) return Bitmap();
+        if (it == d_.attributes.end() || it->second.day_of.empty()) return Bitmap();
         // Which (month, day) anniversaries fall in the period.
         std::array<std::array<bool, 32>, 13> days{};
         auto mark = [&](int64_t day) {
@@ -799,28 +1038,73 @@ class Evaluator {
                 for (int64_t i = 0; i < c.days; ++i) mark(calendar_.today() + i);
                 break;
         }
-        return Scan(it->second.day_of, [&](int32_t day) {
+        // Whether each day of the last 150 years and the next 10 is such an anniversary, walked
+        // through the calendar once, instead of a date conversion per customer.
+        const int32_t first = calendar_.today() - 150 * 366;
+        const int32_t last = calendar_.today() + 10 * 366;
+        std::vector<char> table(static_cast<size_t>(last - first + 1));
+        LocalDate date = DateOfDay(first);
+        for (size_t i = 0; i < table.size(); ++i) {
+            table[i] = days[static_cast<size_t>(date.month)][static_cast<size_t>(date.day)] ? 1 : 0;
+            if (++date.day > internal::DaysInMonth(date.year, date.month)) {
+                date.day = 1;
+                if (++date.month > 12) {
+                    date.month = 1;
+                    ++date.year;
+                }
+            }
+        }
+        const int32_t* day_of = it->second.day_of.data();
+        return Filter(within, [&](uint32_t id) {
+            const int32_t day = day_of[id];
             if (day == kNoDay) return false;
-            const LocalDate date = DateOfDay(day);
-            return days[static_cast<size_t>(date.month)][static_cast<size_t>(date.day)];
+            if (day >= first && day <= last) return table[static_cast<size_t>(day - first)] != 0;
+            const LocalDate d = DateOfDay(day);
+            return days[static_cast<size_t>(d.month)][static_cast<size_t>(d.day)];
         });
     }
 
-    Result<Bitmap> Of(const MonthsSinceCondition& c) {
+    // Whole months since a date, as ages are counted; a day the month lacks (the 31st) is its
+    // last day. Only for days up to today.
+    int64_t MonthsSince(int32_t day) const {
+        const LocalDate today = calendar_.date();
+        const LocalDate date = DateOfDay(day);
+        const int anniversary = std::min(date.day, internal::DaysInMonth(today.year, today.month));
+        return (int64_t{today.year} - date.year) * 12 + (today.month - date.month) - (today.day < anniversary ? 1 : 0);
+    }
+
+    Result<Bitmap> Of(const MonthsSinceCondition& c, const Bitmap& within) {
         const auto it = d_.attributes.find(c.attribute);
         if (it == d_.attributes.end()) return Bitmap();
-        const auto match = IntegerTest(c.test);
-        const LocalDate today = calendar_.date();
-        return Scan(it->second.day_of, [&](int32_t day) {
-            if (day == kNoDay || day > calendar_.today()) return false;
-            const LocalDate date = DateOfDay(day);
-            // Whole months, as ages are counted; a day the month lacks (the 31st) is its last day.
-            const int anniversary = std::min(date.day, internal::DaysInMonth(today.year, today.month));
-            const int64_t months =
-                (today.year - date.year) * 12 + (today.month - date.month) - (today.day < anniversary ? 1 : 0);
-            return match(months);
-        });
+        // Months since never grow as the date moves later, so each range of months is a range
+        // of days up to today, found by bisection, and the column is tested against days.
+        const IntRanges months = IntRanges::Of(IntegerTest(c.test));
+        const int64_t today = calendar_.today();
+        IntRanges days;
+        for (const auto& [a, b] : months.ranges) {
+            // The earliest day with months ≤ b (from) and the latest with months ≥ a (to).
+            int64_t low = kSearchFirstDay - 1, high = today + 1;  // months(low) > b ≥ months(high)
+            while (high - low > 1) {
+                const int64_t mid = low + (high - low) / 2;
+                (MonthsSince(static_cast<int32_t>(mid)) <= b ? high : low) = mid;
+            }
+            const int64_t from = high;
+            low = kSearchFirstDay - 1, high = today + 1;  // months(low) ≥ a > months(high)
+            while (high - low > 1) {
+                const int64_t mid = low + (high - low) / 2;
+                (MonthsSince(static_cast<int32_t>(mid)) >= a ? low : high) = mid;
+            }
+            const int64_t to = low;
+            days.Add(from, to);
+        }
+        return FilterColumn(within, it->second.day_of, days.Normalize());
     }
+
+    static constexpr uint64_t kDenseShare = 4;  // test one by one below capacity / kDenseShare
+    static constexpr uint64_t kChunk = uint64_t{1} << 16;
+    // Days searched when turning times or months into days: years 0 to 9999, as dates are stored.
+    static constexpr int64_t kSearchFirstDay = -719528;  // 0000-01-01
+    static constexpr int64_t kSearchLastDay = 2932896;   // 9999-12-31
 
     const IndexData& d_;
     const Calendar& calendar_;
@@ -828,6 +1112,53 @@ class Evaluator {
 };
 
 }  // namespace
+
+namespace {
+
+Timing Later(Timing a, Timing b) { return std::max(a, b); }
+
+// Relative to now: a window or a "within"/"before" comparison, by its unit.
+Timing TimingOf(const Comparison& test, const std::optional<Duration>& window) {
+    Timing out = Timing::kFixed;
+    auto unit = [](const Duration& d) { return d.unit == TimeUnit::kHours ? Timing::kContinuous : Timing::kDaily; };
+    if (window) out = unit(*window);
+    if (test.op == Op::kWithin || test.op == Op::kBefore) {
+        for (const Value& v : test.values) {
+            if (const auto* d = std::get_if<Duration>(&v)) out = Later(out, unit(*d));
+        }
+    }
+    return out;
+}
+
+Timing ConditionTiming(const AttributeCondition& c) { return TimingOf(c.test, std::nullopt); }
+Timing ConditionTiming(const TraitCondition& c) {
+    if (c.trait == Trait::kDaysSinceLastOrder || c.trait == Trait::kDaysSinceLastSeen)
+        return Later(Timing::kDaily, TimingOf(c.test, c.window));
+    return TimingOf(c.test, c.window);
+}
+Timing ConditionTiming(const EventCondition& c) {
+    Timing out = TimingOf(c.test, c.window);
+    if (c.where) out = Later(out, TimingOf(c.where->test, std::nullopt));
+    return out;
+}
+Timing ConditionTiming(const BirthdayCondition&) { return Timing::kDaily; }
+Timing ConditionTiming(const MonthsSinceCondition&) { return Timing::kDaily; }
+Timing ConditionTiming(const SegmentCondition&) { return Timing::kContinuous; }
+template <typename C>
+Timing ConditionTiming(const C&) {
+    return Timing::kFixed;  // tags, identities, consent, everyone
+}
+
+}  // namespace
+
+Timing TimingOf(const Rule& rule) {
+    if (rule.kind == Rule::Kind::kCondition) {
+        return std::visit([](const auto& c) { return ConditionTiming(c); }, rule.condition);
+    }
+    Timing out = Timing::kFixed;
+    for (const Rule& child : rule.children) out = Later(out, TimingOf(child));
+    return out;
+}
 
 Result<Evaluation> Evaluate(const AudienceIndex& index, const Rule& rule, const EvaluateOptions& options) {
     const auto started = std::chrono::steady_clock::now();
@@ -837,7 +1168,9 @@ Result<Evaluation> Evaluate(const AudienceIndex& index, const Rule& rule, const 
     const Calendar calendar(d.zone, now);
     Evaluator evaluator(d, calendar);
     YT_TRY(evaluator.ResolveSegments(rule, "", options.segments));
-    YT_ASSIGN_OR_RETURN(Bitmap members, evaluator.Eval(rule));
+    Bitmap within = d.live;
+    if (options.within != nullptr) within &= IndexAccess::Bits(*options.within);
+    YT_ASSIGN_OR_RETURN(Bitmap members, evaluator.Eval(rule, within));
     if (options.owner) {
         auto it = d.owner_members.find(options.owner->value());
         if (it == d.owner_members.end()) {

@@ -2,9 +2,11 @@
 //
 // AND intersects bitmaps, OR unites them, NOT is "live customers minus"; tags, identities,
 // consent, stages, owners, channels and string/boolean attributes are bitmaps already; numbers
-// and times are column scans; windows, calendars and "days since" are relative to now in the
-// merchant's time zone, exactly as docs/design/rules.md says. Segment conditions ask a callback
-// for the other segment's members.
+// and times are read from columns, and windows from each customer's purchases or events, only
+// for the customers an AND still holds after its cheaper conditions (all customers otherwise).
+// Windows, calendars and "days since" are relative to now in the merchant's time zone, exactly
+// as docs/design/rules.md says. Segment conditions ask a callback for the other segment's
+// members.
 //
 //   YT_ASSIGN_OR_RETURN(Evaluation e, Evaluate(index, rule, {.sample_size = 20}));
 //   e.count;     // 1,234
@@ -38,6 +40,9 @@ struct EvaluateOptions {
     size_t sample_size = 20;
     // Only this guide's customers (owner = staff): what a guide (导购) may count.
     std::optional<StaffId> owner;
+    // Only these customers (the ones that changed, when a saved segment is brought up to date);
+    // null: every customer.
+    const CustomerSet* within = nullptr;
 };
 
 struct Evaluation {
@@ -47,6 +52,13 @@ struct Evaluation {
     std::chrono::microseconds took{0};
     Timestamp as_of;  // when the index's data was read
 };
+
+// How a rule's members can change while no customer changes: never (kFixed), at the merchant's
+// local midnight (kDaily: windows in days, days since, birthdays, months since), or at any moment
+// (kContinuous: windows in hours). A segment condition counts as kContinuous: what changes the
+// other segment is not known from this rule.
+enum class Timing { kFixed, kDaily, kContinuous };
+Timing TimingOf(const Rule& rule);
 
 // Evaluates a valid rule (as the parsers return; Validate() it when built in code).
 // invalid_argument (field "rule", message "<JSON pointer>: unknown segment …") for a segment

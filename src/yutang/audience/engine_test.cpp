@@ -4,9 +4,15 @@
 // against a plain reference evaluation on random data and random rules.
 #include "yutang/audience/engine.hpp"
 
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <span>
+
 #include <gtest/gtest.h>
 
 #include "yutang/audience/index.hpp"
+#include "yutang/audience/internal/bitmap.hpp"
 #include "yutang/audience/rule.hpp"
 #include "yutang/audience/service.hpp"
 #include "yutang/base/crypto.hpp"
@@ -465,6 +471,47 @@ TEST_F(EngineTest, ServiceRereadsReportedChangesBeforeTheNextCount) {
     service.CustomersChanged(TenantId(kTenant), many);
     EXPECT_EQ(count(), 5);
     EXPECT_EQ(service.Count(TenantId(kTenant), everyone.value())->as_of, clock_.Now());
+}
+
+// The builder lays chunks out in CRoaring's serialised format by hand: every container kind it
+// makes (empty, array, bitset; the 4096 boundary) must read back as the ids that went in.
+TEST(BitmapBuilderTest, WordsAndSortedIdsReadBackExactly) {
+    std::mt19937 random(7);
+    for (const uint32_t per_chunk : {0u, 1u, 100u, 4095u, 4096u, 4097u, 30000u, 65536u}) {
+        std::vector<uint32_t> ids;
+        for (uint32_t key = 0; key < 5; ++key) {
+            if (key == 2) continue;  // a chunk with nothing in it
+            std::vector<uint32_t> low(65536);
+            std::iota(low.begin(), low.end(), 0u);
+            std::shuffle(low.begin(), low.end(), random);
+            low.resize(per_chunk);
+            std::sort(low.begin(), low.end());
+            for (uint32_t l : low) ids.push_back((key << 16) | l);
+        }
+        const internal::Bitmap expected = internal::Bitmap::Of(ids);
+
+        internal::BitmapBuilder sorted;
+        for (size_t i = 0; i < ids.size(); i += 1000) {
+            sorted.AddSorted(std::span<const uint32_t>(ids).subspan(i, std::min<size_t>(1000, ids.size() - i)));
+        }
+        EXPECT_TRUE(sorted.Done() == expected) << per_chunk;
+
+        internal::BitmapBuilder words;
+        for (uint32_t key = 0; key < 5; ++key) {
+            std::vector<uint64_t> chunk(internal::BitmapBuilder::kChunkWords, 0);
+            for (uint32_t id : ids) {
+                if (id >> 16 == key) chunk[(id & 0xffff) >> 6] |= uint64_t{1} << (id & 63);
+            }
+            words.AddWords(static_cast<uint16_t>(key), chunk.data());
+        }
+        const internal::Bitmap built = words.Done();
+        EXPECT_TRUE(built == expected) << per_chunk;
+        EXPECT_EQ(built.Cardinality(), ids.size());
+        std::vector<uint32_t> read;
+        built.ForEachBatch(
+            [&](std::span<const uint32_t> batch) { read.insert(read.end(), batch.begin(), batch.end()); });
+        EXPECT_EQ(read, ids);
+    }
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
+#include <map>
 #include <set>
+#include <span>
 #include <tuple>
 #include <unordered_set>
 
@@ -27,8 +30,10 @@ int DaysInMonth(int year, int month) {
 namespace {
 
 // ---- SQL --------------------------------------------------------------------------------------
-// Every per-customer query reads one range of customer ids, ($2, $3]: chunks while building, a
-// range of one id while refreshing. Each is served by an index that starts (tenant_id, customer_id).
+// Every per-customer statement names its customers with {ids}, a condition on customer_id served
+// by an index that starts (tenant_id, customer_id). QueryIds makes it a range of ids, ($2, $3]
+// (chunks while building, runs of consecutive ids while refreshing), or a list, IN ($2, …) (the
+// scattered ids of a refresh).
 
 constexpr std::string_view kSelectTimeZone = "SELECT time_zone FROM tenants WHERE tenant_id = $1";
 constexpr std::string_view kSelectMaxCustomer = "SELECT MAX(customer_id) FROM customers WHERE tenant_id = $1";
@@ -37,38 +42,135 @@ constexpr std::string_view kSelectTagCatalogue =
     "AND g.group_id = t.group_id WHERE t.tenant_id = $1 AND t.deleted_at IS NULL";
 constexpr std::string_view kSelectCustomers =
     "SELECT customer_id, merged_into, owner_staff_id, source_channel, last_seen_at FROM customers "
-    "WHERE tenant_id = $1 AND customer_id > $2 AND customer_id <= $3";
+    "WHERE tenant_id = $1 AND {ids}";
 constexpr std::string_view kSelectTraits =
     "SELECT customer_id, order_count, total_spend_fen, refunded_fen, first_order_at, last_order_at, "
     "platform_counts, lifecycle_stage, rfm_recency, rfm_frequency, rfm_monetary FROM customer_traits "
-    "WHERE tenant_id = $1 AND customer_id > $2 AND customer_id <= $3";
+    "WHERE tenant_id = $1 AND {ids}";
 constexpr std::string_view kSelectIdentityKinds =
-    "SELECT customer_id, kind FROM customer_identities WHERE tenant_id = $1 AND customer_id > $2 AND customer_id <= $3";
+    "SELECT customer_id, kind FROM customer_identities WHERE tenant_id = $1 AND {ids}";
 constexpr std::string_view kSelectCustomerTags =
-    "SELECT customer_id, tag_id FROM customer_tags WHERE tenant_id = $1 AND customer_id > $2 AND customer_id <= $3";
+    "SELECT customer_id, tag_id FROM customer_tags WHERE tenant_id = $1 AND {ids}";
 constexpr std::string_view kSelectAttributes =
-    "SELECT customer_id, name, type, value_cipher FROM customer_attributes "
-    "WHERE tenant_id = $1 AND customer_id > $2 AND customer_id <= $3";
+    "SELECT customer_id, name, type, value_cipher FROM customer_attributes WHERE tenant_id = $1 AND {ids}";
 constexpr std::string_view kSelectConsent =
-    "SELECT customer_id, purpose, granted, given_at, consent_id FROM consent_records "
-    "WHERE tenant_id = $1 AND customer_id > $2 AND customer_id <= $3";
+    "SELECT customer_id, purpose, granted, given_at, consent_id FROM consent_records WHERE tenant_id = $1 AND {ids}";
 // The statuses that count as purchases: events/orders.cpp (kAggregate). Keep in sync.
 constexpr std::string_view kSelectPurchases =
     "SELECT customer_id, source, paid_fen - refunded_fen, ordered_at FROM orders "
-    "WHERE tenant_id = $1 AND customer_id > $2 AND customer_id <= $3 "
-    "AND status IN ('paid', 'shipped', 'completed', 'refunded')";
+    "WHERE tenant_id = $1 AND {ids} AND status IN ('paid', 'shipped', 'completed', 'refunded')";
 constexpr std::string_view kSelectEvents =
-    "SELECT customer_id, name, occurred_at, event_id FROM events "
-    "WHERE tenant_id = $1 AND customer_id > $2 AND customer_id <= $3 AND type = 'track'";
+    "SELECT customer_id, name, occurred_at, event_id FROM events WHERE tenant_id = $1 AND {ids} AND type = 'track'";
+// Read by ranges only: $4 follows the range's $2 and $3.
 constexpr std::string_view kSelectEventPayloads =
-    "SELECT event_id, payload FROM events "
-    "WHERE tenant_id = $1 AND customer_id > $2 AND customer_id <= $3 AND type = 'track' AND name = $4";
-constexpr std::string_view kSelectMergedInto =
-    "SELECT merged_into FROM customers WHERE tenant_id = $1 AND customer_id = $2";
+    "SELECT event_id, payload FROM events WHERE tenant_id = $1 AND {ids} AND type = 'track' AND name = $4";
+// The ids merged into the listed customers ({ids} on merged_into: customers_merged_into).
 constexpr std::string_view kSelectMergedIds =
-    "SELECT customer_id FROM customers WHERE tenant_id = $1 AND merged_into = $2";
+    "SELECT customer_id, merged_into FROM customers WHERE tenant_id = $1 AND {ids}";
+
+constexpr std::string_view kCustomerId = "customer_id";
+constexpr std::string_view kMergedInto = "merged_into";
 
 constexpr int kMaxMergeHops = 64;
+
+// What ChangedSince remembers: the customers of the last kKeptRefreshes refreshes, dropping the
+// oldest while they number more than kKeptCustomers (the newest is always kept).
+constexpr size_t kKeptRefreshes = 64;
+constexpr uint64_t kKeptCustomers = 1'000'000;
+
+// A refresh reads scattered ids up to kLongList to a statement. A shorter list is padded (its last
+// id repeated) to kShortList or kLongList, so that each statement has two texts, not one per
+// length, in the store's cache of prepared statements.
+constexpr size_t kShortList = 16;
+constexpr size_t kLongList = 500;
+// From this many consecutive ids on, one range reads them.
+constexpr size_t kMinRun = 32;
+
+// Customer ids to read: runs of consecutive ids, each read as one range, and scattered ids,
+// read as lists.
+struct IdSet {
+    std::vector<std::pair<int64_t, int64_t>> runs;  // first, last
+    std::vector<int64_t> scattered;                 // ascending
+
+    // [first, last].
+    static IdSet Range(int64_t first, int64_t last) {
+        IdSet set;
+        if (first <= last) set.runs.emplace_back(first, last);
+        return set;
+    }
+    // `ids` ascending and distinct.
+    static IdSet Of(std::span<const int64_t> ids) {
+        IdSet set;
+        for (size_t i = 0; i < ids.size();) {
+            size_t j = i + 1;
+            while (j < ids.size() && ids[j] == ids[j - 1] + 1) ++j;
+            if (j - i >= kMinRun) {
+                set.runs.emplace_back(ids[i], ids[j - 1]);
+            } else {
+                set.scattered.insert(set.scattered.end(), ids.begin() + static_cast<ptrdiff_t>(i),
+                                     ids.begin() + static_cast<ptrdiff_t>(j));
+            }
+            i = j;
+        }
+        return set;
+    }
+};
+
+// `sql` with its {ids} replaced by `condition`.
+std::string WithIds(std::string_view sql, std::string_view condition) {
+    constexpr std::string_view kIds = "{ids}";
+    const size_t at = sql.find(kIds);
+    std::string out;
+    out.reserve(sql.size() + condition.size());
+    out.append(sql.substr(0, at)).append(condition).append(sql.substr(at + kIds.size()));
+    return out;
+}
+
+std::string RangeStatement(std::string_view sql, std::string_view column) {
+    std::string condition;
+    condition.append(column).append(" > $2 AND ").append(column).append(" <= $3");
+    return WithIds(sql, condition);
+}
+
+std::string ListStatement(std::string_view sql, std::string_view column, size_t n) {
+    std::string condition;
+    condition.append(column).append(" IN (");
+    for (size_t i = 0; i < n; ++i) condition.append(i == 0 ? "$" : ", $").append(std::to_string(i + 2));
+    condition.append(")");
+    return WithIds(sql, condition);
+}
+
+// Runs `sql`, its {ids} a condition on `column`, for every id of `ids`, and appends the rows to
+// `out`: a statement per run, and one per kLongList scattered ids.
+Status QueryIds(store::Session& s, TenantId tenant, std::string_view sql, std::string_view column, const IdSet& ids,
+                std::vector<store::Row>& out) {
+    const auto append = [&out](store::Rows rows) {
+        if (out.empty()) {
+            out = std::move(rows.rows);
+        } else {
+            out.insert(out.end(), std::make_move_iterator(rows.rows.begin()), std::make_move_iterator(rows.rows.end()));
+        }
+    };
+    if (!ids.runs.empty()) {
+        const std::string statement = RangeStatement(sql, column);
+        for (const auto& [first, last] : ids.runs) {
+            YT_ASSIGN_OR_RETURN(auto rows, s.Query(statement, {tenant.value(), first - 1, last}));
+            append(std::move(rows));
+        }
+    }
+    std::vector<store::Value> params;
+    for (size_t i = 0; i < ids.scattered.size(); i += kLongList) {
+        const size_t n = std::min(kLongList, ids.scattered.size() - i);
+        const size_t slots = n <= kShortList ? kShortList : kLongList;
+        params.clear();
+        params.reserve(slots + 1);
+        params.emplace_back(tenant.value());
+        for (size_t k = 0; k < slots; ++k) params.emplace_back(ids.scattered[i + std::min(k, n - 1)]);
+        YT_ASSIGN_OR_RETURN(auto rows, s.Query(ListStatement(sql, column, slots), params));
+        append(std::move(rows));
+    }
+    return OkStatus();
+}
 
 std::string AttributeContext(TenantId tenant) { return "t" + std::to_string(tenant.value()) + "/customer.attribute"; }
 std::string EventContext(TenantId tenant) { return "t" + std::to_string(tenant.value()) + "/event"; }
@@ -107,9 +209,11 @@ int PurposeIndex(std::string_view purpose) {
     return -1;
 }
 
+// A column to `capacity` slots, with room for `room` (see Grow).
 template <typename T>
-void GrowColumn(std::vector<T>& column, uint32_t capacity, T fill) {
-    if (!column.empty() && column.size() < capacity) column.resize(capacity, fill);
+void GrowTo(std::vector<T>& column, size_t room, uint32_t capacity, T fill) {
+    if (column.capacity() < capacity) column.reserve(room);
+    column.resize(capacity, fill);
 }
 
 template <typename T>
@@ -117,17 +221,22 @@ void EnsureColumn(std::vector<T>& column, uint32_t capacity, T fill) {
     if (column.size() < capacity) column.resize(capacity, fill);
 }
 
-void ClearAttribute(AttributeColumn& column, uint32_t c) {
-    column.present.Remove(c);
+// An attribute's value of customer `c`, but the bitmaps `present`, `bool_true` and `bool_false`.
+void ClearAttributeValue(AttributeColumn& column, uint32_t c) {
     if (c < column.text_of.size() && column.text_of[c] != 0) {
         column.text_members[column.text_of[c] - 1].Remove(c);
         column.text_of[c] = 0;
     }
-    column.bool_true.Remove(c);
-    column.bool_false.Remove(c);
     if (c < column.number_of.size()) column.number_of[c] = std::nan("");
     if (c < column.day_of.size()) column.day_of[c] = kNoDay;
     if (c < column.instant_of.size()) column.instant_of[c] = kNoTime;
+}
+
+void ClearAttribute(AttributeColumn& column, uint32_t c) {
+    column.present.Remove(c);
+    column.bool_true.Remove(c);
+    column.bool_false.Remove(c);
+    ClearAttributeValue(column, c);
 }
 
 uint32_t Intern(std::string_view text, std::vector<std::string>& values,
@@ -140,57 +249,109 @@ uint32_t Intern(std::string_view text, std::vector<std::string>& values,
     return it->second;
 }
 
-// The grows every column to `capacity` slots.
+// Orders of customer `c` on platform `p`; counts of kManyOrders and more go to the overflow.
+void SetPlatformOrders(IndexData& d, size_t p, uint32_t c, int64_t n) {
+    if (d.platform_orders[p][c] == kManyOrders) d.platform_overflow[p].erase(c);
+    if (n >= kManyOrders) {
+        d.platform_orders[p][c] = kManyOrders;
+        d.platform_overflow[p][c] = n;
+    } else {
+        d.platform_orders[p][c] = static_cast<uint8_t>(std::max<int64_t>(n, 0));
+    }
+}
+
+// Grows every column to `capacity` slots. A column that must move gets room for a sixteenth more
+// than it holds, so that refreshes adding a few customers at a time neither copy every column
+// each time nor double them (as a vector's own growth would).
 void Grow(IndexData& d, uint32_t capacity) {
     if (capacity <= d.capacity) return;
-    d.owner_of.resize(capacity, 0);
-    d.channel_of.resize(capacity, 0);
-    d.order_count.resize(capacity, 0);
-    d.net_spend.resize(capacity, 0);
-    d.refunded.resize(capacity, 0);
-    d.first_order_at.resize(capacity, kNoTime);
-    d.last_order_at.resize(capacity, kNoTime);
-    d.last_seen.resize(capacity, kNoTime);
-    for (auto& column : d.rfm) column.resize(capacity, 0);
-    for (auto& column : d.platform_orders) column.resize(capacity, 0);
-    const uint32_t last = d.purchase_offsets.empty() ? 0 : d.purchase_offsets.back();
-    d.purchase_offsets.resize(static_cast<size_t>(capacity) + 1, last);
+    const size_t room = std::max<size_t>(capacity, size_t{d.capacity} + d.capacity / 16);
+    GrowTo(d.owner_of, room, capacity, 0u);
+    GrowTo(d.channel_of, room, capacity, 0u);
+    GrowTo(d.order_count, room, capacity, 0);
+    GrowTo(d.net_spend, room, capacity, int64_t{0});
+    GrowTo(d.first_order_at, room, capacity, kNoTime);
+    GrowTo(d.last_order_at, room, capacity, kNoTime);
+    GrowTo(d.last_seen, room, capacity, kNoTime);
+    for (auto& column : d.rfm) GrowTo(column, room, capacity, uint8_t{0});
+    for (auto& column : d.platform_orders) GrowTo(column, room, capacity, uint8_t{0});
+    d.purchase_blocks.resize((size_t{capacity} + kPurchaseBlock - 1) >> kPurchaseBlockBits);
     for (auto& [name, column] : d.attributes) {
-        GrowColumn(column.text_of, capacity, 0u);
-        GrowColumn(column.number_of, capacity, std::nan(""));
-        GrowColumn(column.day_of, capacity, kNoDay);
-        GrowColumn(column.instant_of, capacity, kNoTime);
+        // Only the columns of the types the attribute has.
+        if (!column.text_of.empty()) GrowTo(column.text_of, room, capacity, 0u);
+        if (!column.number_of.empty()) GrowTo(column.number_of, room, capacity, std::nan(""));
+        if (!column.day_of.empty()) GrowTo(column.day_of, room, capacity, kNoDay);
+        if (!column.instant_of.empty()) GrowTo(column.instant_of, room, capacity, kNoTime);
     }
     d.capacity = capacity;
 }
 
-// Forgets everything the index holds about slot `c` but its purchases and events (their arrays
-// are rebuilt separately).
-void ClearCustomer(IndexData& d, uint32_t c) {
-    d.live.Remove(c);
-    for (auto& [tag, members] : d.tag_members) members.Remove(c);
-    for (auto& b : d.identities) b.Remove(c);
-    for (auto& b : d.consented) b.Remove(c);
-    for (auto& b : d.stages) b.Remove(c);
-    if (d.owner_of[c] != 0) {
-        d.owner_members[d.owner_of[c]].Remove(c);
-        d.owned.Remove(c);
-        d.owner_of[c] = 0;
+// Forgets everything the index holds about the customers `changed` but their purchases and
+// events (Loader::ReplacePurchases and ReplaceEvents replace those). Bitmaps lose them in one
+// operation each rather than one removal per customer.
+void ClearCustomers(IndexData& d, const Bitmap& changed) {
+    d.live -= changed;
+    d.owned -= changed;
+    for (auto& [tag, members] : d.tag_members) members -= changed;
+    for (auto& b : d.identities) b -= changed;
+    for (auto& b : d.consented) b -= changed;
+    for (auto& b : d.stages) b -= changed;
+    for (auto& [name, column] : d.attributes) {
+        column.present -= changed;
+        column.bool_true -= changed;
+        column.bool_false -= changed;
     }
-    if (d.channel_of[c] != 0) {
-        d.channel_members[d.channel_of[c] - 1].Remove(c);
-        d.channel_of[c] = 0;
-    }
-    d.order_count[c] = 0;
-    d.net_spend[c] = 0;
-    d.refunded[c] = 0;
-    d.first_order_at[c] = kNoTime;
-    d.last_order_at[c] = kNoTime;
-    d.last_seen[c] = kNoTime;
-    for (auto& column : d.rfm) column[c] = 0;
-    for (auto& column : d.platform_orders) column[c] = 0;
-    for (auto& [name, column] : d.attributes) ClearAttribute(column, c);
+    changed.ForEach([&](uint32_t c) {
+        if (d.owner_of[c] != 0) {
+            d.owner_members[d.owners[d.owner_of[c] - 1]].Remove(c);
+            d.owner_of[c] = 0;
+        }
+        if (d.channel_of[c] != 0) {
+            d.channel_members[d.channel_of[c] - 1].Remove(c);
+            d.channel_of[c] = 0;
+        }
+        d.order_count[c] = 0;
+        d.net_spend[c] = 0;
+        d.first_order_at[c] = kNoTime;
+        d.last_order_at[c] = kNoTime;
+        d.last_seen[c] = kNoTime;
+        for (auto& column : d.rfm) column[c] = 0;
+        for (size_t p = 0; p < kPlatforms.size(); ++p) SetPlatformOrders(d, p, c, 0);
+        for (auto& [name, column] : d.attributes) ClearAttributeValue(column, c);
+    });
 }
+
+// The positions in `customers` (ascending) of the customers `changed` (ascending) holds: a merge
+// of the two lists, or a search for each changed customer when they are few.
+std::vector<size_t> Hits(std::span<const uint32_t> customers, std::span<const uint32_t> changed) {
+    std::vector<size_t> hits;
+    if (changed.size() * 16 < customers.size()) {
+        auto from = customers.begin();
+        for (uint32_t c : changed) {
+            from = std::lower_bound(from, customers.end(), c);
+            if (from == customers.end()) break;
+            if (*from == c) hits.push_back(static_cast<size_t>(from - customers.begin()));
+        }
+    } else {
+        size_t i = 0, j = 0;
+        while (i < customers.size() && j < changed.size()) {
+            if (customers[i] < changed[j]) {
+                ++i;
+            } else if (changed[j] < customers[i]) {
+                ++j;
+            } else {
+                hits.push_back(i++);
+                ++j;
+            }
+        }
+    }
+    return hits;
+}
+
+struct CustomerPurchase {
+    uint32_t customer = 0;
+    Purchase purchase;
+};
 
 struct EventRow {
     uint32_t name = 0;  // index into Loader::event_names_
@@ -208,6 +369,10 @@ struct LatestConsent {
 // Reads rows into an IndexData: every customer while building, a few while refreshing. Rows of a
 // tombstone (a merged customer) count for the customer it was merged into, as the profile reads
 // them (customers/profile.hpp): consent and events stay on the ids they were recorded for.
+//
+// Building: per chunk Fetch, Decrypt, Collect and Apply; then Finish, SortRuns and BuildArrays.
+// Refreshing: Fetch once, Decrypt, Collect and SortRuns while evaluations go on; then, under the
+// index's write lock, Apply, Finish, ReplacePurchases and ReplaceEvents, none of which can fail.
 class Loader {
   public:
     Loader(IndexData& d, const KeyRing& keys) : d_(d), keys_(keys), attribute_context_(AttributeContext(d.tenant)) {}
@@ -217,29 +382,33 @@ class Loader {
     // Refreshing: the canonical slot of each id read.
     void SetCanonical(int64_t id, uint32_t canonical) { canonical_map_[id] = canonical; }
 
-    // The rows of one range of customer ids, read but not yet applied.
+    // Rows read but not yet applied.
     struct Batch {
-        store::Rows traits, kinds, tags, attributes, consent, purchases, events;
+        std::vector<store::Row> traits, kinds, tags, attributes, consent, purchases, events;
         std::vector<std::string> values;  // the attributes' values, decrypted
     };
 
-    Result<Batch> Fetch(store::Session& s, int64_t low, int64_t high) const {
-        const int64_t t = d_.tenant.value();
-        Batch b;
-        YT_ASSIGN_OR_RETURN(b.traits, s.Query(kSelectTraits, {t, low, high}));
-        YT_ASSIGN_OR_RETURN(b.kinds, s.Query(kSelectIdentityKinds, {t, low, high}));
-        YT_ASSIGN_OR_RETURN(b.tags, s.Query(kSelectCustomerTags, {t, low, high}));
-        YT_ASSIGN_OR_RETURN(b.attributes, s.Query(kSelectAttributes, {t, low, high}));
-        YT_ASSIGN_OR_RETURN(b.consent, s.Query(kSelectConsent, {t, low, high}));
-        YT_ASSIGN_OR_RETURN(b.purchases, s.Query(kSelectPurchases, {t, low, high}));
-        YT_ASSIGN_OR_RETURN(b.events, s.Query(kSelectEvents, {t, low, high}));
-        return b;
+    // Appends the rows of the customers `ids` to `b`.
+    Status Fetch(store::Session& s, const IdSet& ids, Batch& b) const {
+        const TenantId t = d_.tenant;
+        YT_TRY(QueryIds(s, t, kSelectTraits, kCustomerId, ids, b.traits));
+        YT_TRY(QueryIds(s, t, kSelectIdentityKinds, kCustomerId, ids, b.kinds));
+        YT_TRY(QueryIds(s, t, kSelectCustomerTags, kCustomerId, ids, b.tags));
+        YT_TRY(QueryIds(s, t, kSelectAttributes, kCustomerId, ids, b.attributes));
+        YT_TRY(QueryIds(s, t, kSelectConsent, kCustomerId, ids, b.consent));
+        YT_TRY(QueryIds(s, t, kSelectPurchases, kCustomerId, ids, b.purchases));
+        YT_TRY(QueryIds(s, t, kSelectEvents, kCustomerId, ids, b.events));
+        return OkStatus();
     }
 
-    // Decrypts a batch's attribute values (the one step of Apply that can fail), so that Apply
-    // cannot fail half-way.
+    // Decrypts a batch's attribute values (the one step that can fail), so that Apply cannot
+    // fail half-way. Puts them in id order first, whatever order the store returned them in:
+    // when a customer lacks a value of its own, the lowest of its merged ids with one gives it.
     Status Decrypt(Batch& b) const {
+        std::stable_sort(b.attributes.begin(), b.attributes.end(),
+                         [](const store::Row& x, const store::Row& y) { return x.Int(0) < y.Int(0); });
         b.values.clear();
+        b.values.reserve(b.attributes.size());
         for (const auto& row : b.attributes) {
             auto text = keys_.Decrypt(row.Text(3), attribute_context_);
             if (!text.ok()) return Internal("cannot decrypt a customer attribute: " + text.status().ToString());
@@ -248,7 +417,24 @@ class Loader {
         return OkStatus();
     }
 
-    // Applies a decrypted batch.
+    // Takes a batch's purchases and events, which are placed once every row is read. Touches
+    // nothing in the index.
+    void Collect(const Batch& b) {
+        for (const auto& row : b.purchases) {
+            const uint32_t c = Canonical(row.Int(0));
+            if (c == 0) continue;
+            purchases_.push_back({c, Purchase::Of(row.Int(3), row.Int(2), PlatformIndex(row.Text(1)))});
+        }
+        for (const auto& row : b.events) {
+            const uint32_t c = Canonical(row.Int(0));
+            if (c == 0) continue;
+            auto [it, inserted] = event_codes_.try_emplace(row.Text(1), static_cast<uint32_t>(event_names_.size()));
+            if (inserted) event_names_.push_back(row.Text(1));
+            event_rows_.push_back({it->second, c, row.Int(2), row.Int(3)});
+        }
+    }
+
+    // Applies a decrypted batch, but its purchases and events.
     void Apply(const Batch& b) {
         for (const auto& row : b.traits) ApplyTraits(row);
         for (const auto& row : b.kinds) {
@@ -260,7 +446,7 @@ class Loader {
             const uint32_t c = Canonical(row.Int(0));
             if (c != 0) d_.tag_members[row.Int(1)].Add(c);
         }
-        for (size_t i = 0; i < b.attributes.size(); ++i) ApplyAttribute(b.attributes.rows[i], b.values[i]);
+        for (size_t i = 0; i < b.attributes.size(); ++i) ApplyAttribute(b.attributes[i], b.values[i]);
         for (const auto& row : b.consent) {
             const uint32_t c = Canonical(row.Int(0));
             const int purpose = PurposeIndex(row.Text(1));
@@ -271,26 +457,15 @@ class Loader {
                 it->second = record;
             }
         }
-        for (const auto& row : b.purchases) {
-            const uint32_t c = Canonical(row.Int(0));
-            if (c == 0) continue;
-            purchases_.emplace_back(c,
-                                    Purchase{row.Int(3), row.Int(2), static_cast<int8_t>(PlatformIndex(row.Text(1)))});
-        }
-        for (const auto& row : b.events) {
-            const uint32_t c = Canonical(row.Int(0));
-            if (c == 0) continue;
-            auto [it, inserted] = event_codes_.try_emplace(row.Text(1), static_cast<uint32_t>(event_names_.size()));
-            if (inserted) event_names_.push_back(row.Text(1));
-            event_rows_.push_back({it->second, c, row.Int(2), row.Int(3)});
-        }
     }
 
     // A canonical customer's own row of `customers`.
     void ApplyCustomer(const store::Row& row, uint32_t c) {
         d_.live.Add(c);
         if (auto owner = row.OptionalInt(2); owner && *owner > 0) {
-            d_.owner_of[c] = *owner;
+            auto [it, inserted] = d_.owner_codes.try_emplace(*owner, static_cast<uint32_t>(d_.owners.size()));
+            if (inserted) d_.owners.push_back(*owner);
+            d_.owner_of[c] = it->second + 1;
             d_.owner_members[*owner].Add(c);
             d_.owned.Add(c);
         }
@@ -303,8 +478,8 @@ class Loader {
         d_.last_seen[c] = row.OptionalInt(4).value_or(kNoTime);
     }
 
-    // After every row is read: what combines rows (consent, stages, last seen) and the arrays of
-    // purchases and events for `customers` (every live customer when building).
+    // After every row is applied: what combines rows (consent, stages, last seen) for
+    // `customers` (every live customer when building).
     void Finish(const Bitmap& customers) {
         for (const auto& [key, record] : consent_) {
             if (record.granted) d_.consented[static_cast<size_t>(key & 7)].Add(static_cast<uint32_t>(key >> 3));
@@ -312,112 +487,89 @@ class Loader {
         // Customers without a traits row have not bought: prospects.
         d_.stages[0] |= customers - has_traits_;
         customers.ForEach([&](uint32_t c) { d_.last_seen[c] = std::max(d_.last_seen[c], d_.last_order_at[c]); });
-        std::sort(purchases_.begin(), purchases_.end(), [](const auto& a, const auto& b) {
-            return std::tie(a.first, a.second.at, a.second.net_fen) < std::tie(b.first, b.second.at, b.second.net_fen);
+    }
+
+    // Orders the collected purchases and events by customer, then time.
+    void SortRuns() {
+        std::sort(purchases_.begin(), purchases_.end(), [](const CustomerPurchase& a, const CustomerPurchase& b) {
+            return std::tie(a.customer, a.purchase.at, a.purchase.packed) <
+                   std::tie(b.customer, b.purchase.at, b.purchase.packed);
         });
         std::sort(event_rows_.begin(), event_rows_.end(), [](const EventRow& a, const EventRow& b) {
             return std::tie(a.name, a.customer, a.at, a.id) < std::tie(b.name, b.customer, b.at, b.id);
         });
     }
 
-    // Building: the purchase and event arrays from everything read.
+    // Building: the purchase blocks and event runs from everything collected.
     void BuildArrays() {
-        d_.purchases.clear();
-        d_.purchases.reserve(purchases_.size());
-        std::fill(d_.purchase_offsets.begin(), d_.purchase_offsets.end(), 0u);
-        for (const auto& [c, purchase] : purchases_) {
-            ++d_.purchase_offsets[c + 1];
-            d_.purchases.push_back(purchase);
+        d_.purchase_total = static_cast<int64_t>(purchases_.size());
+        for (size_t i = 0; i < purchases_.size();) {
+            const uint32_t block_index = purchases_[i].customer >> kPurchaseBlockBits;
+            size_t end = i;
+            while (end < purchases_.size() && purchases_[end].customer >> kPurchaseBlockBits == block_index) ++end;
+            PurchaseBlock& block = d_.purchase_blocks[block_index];
+            block.offsets.assign(kPurchaseBlock + 1, 0);
+            block.items.clear();
+            block.items.reserve(end - i);
+            for (; i < end; ++i) {
+                ++block.offsets[(purchases_[i].customer & (kPurchaseBlock - 1)) + 1];
+                block.items.push_back(purchases_[i].purchase);
+            }
+            for (size_t k = 1; k < block.offsets.size(); ++k) block.offsets[k] += block.offsets[k - 1];
         }
-        for (size_t i = 1; i < d_.purchase_offsets.size(); ++i) d_.purchase_offsets[i] += d_.purchase_offsets[i - 1];
+        purchases_ = {};
         d_.events.clear();
         for (size_t i = 0; i < event_rows_.size();) {
-            EventRuns& runs = d_.events[event_names_[event_rows_[i].name]];
             const uint32_t name = event_rows_[i].name;
-            for (; i < event_rows_.size() && event_rows_[i].name == name; ++i) {
-                const EventRow& e = event_rows_[i];
-                if (runs.customers.empty() || runs.customers.back() != e.customer) {
-                    runs.customers.push_back(e.customer);
-                    runs.offsets.push_back(static_cast<uint32_t>(runs.times.size()));
-                }
-                runs.times.push_back(e.at);
-                runs.event_ids.push_back(e.id);
-            }
-            runs.offsets.push_back(static_cast<uint32_t>(runs.times.size()));
+            size_t end = i;
+            while (end < event_rows_.size() && event_rows_[end].name == name) ++end;
+            EventRuns& runs = d_.events[event_names_[name]];
+            runs = MergeRuns(EventRuns{}, {}, std::span<const EventRow>(event_rows_).subspan(i, end - i));
+            i = end;
+        }
+        event_rows_ = {};
+    }
+
+    // Refreshing: the purchases of the customers `changed` (ascending; every customer collected
+    // is one of them) replaced by what was collected. Only their blocks are rewritten.
+    void ReplacePurchases(std::span<const uint32_t> changed) {
+        size_t next = 0;  // into purchases_
+        for (size_t i = 0; i < changed.size();) {
+            const uint32_t block_index = changed[i] >> kPurchaseBlockBits;
+            size_t end = i;
+            while (end < changed.size() && changed[end] >> kPurchaseBlockBits == block_index) ++end;
+            size_t last = next;
+            while (last < purchases_.size() && purchases_[last].customer >> kPurchaseBlockBits == block_index) ++last;
+            RewriteBlock(block_index, changed.subspan(i, end - i),
+                         std::span<const CustomerPurchase>(purchases_).subspan(next, last - next));
+            next = last;
+            i = end;
         }
     }
 
-    // Refreshing: the purchase and event arrays with the runs of `changed` replaced by what was read.
-    void MergeArrays(const Bitmap& changed) {
-        std::vector<uint32_t> offsets(static_cast<size_t>(d_.capacity) + 1, 0);
-        std::vector<Purchase> purchases;
-        purchases.reserve(d_.purchases.size() + purchases_.size());
-        size_t next = 0;
-        for (uint32_t c = 0; c < d_.capacity; ++c) {
-            offsets[c] = static_cast<uint32_t>(purchases.size());
-            if (changed.Contains(c)) {
-                for (; next < purchases_.size() && purchases_[next].first == c; ++next) {
-                    purchases.push_back(purchases_[next].second);
-                }
-            } else {
-                purchases.insert(purchases.end(), d_.purchases.begin() + d_.purchase_offsets[c],
-                                 d_.purchases.begin() + d_.purchase_offsets[c + 1]);
-            }
+    // Refreshing: the event runs of the customers `changed` (ascending) replaced by what was
+    // collected. Only the names one of them had or now has are looked at; a name whose runs keep
+    // their layout (the same customers, with as many occurrences each) is written in place, and
+    // only the others are copied anew. Returns the names whose runs changed.
+    std::vector<std::string> ReplaceEvents(std::span<const uint32_t> changed) {
+        std::vector<std::string> names;
+        for (auto& [name, old] : d_.events) {
+            const std::vector<size_t> hits = Hits(old.customers, changed);
+            const std::span<const EventRow> rows = RowsOf(name);
+            if (hits.empty() && rows.empty()) continue;
+            const Patch patch = Overwrite(old, hits, rows);
+            if (patch == Patch::kSame) continue;
+            names.push_back(name);
+            if (patch == Patch::kWritten) continue;
+            old = MergeRuns(old, hits, rows);
         }
-        offsets[d_.capacity] = static_cast<uint32_t>(purchases.size());
-        d_.purchases = std::move(purchases);
-        d_.purchase_offsets = std::move(offsets);
-
-        std::map<std::string, EventRuns, std::less<>> events;
-        std::set<std::string> names;
-        for (const auto& [name, runs] : d_.events) names.insert(name);
-        names.insert(event_names_.begin(), event_names_.end());
-        for (const std::string& name : names) {
-            const EventRuns empty;
-            const auto old_it = d_.events.find(name);
-            const EventRuns& old = old_it == d_.events.end() ? empty : old_it->second;
-            const auto code_it = event_codes_.find(name);
-            // The rows read for this name: a contiguous, sorted stretch of event_rows_.
-            auto first = event_rows_.end(), last = event_rows_.end();
-            if (code_it != event_codes_.end()) {
-                const uint32_t code = code_it->second;
-                first = std::find_if(event_rows_.begin(), event_rows_.end(),
-                                     [code](const EventRow& e) { return e.name == code; });
-                last = std::find_if(first, event_rows_.end(), [code](const EventRow& e) { return e.name != code; });
-            }
-            EventRuns runs;
-            auto append_old = [&](size_t i) {
-                runs.customers.push_back(old.customers[i]);
-                runs.offsets.push_back(static_cast<uint32_t>(runs.times.size()));
-                runs.times.insert(runs.times.end(), old.times.begin() + old.offsets[i],
-                                  old.times.begin() + old.offsets[i + 1]);
-                runs.event_ids.insert(runs.event_ids.end(), old.event_ids.begin() + old.offsets[i],
-                                      old.event_ids.begin() + old.offsets[i + 1]);
-            };
-            auto append_new = [&]() {
-                const uint32_t c = first->customer;
-                runs.customers.push_back(c);
-                runs.offsets.push_back(static_cast<uint32_t>(runs.times.size()));
-                for (; first != last && first->customer == c; ++first) {
-                    runs.times.push_back(first->at);
-                    runs.event_ids.push_back(first->id);
-                }
-            };
-            size_t i = 0;
-            while (i < old.customers.size() || first != last) {
-                if (i < old.customers.size() && changed.Contains(old.customers[i])) {
-                    ++i;
-                } else if (first == last || (i < old.customers.size() && old.customers[i] < first->customer)) {
-                    append_old(i++);
-                } else {
-                    append_new();
-                }
-            }
-            if (runs.customers.empty()) continue;
-            runs.offsets.push_back(static_cast<uint32_t>(runs.times.size()));
-            events.emplace(name, std::move(runs));
+        for (const std::string& name : event_names_) {
+            if (d_.events.contains(name)) continue;
+            names.push_back(name);
+            d_.events.emplace(name, MergeRuns(EventRuns{}, {}, RowsOf(name)));
         }
-        d_.events = std::move(events);
+        std::erase_if(d_.events, [](const auto& entry) { return entry.second.customers.empty(); });
+        return names;
     }
 
   private:
@@ -432,15 +584,175 @@ class Loader {
         return canonical_table_[static_cast<size_t>(id)];
     }
 
+    // The rows collected for an event name: a contiguous stretch of event_rows_.
+    std::span<const EventRow> RowsOf(const std::string& name) const {
+        const auto code = event_codes_.find(name);
+        if (code == event_codes_.end()) return {};
+        const auto [first, last] =
+            std::equal_range(event_rows_.begin(), event_rows_.end(), EventRow{.name = code->second},
+                             [](const EventRow& a, const EventRow& b) { return a.name < b.name; });
+        return {first, last};
+    }
+
+    enum class Patch { kSame, kWritten, kLayoutChanged };
+
+    // When the customers at `hits` are exactly those of `rows`, with as many occurrences each,
+    // writes the rows over their runs (kWritten, or kSame when nothing differed).
+    static Patch Overwrite(EventRuns& runs, std::span<const size_t> hits, std::span<const EventRow> rows) {
+        size_t r = 0;
+        for (size_t i : hits) {
+            const uint32_t c = runs.customers[i];
+            const size_t n = runs.offsets[i + 1] - runs.offsets[i];
+            if (rows.size() - r < n || rows[r].customer != c || (r + n < rows.size() && rows[r + n].customer == c)) {
+                return Patch::kLayoutChanged;
+            }
+            r += n;
+        }
+        if (r != rows.size()) return Patch::kLayoutChanged;
+        Patch patch = Patch::kSame;
+        r = 0;
+        for (size_t i : hits) {
+            for (uint32_t k = runs.offsets[i]; k < runs.offsets[i + 1]; ++k, ++r) {
+                if (runs.times[k] == rows[r].at && runs.event_ids[k] == rows[r].id) continue;
+                runs.times[k] = rows[r].at;
+                runs.event_ids[k] = rows[r].id;
+                patch = Patch::kWritten;
+            }
+        }
+        return patch;
+    }
+
+    // Block `block_index` with the runs of `changed` (ascending, all in the block) replaced by
+    // `fresh` (theirs, sorted). When every changed customer keeps as many purchases, they are
+    // written in place; otherwise the block is copied anew, the other customers' runs a stretch
+    // at a time.
+    void RewriteBlock(uint32_t block_index, std::span<const uint32_t> changed,
+                      std::span<const CustomerPurchase> fresh) {
+        PurchaseBlock& old = d_.purchase_blocks[block_index];
+        const uint32_t base = block_index << kPurchaseBlockBits;
+        const auto old_count = [&](uint32_t c) {
+            return old.offsets.empty() ? 0u : old.offsets[c - base + 1] - old.offsets[c - base];
+        };
+        size_t kept = old.items.size();
+        bool same_layout = true;
+        for (size_t c_index = 0, next = 0; c_index < changed.size(); ++c_index) {
+            const uint32_t c = changed[c_index];
+            size_t n = 0;
+            for (; next < fresh.size() && fresh[next].customer == c; ++next) ++n;
+            kept -= old_count(c);
+            same_layout = same_layout && n == old_count(c);
+        }
+        if (same_layout) {
+            for (size_t next = 0; next < fresh.size();) {
+                uint32_t at = old.offsets[fresh[next].customer - base];
+                for (const uint32_t c = fresh[next].customer; next < fresh.size() && fresh[next].customer == c;
+                     ++next) {
+                    old.items[at++] = fresh[next].purchase;
+                }
+            }
+            return;
+        }
+        d_.purchase_total -= static_cast<int64_t>(old.items.size());
+        if (kept + fresh.size() == 0) {
+            old = PurchaseBlock{};
+            return;
+        }
+        PurchaseBlock block;
+        block.offsets.resize(kPurchaseBlock + 1);
+        block.items.reserve(kept + fresh.size());
+        uint32_t slot = 0;  // the first slot not yet written
+        const auto keep = [&](uint32_t end) {
+            if (old.offsets.empty()) {
+                std::fill(block.offsets.begin() + slot, block.offsets.begin() + end,
+                          static_cast<uint32_t>(block.items.size()));
+            } else {
+                const uint32_t from = old.offsets[slot];
+                const auto to = static_cast<uint32_t>(block.items.size());
+                for (uint32_t k = slot; k < end; ++k) block.offsets[k] = old.offsets[k] - from + to;
+                block.items.insert(block.items.end(), old.items.begin() + from, old.items.begin() + old.offsets[end]);
+            }
+            slot = end;
+        };
+        size_t next = 0;
+        for (uint32_t c : changed) {
+            keep(c - base);
+            block.offsets[c - base] = static_cast<uint32_t>(block.items.size());
+            for (; next < fresh.size() && fresh[next].customer == c; ++next)
+                block.items.push_back(fresh[next].purchase);
+            slot = c - base + 1;
+        }
+        keep(kPurchaseBlock);
+        block.offsets[kPurchaseBlock] = static_cast<uint32_t>(block.items.size());
+        d_.purchase_total += static_cast<int64_t>(block.items.size());
+        old = std::move(block);
+    }
+
+    // `old` without the runs at `hits` (ascending positions), merged with `rows` (sorted by
+    // customer, then time; none of them a customer of `old` but at `hits`). The runs in between
+    // are copied a stretch at a time.
+    static EventRuns MergeRuns(const EventRuns& old, std::span<const size_t> hits, std::span<const EventRow> rows) {
+        EventRuns runs;
+        runs.customers.reserve(old.customers.size() + rows.size());
+        runs.offsets.reserve(old.customers.size() + rows.size() + 1);
+        runs.times.reserve(old.times.size() + rows.size());
+        runs.event_ids.reserve(old.times.size() + rows.size());
+        const auto copy = [&](size_t from, size_t to) {  // old runs [from, to)
+            if (from == to) return;
+            const uint32_t first = old.offsets[from];
+            const auto at = static_cast<uint32_t>(runs.times.size());
+            runs.customers.insert(runs.customers.end(), old.customers.begin() + static_cast<ptrdiff_t>(from),
+                                  old.customers.begin() + static_cast<ptrdiff_t>(to));
+            for (size_t k = from; k < to; ++k) runs.offsets.push_back(old.offsets[k] - first + at);
+            runs.times.insert(runs.times.end(), old.times.begin() + first, old.times.begin() + old.offsets[to]);
+            runs.event_ids.insert(runs.event_ids.end(), old.event_ids.begin() + first,
+                                  old.event_ids.begin() + old.offsets[to]);
+        };
+        size_t r = 0;
+        const auto add = [&]() {  // the rows of one customer, from r on
+            const uint32_t c = rows[r].customer;
+            runs.customers.push_back(c);
+            runs.offsets.push_back(static_cast<uint32_t>(runs.times.size()));
+            for (; r < rows.size() && rows[r].customer == c; ++r) {
+                runs.times.push_back(rows[r].at);
+                runs.event_ids.push_back(rows[r].id);
+            }
+        };
+        size_t i = 0;  // into old.customers
+        size_t h = 0;  // into hits
+        while (true) {
+            const size_t skip = h < hits.size() ? hits[h] : old.customers.size();
+            size_t stop = skip;
+            if (r < rows.size()) {
+                stop = static_cast<size_t>(std::lower_bound(old.customers.begin() + static_cast<ptrdiff_t>(i),
+                                                            old.customers.begin() + static_cast<ptrdiff_t>(skip),
+                                                            rows[r].customer) -
+                                           old.customers.begin());
+            }
+            copy(i, stop);
+            i = stop;
+            if (i == skip && i < old.customers.size()) {  // a changed customer's old run, dropped
+                ++i;
+                ++h;
+                if (r < rows.size() && rows[r].customer == old.customers[skip]) add();
+            } else if (r < rows.size()) {  // a changed customer new to this name
+                add();
+            } else {
+                break;
+            }
+        }
+        if (!runs.customers.empty()) runs.offsets.push_back(static_cast<uint32_t>(runs.times.size()));
+        return runs;
+    }
+
     void ApplyTraits(const store::Row& row) {
         const int64_t id = row.Int(0);
         const uint32_t c = Canonical(id);
         // A tombstone's traits row (left when its orders were not reassigned) is not the person's.
         if (c == 0 || c != id) return;
         has_traits_.Add(c);
-        d_.order_count[c] = row.Int(1);
+        d_.order_count[c] = static_cast<int32_t>(
+            std::clamp<int64_t>(row.Int(1), std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
         d_.net_spend[c] = row.Int(2) - row.Int(3);
-        d_.refunded[c] = row.Int(3);
         d_.first_order_at[c] = row.OptionalInt(4).value_or(kNoTime);
         d_.last_order_at[c] = row.OptionalInt(5).value_or(kNoTime);
         boost::system::error_code ec;
@@ -448,10 +760,8 @@ class Loader {
         if (!ec && counts.is_object()) {
             for (const auto& [source, n] : counts.as_object()) {
                 const int platform = PlatformIndex(std::string_view(source.data(), source.size()));
-                if (platform >= 0 && n.is_int64()) {
-                    d_.platform_orders[static_cast<size_t>(platform)][c] =
-                        static_cast<int32_t>(std::clamp<int64_t>(n.as_int64(), 0, std::numeric_limits<int32_t>::max()));
-                }
+                if (platform >= 0 && n.is_int64())
+                    SetPlatformOrders(d_, static_cast<size_t>(platform), c, n.as_int64());
             }
         }
         const int stage = StageIndex(row.Text(7));
@@ -490,23 +800,19 @@ class Loader {
         } else if (type == "boolean") {
             if (text == "true") column.bool_true.Add(c);
             if (text == "false") column.bool_false.Add(c);
-        } else if (type == "date" || type == "datetime") {
-            int32_t day = kNoDay;
-            int64_t instant = kNoTime;
-            if (type == "date") {
-                if (auto date = ParseIsoDate(text); date.ok()) {
-                    day = DayNumber(*date);
-                    instant = d_.zone.StartOfDay(*date).micros();
-                }
-            } else if (auto at = ParseRfc3339(text); at.ok()) {
-                instant = at->micros();
-                day = DayNumber(d_.zone.ToLocal(*at).date);
+        } else if (type == "date") {
+            // Only the day: its instant, the start of the day in the merchant's zone, is derived
+            // where it is needed.
+            if (auto date = ParseIsoDate(text); date.ok()) {
+                EnsureColumn(column.day_of, d_.capacity, kNoDay);
+                column.day_of[c] = DayNumber(*date);
             }
-            if (day != kNoDay) {
+        } else if (type == "datetime") {
+            if (auto at = ParseRfc3339(text); at.ok()) {
                 EnsureColumn(column.day_of, d_.capacity, kNoDay);
                 EnsureColumn(column.instant_of, d_.capacity, kNoTime);
-                column.day_of[c] = day;
-                column.instant_of[c] = instant;
+                column.day_of[c] = DayNumber(d_.zone.ToLocal(*at).date);
+                column.instant_of[c] = at->micros();
             }
         }
     }
@@ -519,11 +825,119 @@ class Loader {
     Bitmap has_traits_;
     std::set<std::pair<uint32_t, std::string>> from_tombstone_;
     std::unordered_map<uint64_t, LatestConsent> consent_;
-    std::vector<std::pair<uint32_t, Purchase>> purchases_;
+    std::vector<CustomerPurchase> purchases_;
     std::vector<std::string> event_names_;
     std::unordered_map<std::string, uint32_t> event_codes_;
     std::vector<EventRow> event_rows_;
 };
+
+// Who a refresh re-reads, as a build counts rows: each named customer's canonical customer (for a
+// tombstone, the live customer at the end of its merged_into chain) with every id merged into
+// it, whose rows count for it.
+struct RefreshScope {
+    std::map<uint32_t, std::vector<int64_t>> groups;  // canonical slot → its ids (itself first)
+    std::vector<uint32_t> tombstones;                 // named tombstones and merged ids
+    std::vector<store::Row> canonical_rows;           // the customers rows of the canonical customers
+    int64_t max_id = 0;
+};
+
+// `named`: ascending, distinct. A statement or a few per step for the whole batch: the named
+// customers' rows, then each further hop of their merge chains, then the ids merged into the
+// canonical customers, one level of merges at a time.
+Result<RefreshScope> ReadScope(store::Session& s, TenantId tenant, std::span<const int64_t> named) {
+    RefreshScope scope;
+    std::unordered_map<int64_t, store::Row> rows;  // customers rows read, by id
+    std::unordered_set<int64_t> missing;           // ids read that do not exist
+    const auto read = [&](std::span<const int64_t> ids) -> Status {
+        std::vector<store::Row> found;
+        YT_TRY(QueryIds(s, tenant, kSelectCustomers, kCustomerId, IdSet::Of(ids), found));
+        for (store::Row& row : found) {
+            const int64_t id = row.Int(0);
+            rows.emplace(id, std::move(row));
+        }
+        for (int64_t id : ids) {
+            if (!rows.contains(id)) missing.insert(id);
+        }
+        return OkStatus();
+    };
+    YT_TRY(read(named));
+
+    // Merges re-point older tombstones at the new winner, so a chain is one hop; a few more are
+    // followed in case an older store holds chains. Each round reads the next hop of every chain
+    // that needs one.
+    std::unordered_map<int64_t, int64_t> canonical_of;  // named id → the end of its chain
+    std::vector<int64_t> unresolved;
+    for (int64_t id : named) {
+        if (rows.contains(id)) unresolved.push_back(id);
+    }
+    while (!unresolved.empty()) {
+        std::vector<int64_t> wanted, waiting;
+        for (int64_t id : unresolved) {
+            int64_t canonical = id;
+            bool known = true;
+            for (int hop = 0; hop <= kMaxMergeHops; ++hop) {
+                const auto row = rows.find(canonical);
+                if (row == rows.end()) {
+                    known = missing.contains(canonical);
+                    break;
+                }
+                if (row->second.IsNull(1)) break;
+                canonical = row->second.Int(1);
+            }
+            if (known) {
+                canonical_of.emplace(id, canonical);
+            } else {
+                wanted.push_back(canonical);
+                waiting.push_back(id);
+            }
+        }
+        std::sort(wanted.begin(), wanted.end());
+        wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+        if (!wanted.empty()) YT_TRY(read(wanted));
+        unresolved = std::move(waiting);
+    }
+
+    std::unordered_map<int64_t, uint32_t> group_of;  // id → its canonical slot
+    std::vector<int64_t> level;                      // the ids whose merged ids are read next
+    for (int64_t id : named) {
+        const auto it = canonical_of.find(id);
+        if (it == canonical_of.end()) continue;  // no such customer
+        YT_ASSIGN_OR_RETURN(const uint32_t slot, Slot(id));
+        scope.max_id = std::max(scope.max_id, id);
+        if (!rows.at(id).IsNull(1)) scope.tombstones.push_back(slot);
+        // A chain that ends nowhere, or not within kMaxMergeHops, leads to nobody: a build counts
+        // its rows for no one either.
+        const int64_t canonical = it->second;
+        const auto end = rows.find(canonical);
+        if (end == rows.end() || !end->second.IsNull(1)) continue;
+        YT_ASSIGN_OR_RETURN(const uint32_t canonical_slot, Slot(canonical));
+        scope.max_id = std::max(scope.max_id, canonical);
+        if (group_of.emplace(canonical, canonical_slot).second) {
+            scope.groups.emplace(canonical_slot, std::vector<int64_t>{canonical});
+            level.push_back(canonical);
+        }
+    }
+    for (int hop = 0; hop <= kMaxMergeHops && !level.empty(); ++hop) {
+        std::sort(level.begin(), level.end());
+        std::vector<store::Row> merged;
+        YT_TRY(QueryIds(s, tenant, kSelectMergedIds, kMergedInto, IdSet::Of(level), merged));
+        level.clear();
+        for (const store::Row& row : merged) {
+            const int64_t id = row.Int(0);
+            const auto into = group_of.find(row.Int(1));
+            if (into == group_of.end() || group_of.contains(id)) continue;
+            YT_ASSIGN_OR_RETURN(const uint32_t slot, Slot(id));
+            const uint32_t canonical_slot = into->second;
+            group_of.emplace(id, canonical_slot);
+            scope.groups[canonical_slot].push_back(id);
+            scope.tombstones.push_back(slot);
+            scope.max_id = std::max(scope.max_id, id);
+            level.push_back(id);
+        }
+    }
+    for (const auto& [slot, ids] : scope.groups) scope.canonical_rows.push_back(std::move(rows.at(ids[0])));
+    return scope;
+}
 
 Status LoadTagCatalogue(store::Session& s, TenantId tenant, std::vector<TagInfo>& tags) {
     YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectTagCatalogue, {tenant.value()}));
@@ -535,6 +949,19 @@ Status LoadTagCatalogue(store::Session& s, TenantId tenant, std::vector<TagInfo>
 template <typename T>
 size_t VectorBytes(const std::vector<T>& v) {
     return v.capacity() * sizeof(T);
+}
+
+// A hash map's nodes (each its element and a link, and the allocator's overhead) and buckets,
+// approximately.
+template <typename K, typename V, typename... Rest>
+size_t MapBytes(const std::unordered_map<K, V, Rest...>& map) {
+    return map.size() * (sizeof(std::pair<const K, V>) + 2 * sizeof(void*)) + map.bucket_count() * sizeof(void*);
+}
+
+size_t StringsBytes(const std::vector<std::string>& strings) {
+    size_t bytes = VectorBytes(strings);
+    for (const std::string& s : strings) bytes += s.capacity();
+    return bytes;
 }
 
 // A string property read as a date ("2024-06-18") or an RFC 3339 time, when it is one.
@@ -575,10 +1002,10 @@ Result<std::shared_ptr<const PropertyColumn>> IndexAccess::Property(const IndexD
         std::unordered_map<std::string, uint32_t> text_codes;
         const std::string context = EventContext(d.tenant);
         const int64_t chunk = std::max<int64_t>(1, d.settings.chunk_customers);
+        const std::string select_payloads = RangeStatement(kSelectEventPayloads, kCustomerId);
         YT_TRY(d.db->Read([&](store::Session& s) -> Status {
             for (int64_t low = 0; low < d.capacity; low += chunk) {
-                YT_ASSIGN_OR_RETURN(auto rows,
-                                    s.Query(kSelectEventPayloads, {d.tenant.value(), low, low + chunk, event}));
+                YT_ASSIGN_OR_RETURN(auto rows, s.Query(select_payloads, {d.tenant.value(), low, low + chunk, event}));
                 for (const auto& row : rows) {
                     auto at = position.find(row.Int(0));
                     if (at == position.end()) continue;  // newer than the index
@@ -667,8 +1094,10 @@ Result<std::unique_ptr<AudienceIndex>> AudienceIndex::Build(store::Database& db,
         std::vector<uint32_t>& canonical = loader.canonical_table();
         canonical.assign(d->capacity, 0);
         std::vector<int64_t> merged_into(d->capacity, 0);
+        const std::string select_customers =
+            internal::RangeStatement(internal::kSelectCustomers, internal::kCustomerId);
         for (int64_t low = 0; low < max_id; low += chunk) {
-            YT_ASSIGN_OR_RETURN(auto rows, s.Query(internal::kSelectCustomers, {tenant.value(), low, low + chunk}));
+            YT_ASSIGN_OR_RETURN(auto rows, s.Query(select_customers, {tenant.value(), low, low + chunk}));
             for (const auto& row : rows) {
                 const auto c = static_cast<uint32_t>(row.Int(0));
                 if (row.IsNull(1)) {
@@ -695,11 +1124,14 @@ Result<std::unique_ptr<AudienceIndex>> AudienceIndex::Build(store::Database& db,
         }
         // Pass 2: everything else.
         for (int64_t low = 0; low < max_id; low += chunk) {
-            YT_ASSIGN_OR_RETURN(auto batch, loader.Fetch(s, low, low + chunk));
+            Loader::Batch batch;
+            YT_TRY(loader.Fetch(s, internal::IdSet::Range(low + 1, low + chunk), batch));
             YT_TRY(loader.Decrypt(batch));
+            loader.Collect(batch);
             loader.Apply(batch);
         }
         loader.Finish(d->live);
+        loader.SortRuns();
         loader.BuildArrays();
         return OkStatus();
     }));
@@ -714,86 +1146,98 @@ Result<std::unique_ptr<AudienceIndex>> AudienceIndex::Build(store::Database& db,
 }
 
 Status AudienceIndex::Refresh(std::span<const CustomerId> customers) {
-    if (customers.empty()) return OkStatus();
+    std::vector<int64_t> named;
+    named.reserve(customers.size());
+    for (CustomerId customer : customers) {
+        if (customer.value() > 0) named.push_back(customer.value());
+    }
+    if (named.empty()) return OkStatus();
+    std::sort(named.begin(), named.end());
+    named.erase(std::unique(named.begin(), named.end()), named.end());
     IndexData& d = *data_;
     // One refresh at a time, so that an older read is never applied after a newer one.
     std::lock_guard refreshing(d.refresh_mutex);
-    const int64_t t = d.tenant.value();
 
-    // 1. Read, while evaluations go on: which customers are affected, and their rows.
-    std::map<uint32_t, std::vector<int64_t>> groups;  // canonical slot → its ids (itself first)
-    std::set<uint32_t> tombstones;
-    int64_t max_id = 0;
+    // 1. Read, while evaluations go on: which customers are affected, and their rows, a few
+    // statements per table for the whole batch.
+    internal::RefreshScope scope;
     std::vector<internal::TagInfo> catalogue;
-    std::vector<store::Row> customer_rows;
-    std::vector<Loader::Batch> batches;
     Loader loader(d, *d.keys);
+    Loader::Batch batch;
     YT_TRY(d.db->Read([&](store::Session& s) -> Status {
         YT_TRY(internal::LoadTagCatalogue(s, d.tenant, catalogue));
-        for (CustomerId customer : customers) {
-            YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(internal::kSelectMergedInto, {t, customer.value()}));
-            if (!row) continue;
-            YT_ASSIGN_OR_RETURN(uint32_t slot, internal::Slot(customer.value()));
-            max_id = std::max(max_id, customer.value());
-            int64_t canonical = customer.value();
-            if (!row->IsNull(0)) {
-                tombstones.insert(slot);
-                canonical = row->Int(0);
-                for (int hop = 0; hop < internal::kMaxMergeHops; ++hop) {
-                    YT_ASSIGN_OR_RETURN(auto next, s.QueryOne(internal::kSelectMergedInto, {t, canonical}));
-                    if (!next || next->IsNull(0)) break;
-                    canonical = next->Int(0);
-                }
-            }
-            YT_ASSIGN_OR_RETURN(uint32_t canonical_slot, internal::Slot(canonical));
-            max_id = std::max(max_id, canonical);
-            if (groups.contains(canonical_slot)) continue;
-            std::vector<int64_t>& ids = groups[canonical_slot];
-            ids.push_back(canonical);
-            YT_ASSIGN_OR_RETURN(auto merged, s.Query(internal::kSelectMergedIds, {t, canonical}));
-            for (const auto& m : merged) {
-                YT_ASSIGN_OR_RETURN(uint32_t merged_slot, internal::Slot(m.Int(0)));
-                ids.push_back(m.Int(0));
-                max_id = std::max(max_id, m.Int(0));
-                tombstones.insert(merged_slot);
+        YT_ASSIGN_OR_RETURN(scope, internal::ReadScope(s, d.tenant, named));
+        std::vector<int64_t> ids;
+        for (const auto& [c, group] : scope.groups) {
+            for (int64_t id : group) {
+                loader.SetCanonical(id, c);
+                ids.push_back(id);
             }
         }
-        for (const auto& [c, ids] : groups) {
-            for (int64_t id : ids) loader.SetCanonical(id, c);
-            YT_ASSIGN_OR_RETURN(auto rows, s.Query(internal::kSelectCustomers, {t, ids[0] - 1, ids[0]}));
-            for (auto& row : rows.rows) customer_rows.push_back(std::move(row));
-            for (int64_t id : ids) {
-                YT_ASSIGN_OR_RETURN(auto batch, loader.Fetch(s, id - 1, id));
-                YT_TRY(loader.Decrypt(batch));
-                batches.push_back(std::move(batch));
-            }
-        }
-        return OkStatus();
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        return loader.Fetch(s, internal::IdSet::Of(ids), batch);
     }));
-    YT_ASSIGN_OR_RETURN(const uint32_t max_slot, internal::Slot(max_id));
+    YT_ASSIGN_OR_RETURN(const uint32_t max_slot, internal::Slot(scope.max_id));
+    YT_TRY(loader.Decrypt(batch));
+    loader.Collect(batch);
+    loader.SortRuns();
+    Bitmap changed;
+    for (const auto& [c, group] : scope.groups) changed.Add(c);
+    changed.AddMany(scope.tombstones);
+    const std::vector<uint32_t> changed_ids = changed.ToVector();
 
     // 2. Apply, with evaluations waiting. Nothing here can fail.
     std::unique_lock lock(d.mutex);
-    internal::Grow(d, std::max(d.capacity, max_slot + 1));
-    Bitmap changed;
-    for (const auto& [c, ids] : groups) changed.Add(c);
-    for (uint32_t c : tombstones) changed.Add(c);
-    changed.ForEach([&](uint32_t c) { internal::ClearCustomer(d, c); });
+    internal::Grow(d, max_slot + 1);
+    internal::ClearCustomers(d, changed);
     Bitmap refreshed;
-    for (const store::Row& row : customer_rows) {
-        if (!row.IsNull(1)) continue;  // merged since it was named: a tombstone now
+    for (const store::Row& row : scope.canonical_rows) {
         const auto c = static_cast<uint32_t>(row.Int(0));
         loader.ApplyCustomer(row, c);
         refreshed.Add(c);
     }
-    for (const auto& batch : batches) loader.Apply(batch);
+    loader.Apply(batch);
     loader.Finish(refreshed);
-    loader.MergeArrays(changed);
+    loader.ReplacePurchases(changed_ids);
+    const std::vector<std::string> rebuilt = loader.ReplaceEvents(changed_ids);
     d.tags = std::move(catalogue);
-    // The runs property columns are parallel to have changed.
+    if (!changed.Empty()) {
+        d.changes.emplace_back(++d.version, std::move(changed));
+        uint64_t kept = 0;
+        for (const auto& [made, ids] : d.changes) kept += ids.Cardinality();
+        while (d.changes.size() > internal::kKeptRefreshes ||
+               (d.changes.size() > 1 && kept > internal::kKeptCustomers)) {
+            kept -= d.changes.front().second.Cardinality();
+            d.changes.pop_front();
+        }
+    }
+    // The property columns parallel the runs of the rebuilt names; the others stay valid.
     std::lock_guard properties_lock(d.properties_mutex);
-    d.properties.clear();
+    for (const std::string& name : rebuilt) {
+        auto it = d.properties.lower_bound(std::pair(name, std::string()));
+        while (it != d.properties.end() && it->first.first == name) it = d.properties.erase(it);
+    }
     return OkStatus();
+}
+
+uint64_t AudienceIndex::version() const {
+    std::shared_lock lock(data_->mutex);
+    return data_->version;
+}
+
+std::optional<CustomerSet> AudienceIndex::ChangedSince(uint64_t version) const {
+    const IndexData& d = *data_;
+    std::shared_lock lock(d.mutex);
+    if (version > d.version) return std::nullopt;
+    if (version == d.version) return CustomerSet();
+    // Refreshes version + 1 … d.version must all be remembered.
+    if (d.changes.empty() || d.changes.front().first > version + 1) return std::nullopt;
+    Bitmap changed;
+    for (const auto& [made, customers] : d.changes) {
+        if (made > version) changed |= customers;
+    }
+    return internal::IndexAccess::Wrap(std::move(changed));
 }
 
 TenantId AudienceIndex::tenant() const { return data_->tenant; }
@@ -806,37 +1250,50 @@ IndexStats AudienceIndex::Stats() const {
     IndexStats stats;
     stats.customers = static_cast<int64_t>(d.live.Cardinality());
     stats.capacity = d.capacity;
-    stats.orders = static_cast<int64_t>(d.purchases.size());
+    stats.orders = d.purchase_total;
     stats.tags = static_cast<int64_t>(d.tags.size());
     stats.attributes = static_cast<int64_t>(d.attributes.size());
     stats.event_names = static_cast<int64_t>(d.events.size());
     stats.build_time = d.build_time;
+    using internal::MapBytes;
+    using internal::StringsBytes;
     using internal::VectorBytes;
+    // Everything the index holds but the property columns, a cache read on demand.
     size_t bytes = d.live.Bytes() + d.owned.Bytes();
+    bytes += VectorBytes(d.tags);
+    for (const auto& tag : d.tags) bytes += tag.group.capacity() + tag.name.capacity();
+    bytes += MapBytes(d.tag_members);
     for (const auto& [tag, b] : d.tag_members) bytes += b.Bytes();
     for (const auto& b : d.identities) bytes += b.Bytes();
     for (const auto& b : d.consented) bytes += b.Bytes();
     for (const auto& b : d.stages) bytes += b.Bytes();
+    bytes += VectorBytes(d.owner_of) + VectorBytes(d.owners) + MapBytes(d.owner_codes) + MapBytes(d.owner_members);
     for (const auto& [owner, b] : d.owner_members) bytes += b.Bytes();
+    bytes += VectorBytes(d.channel_of) + StringsBytes(d.channels) + MapBytes(d.channel_codes) +
+             VectorBytes(d.channel_members);
+    for (const auto& [channel, code] : d.channel_codes) bytes += channel.capacity();
     for (const auto& b : d.channel_members) bytes += b.Bytes();
-    bytes += VectorBytes(d.owner_of) + VectorBytes(d.channel_of) + VectorBytes(d.order_count) +
-             VectorBytes(d.net_spend) + VectorBytes(d.refunded) + VectorBytes(d.first_order_at) +
-             VectorBytes(d.last_order_at) + VectorBytes(d.last_seen) + VectorBytes(d.purchase_offsets) +
-             VectorBytes(d.purchases);
+    bytes += VectorBytes(d.order_count) + VectorBytes(d.net_spend) + VectorBytes(d.first_order_at) +
+             VectorBytes(d.last_order_at) + VectorBytes(d.last_seen);
     for (const auto& column : d.rfm) bytes += VectorBytes(column);
     for (const auto& column : d.platform_orders) bytes += VectorBytes(column);
+    for (const auto& overflow : d.platform_overflow) bytes += MapBytes(overflow);
+    bytes += VectorBytes(d.purchase_blocks);
+    for (const auto& block : d.purchase_blocks) bytes += VectorBytes(block.offsets) + VectorBytes(block.items);
     for (const auto& [name, column] : d.attributes) {
-        bytes += column.present.Bytes() + column.bool_true.Bytes() + column.bool_false.Bytes() +
+        bytes += name.capacity() + column.present.Bytes() + column.bool_true.Bytes() + column.bool_false.Bytes() +
                  VectorBytes(column.text_of) + VectorBytes(column.number_of) + VectorBytes(column.day_of) +
-                 VectorBytes(column.instant_of);
+                 VectorBytes(column.instant_of) + StringsBytes(column.texts) + MapBytes(column.text_codes) +
+                 VectorBytes(column.text_members);
+        for (const auto& [text, code] : column.text_codes) bytes += text.capacity();
         for (const auto& b : column.text_members) bytes += b.Bytes();
-        for (const auto& text : column.texts) bytes += text.capacity();
     }
     for (const auto& [name, runs] : d.events) {
         stats.events += static_cast<int64_t>(runs.times.size());
-        bytes += VectorBytes(runs.customers) + VectorBytes(runs.offsets) + VectorBytes(runs.times) +
+        bytes += name.capacity() + VectorBytes(runs.customers) + VectorBytes(runs.offsets) + VectorBytes(runs.times) +
                  VectorBytes(runs.event_ids);
     }
+    for (const auto& [version, customers] : d.changes) bytes += customers.Bytes();
     stats.bytes = bytes;
     return stats;
 }

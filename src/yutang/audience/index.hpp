@@ -15,9 +15,10 @@
 //   … after a write that touched customers 7 and 9:
 //   YT_TRY(index->Refresh(std::vector{CustomerId(7), CustomerId(9)}));
 //
-// The index is not yet kept current by the write paths themselves: callers refresh the
-// customers they changed, or rebuild (AudienceService does, when the index is older than its
-// max age). TODO(#5): wire Refresh to every committed change (live membership).
+// AudienceService (service.hpp) keeps its indexes current: the write paths report the customers
+// each commit changed, and it refreshes them before the next count. Writes it is not told of (by
+// another process on the same store) show after a rebuild, when the index is older than its max
+// age.
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,7 @@
 #include <optional>
 #include <span>
 
+#include "yutang/audience/customer_set.hpp"
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
 #include "yutang/base/ids.hpp"
@@ -77,11 +79,25 @@ class AudienceIndex {
     // Re-reads the given customers from the store (in one read transaction) and replaces what
     // the index holds about them: for a tombstone, also the customer it was merged into; for a
     // canonical customer, its merged ids too. New customers are added; ids that do not exist
-    // are ignored. Costs time proportional to the index's orders and events (their arrays are
-    // rebuilt once per call), so pass the customers of a commit together.
+    // are ignored; order and duplicates do not matter.
+    // Costs time proportional to the batch, not to the index: each table is read with a few
+    // statements for the whole batch (ranges of consecutive ids, lists of up to 500 others), and
+    // only what the batch's customers touch is rewritten — their purchase blocks (4,096 ids
+    // each) and the occurrences of the event names they have or had. So pass the customers of a
+    // commit, or of several, together. Evaluations run on while the store is read and wait only
+    // while the result is applied.
     // Store and decryption errors as for Build; the index is unchanged then.
     Status Refresh(std::span<const CustomerId> customers);
     Status Update(CustomerId customer) { return Refresh(std::span<const CustomerId>(&customer, 1)); }
+
+    // How many refreshes have changed the index: each that re-read anyone adds one.
+    uint64_t version() const;
+    // The customers (tombstones included) that the refreshes after `version` re-read: whoever
+    // may have entered or left a rule's members since an evaluation at `version`. Empty when
+    // `version` is the current one; std::nullopt when it is not one of this index's versions, or
+    // older than the index remembers (the last 64 refreshes, and only as far back as their
+    // customers number at most a million).
+    std::optional<CustomerSet> ChangedSince(uint64_t version) const;
 
     TenantId tenant() const;
     const TimeZone& time_zone() const;

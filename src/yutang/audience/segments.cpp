@@ -420,66 +420,121 @@ Result<SegmentEvaluation> SegmentService::Evaluate(TenantId tenant, SegmentId se
     YT_ASSIGN_OR_RETURN(std::shared_ptr<AudienceIndex> index, audiences_.Index(tenant));
     YT_ASSIGN_OR_RETURN(Segment saved, Load(tenant, segment));
     const Timestamp now = clock_.Now();
-    SegmentEvaluator segments(db_, *index, tenant, now);
-    YT_ASSIGN_OR_RETURN(
-        Evaluation result,
-        audience::Evaluate(*index, saved.rule, {.now = now, .segments = segments.Callback(1), .sample_size = 0}));
-    const std::vector<CustomerId> members = result.members.ToVector();
     const TimeZone& zone = index->time_zone();
-
-    SegmentEvaluation outcome{.size = result.count, .at = now};
+    const int32_t today = DayNumber(zone.ToLocal(now).date);
     std::lock_guard lock(evaluating_);
+
+    // What this process wrote last, when it still describes the stored members: computed on this
+    // index, for this version of the rule, and as many as the segment row says it has.
+    const auto key = std::pair(tenant, segment);
+    Known* known = nullptr;
+    if (auto it = known_.find(key); it != known_.end()) {
+        if (it->second.index.lock() == index && it->second.updated_at == saved.updated_at &&
+            it->second.members.size() == saved.size) {
+            known = &it->second;
+        } else {
+            known_.erase(it);
+        }
+    }
+    // Read before evaluating: a refresh that lands in between is re-tested next time.
+    const uint64_t version = index->version();
+    const Timing timing = TimingOf(saved.rule);
+    std::optional<CustomerSet> changed;
+    if (known != nullptr &&
+        (timing == Timing::kFixed || (timing == Timing::kDaily && known->local_day == today))) {
+        changed = index->ChangedSince(known->version);
+    }
+
+    CustomerSet members, entered, exited;
+    int64_t size = 0;
+    if (changed) {
+        // Only the changed customers can have entered or left.
+        if (!changed->empty()) {
+            YT_ASSIGN_OR_RETURN(Evaluation result,
+                                audience::Evaluate(*index, saved.rule,
+                                                   {.now = now, .segments = {}, .sample_size = 0, .within = &*changed}));
+            entered = result.members - known->members;
+            exited = (known->members & *changed) - result.members;
+            members = (known->members - *changed) | result.members;
+        } else {
+            members = known->members;
+        }
+        size = members.size();
+    } else {
+        SegmentEvaluator segments(db_, *index, tenant, now);
+        YT_ASSIGN_OR_RETURN(Evaluation result, audience::Evaluate(*index, saved.rule,
+                                                                  {.now = now, .segments = segments.Callback(1),
+                                                                   .sample_size = 0}));
+        members = std::move(result.members);
+        size = result.count;
+        if (known != nullptr) {
+            entered = members - known->members;
+            exited = known->members - members;
+        }
+    }
+
+    SegmentEvaluation outcome{.size = size, .at = now};
     YT_TRY(db_.Write([&](store::Session& s) -> Status {
         outcome.entered = outcome.exited = 0;
         // Only a segment that is still live and unchanged since it was read is written.
         YT_ASSIGN_OR_RETURN(int64_t marked, s.Execute(kMarkEvaluated, {tenant.value(), segment.value(),
                                                                        saved.updated_at.micros(), now.micros()}));
         if (marked == 0) return Aborted("the segment changed while it was evaluated");
-        YT_ASSIGN_OR_RETURN(auto stored_rows, s.Query(kSelectMemberIds, {tenant.value(), segment.value()}));
-        std::vector<int64_t> stored;
-        stored.reserve(stored_rows.size());
-        for (const store::Row& row : stored_rows) stored.push_back(row.Int(0));
-        std::sort(stored.begin(), stored.end());
-        std::vector<int64_t> entered;
-        std::vector<int64_t> exited;
-        size_t i = 0;
-        size_t j = 0;
-        while (i < members.size() || j < stored.size()) {
-            if (j == stored.size() || (i < members.size() && members[i].value() < stored[j])) {
-                entered.push_back(members[i++].value());
-            } else if (i == members.size() || stored[j] < members[i].value()) {
-                exited.push_back(stored[j++]);
-            } else {
-                ++i;
-                ++j;
+        std::vector<int64_t> entering, exiting;
+        if (known != nullptr) {
+            for (CustomerId c : entered.ToVector()) entering.push_back(c.value());
+            for (CustomerId c : exited.ToVector()) exiting.push_back(c.value());
+        } else {
+            // Nothing known here: diff against the stored members.
+            YT_ASSIGN_OR_RETURN(auto stored_rows, s.Query(kSelectMemberIds, {tenant.value(), segment.value()}));
+            std::vector<int64_t> stored;
+            stored.reserve(stored_rows.size());
+            for (const store::Row& row : stored_rows) stored.push_back(row.Int(0));
+            std::sort(stored.begin(), stored.end());
+            const std::vector<CustomerId> now_members = members.ToVector();
+            size_t i = 0;
+            size_t j = 0;
+            while (i < now_members.size() || j < stored.size()) {
+                if (j == stored.size() || (i < now_members.size() && now_members[i].value() < stored[j])) {
+                    entering.push_back(now_members[i++].value());
+                } else if (i == now_members.size() || stored[j] < now_members[i].value()) {
+                    exiting.push_back(stored[j++]);
+                } else {
+                    ++i;
+                    ++j;
+                }
             }
         }
-        const int64_t changes = static_cast<int64_t>(entered.size() + exited.size());
+        const int64_t changes = static_cast<int64_t>(entering.size() + exiting.size());
         int64_t change_id = 0;
         if (changes > 0) {
             YT_ASSIGN_OR_RETURN(change_id, store::NextIds(s, tenant, "segment_change", changes));
         }
-        for (int64_t customer : exited) {
+        for (int64_t customer : exiting) {
             YT_TRY(s.Execute(kDeleteMember, {tenant.value(), segment.value(), customer}).status());
             YT_TRY(
                 s.Execute(kInsertChange, {tenant.value(), change_id++, segment.value(), customer, "exit", now.micros()})
                     .status());
         }
-        for (int64_t customer : entered) {
+        for (int64_t customer : entering) {
             YT_TRY(s.Execute(kInsertMember, {tenant.value(), segment.value(), customer, now.micros()}).status());
             YT_TRY(s.Execute(kInsertChange,
                              {tenant.value(), change_id++, segment.value(), customer, "enter", now.micros()})
                        .status());
         }
-        outcome.entered = static_cast<int64_t>(entered.size());
-        outcome.exited = static_cast<int64_t>(exited.size());
+        outcome.entered = static_cast<int64_t>(entering.size());
+        outcome.exited = static_cast<int64_t>(exiting.size());
         YT_ASSIGN_OR_RETURN(auto last, s.QueryOne(kSelectLastSize, {tenant.value(), segment.value()}));
-        const bool record = !last || last->Int(1) != result.count ||
+        const bool record = !last || last->Int(1) != size ||
                             zone.ToLocal(Timestamp::FromMicros(last->Int(0))).date != zone.ToLocal(now).date;
-        if (record)
-            YT_TRY(s.Execute(kInsertSize, {tenant.value(), segment.value(), now.micros(), result.count}).status());
+        if (record) YT_TRY(s.Execute(kInsertSize, {tenant.value(), segment.value(), now.micros(), size}).status());
         return OkStatus();
     }));
+    known_[key] = Known{.index = index,
+                        .version = version,
+                        .updated_at = saved.updated_at,
+                        .local_day = today,
+                        .members = std::move(members)};
     return outcome;
 }
 

@@ -10,6 +10,11 @@
 // it every minute, so windows and calendars turn at the merchant's midnight without a special
 // case. docs/design/audience.md, "Saved segments".
 //
+// Most evaluations are incremental: the service remembers the members it last wrote and the
+// index version they came from, and when the rule does not depend on the time (or, for windows
+// in days and calendars, the merchant's day has not turned), it re-tests only the customers the
+// index re-read since — none, usually, and then nothing is read or written but the time.
+//
 // Segment conditions (in saved rules and in previews) are answered by evaluating the referenced
 // segment's rule on the same index snapshot, recursively: a count, a preview and the stored
 // members then agree with each other at one instant, whatever order segments were evaluated in.
@@ -22,6 +27,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -161,11 +168,22 @@ class SegmentService {
     Result<Segment> Load(TenantId tenant, SegmentId segment);
     Result<Rule> Resolve(store::Session& s, TenantId tenant, const Rule& rule, SegmentId self);
 
+    // The members this process last wrote for a segment, with what they were computed from, so
+    // that the next evaluation re-tests only the customers the index re-read since.
+    struct Known {
+        std::weak_ptr<AudienceIndex> index;
+        uint64_t version = 0;  // the index's version the members were computed on
+        Timestamp updated_at;  // the segment's
+        int32_t local_day = 0;
+        CustomerSet members;
+    };
+
     store::Database& db_;
     AudienceService& audiences_;
     const Clock& clock_;
     SegmentSettings settings_;
-    std::mutex evaluating_;  // one evaluation applies its diff at a time
+    std::mutex evaluating_;  // one evaluation at a time; guards known_
+    std::map<std::pair<TenantId, SegmentId>, Known> known_;
 };
 
 }  // namespace yutang::audience

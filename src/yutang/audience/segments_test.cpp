@@ -300,5 +300,73 @@ TEST_F(SegmentsTest, CalendarAndWindowSegmentsTurnAtLocalMidnight) {
     EXPECT_EQ(exits->changes[0].at, midnight);
 }
 
+// The members a segment service wrote are remembered with the index version they came from: the
+// next evaluation re-tests only the customers reported changed since, and what it writes matches
+// a full evaluation. A daily rule is evaluated whole when the merchant's day turns, on the same
+// index.
+TEST_F(SegmentsTest, ReportedChangesAreRetestedAloneAndDaysTurnOnTheSameIndex) {
+    AudienceService audiences(*db_, keys_, clock_, AudienceSettings{.max_index_age = std::chrono::hours(1)});
+    SegmentService segments(*db_, audiences, clock_);
+    for (int64_t id = 1; id <= 6; ++id) AddCustomer(id);
+    TagBaby(1);
+    TagBaby(3);
+    Run("INSERT INTO customer_traits (tenant_id, customer_id, order_count, total_spend_fen, refunded_fen, "
+        "first_order_at, last_order_at, platform_counts, updated_at) VALUES ($1, 5, 1, 100, 0, $2, $2, '{}', 0)",
+        {kShop.value(), Local(2026, 6, 30, 10, 0, 0).micros()});
+    auto baby = segments.Create(kShop, "母婴人群", Text(R"(tag = "母婴")"), std::nullopt);
+    auto today = segments.Create(kShop, "今日下单", Text("days_since_last_order = 0"), std::nullopt);
+    ASSERT_TRUE(baby.ok()) << baby.status().ToString();
+    ASSERT_TRUE(today.ok()) << today.status().ToString();
+    EXPECT_EQ(MemberIds(baby->id), (std::vector<int64_t>{1, 3}));
+    EXPECT_EQ(MemberIds(today->id), (std::vector<int64_t>{5}));
+
+    // Nothing reported: nothing entered or left.
+    auto same = segments.Evaluate(kShop, baby->id);
+    ASSERT_TRUE(same.ok()) << same.status().ToString();
+    EXPECT_EQ(same->size, 2);
+    EXPECT_EQ(same->entered + same->exited, 0);
+
+    TagBaby(2);
+    UntagBaby(3);
+    TagBaby(4);  // written but not reported: the index has not re-read customer 4
+    const std::vector<CustomerId> changed = {CustomerId(2), CustomerId(3)};
+    audiences.CustomersChanged(kShop, changed);
+    clock_.Advance(std::chrono::seconds(10));
+    auto moved = segments.Evaluate(kShop, baby->id);
+    ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+    EXPECT_EQ(moved->entered, 1);
+    EXPECT_EQ(moved->exited, 1);
+    EXPECT_EQ(MemberIds(baby->id), (std::vector<int64_t>{1, 2}));
+    auto history = segments.History(kShop, baby->id);
+    ASSERT_TRUE(history.ok());
+    ASSERT_GE(history->changes.size(), 2u);
+    EXPECT_EQ(history->changes[0].customer, CustomerId(2));
+    EXPECT_TRUE(history->changes[0].entered);
+    EXPECT_EQ(history->changes[1].customer, CustomerId(3));
+    EXPECT_FALSE(history->changes[1].entered);
+
+    // The same day on the same index: the daily segment keeps its member.
+    clock_.Set(Local(2026, 6, 30, 23, 59, 50));
+    auto before = segments.Evaluate(kShop, today->id);
+    ASSERT_TRUE(before.ok()) << before.status().ToString();
+    EXPECT_EQ(MemberIds(today->id), (std::vector<int64_t>{5}));
+    // Past the merchant's midnight, with nobody changed: the whole rule is evaluated again.
+    clock_.Set(Local(2026, 7, 1, 0, 0, 10));
+    auto after = segments.Evaluate(kShop, today->id);
+    ASSERT_TRUE(after.ok()) << after.status().ToString();
+    EXPECT_EQ(after->exited, 1);
+    EXPECT_EQ(MemberIds(today->id), (std::vector<int64_t>{}));
+
+    // A service that knows nothing diffs against the stored members and finds them current,
+    // once its index has read customer 4 too.
+    audiences.CustomersChanged(kShop, std::vector<CustomerId>{CustomerId(4)});
+    SegmentService fresh(*db_, audiences, clock_);
+    auto full = fresh.Evaluate(kShop, baby->id);
+    ASSERT_TRUE(full.ok()) << full.status().ToString();
+    EXPECT_EQ(full->entered, 1);  // customer 4, now read
+    EXPECT_EQ(full->exited, 0);
+    EXPECT_EQ(MemberIds(baby->id), (std::vector<int64_t>{1, 2, 4}));
+}
+
 }  // namespace
 }  // namespace yutang::audience

@@ -5,11 +5,13 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,6 +27,7 @@ namespace yutang::audience::internal {
 
 inline constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
 inline constexpr int32_t kNoDay = std::numeric_limits<int32_t>::min();
+inline constexpr uint8_t kManyOrders = 255;  // platform_orders: look in platform_overflow
 
 // DayNumber and DateOfDay (base/time_zone.hpp) number the days.
 bool IsLeapYear(int year);
@@ -34,11 +37,28 @@ int DaysInMonth(int year, int month);
 // kOrdersOnSegment. Keep in sync with rule.hpp and events/orders.hpp (OrderInput::source).
 inline constexpr std::array<std::string_view, 6> kPlatforms = {"jd", "taobao", "douyin", "pdd", "youzan", "segment"};
 
-// One purchase (an order in a status that counts: paid, shipped, completed, refunded).
+// One purchase (an order in a status that counts: paid, shipped, completed, refunded), 16 bytes.
 struct Purchase {
-    int64_t at = 0;        // ordered_at, UTC µs
-    int64_t net_fen = 0;   // paid less refunded
-    int8_t platform = -1;  // index into kPlatforms, -1 for other sources
+    int64_t at = 0;      // ordered_at, UTC µs
+    int64_t packed = 0;  // net fen (paid less refunded) × 256 + platform + 1
+
+    static Purchase Of(int64_t at, int64_t net_fen, int platform) {
+        constexpr int64_t kLimit = std::numeric_limits<int64_t>::max() / 512;
+        const int64_t fen = net_fen > kLimit ? kLimit : (net_fen < -kLimit ? -kLimit : net_fen);
+        return Purchase{at, fen * 256 + (platform + 1)};
+    }
+    int64_t net_fen() const { return packed >> 8; }                       // arithmetic: negative amounts stay negative
+    int platform() const { return static_cast<int>(packed & 0xff) - 1; }  // index into kPlatforms, -1 = other
+};
+
+// Purchases are kept in blocks of kPurchaseBlock consecutive customer ids, so that a refresh
+// rewrites only the blocks of the customers it read. Within a block, customer c's purchases are
+// items[offsets[c % kPurchaseBlock] … offsets[c % kPurchaseBlock + 1]), ascending times.
+inline constexpr uint32_t kPurchaseBlockBits = 12;
+inline constexpr uint32_t kPurchaseBlock = 1u << kPurchaseBlockBits;
+struct PurchaseBlock {
+    std::vector<uint32_t> offsets;  // kPurchaseBlock + 1, or empty for a block without purchases
+    std::vector<Purchase> items;
 };
 
 // The occurrences of one event name: per customer (ascending ids) a run of ascending times.
@@ -81,9 +101,10 @@ struct AttributeColumn {
     std::vector<uint32_t> text_of;     // code + 1, 0 = not a string
 
     Bitmap bool_true, bool_false;
-    std::vector<double> number_of;    // NaN = not a number
-    std::vector<int32_t> day_of;      // date and datetime: the local day; kNoDay = neither
-    std::vector<int64_t> instant_of;  // date: start of its local day; datetime: the time
+    std::vector<double> number_of;  // NaN = not a number
+    std::vector<int32_t> day_of;    // date and datetime: the local day; kNoDay = neither
+    // datetime only (a date's instant is the start of its day_of); kNoTime = not a datetime.
+    std::vector<int64_t> instant_of;
 };
 
 struct TagInfo {
@@ -115,7 +136,9 @@ struct IndexData {
     std::array<Bitmap, 5> consented;    // by ConsentPurpose: the latest record grants
     std::array<Bitmap, 5> stages;       // by LifecycleStages() order
 
-    std::vector<int64_t> owner_of;  // 0 = none
+    std::vector<uint32_t> owner_of;  // index + 1 into owners, 0 = none
+    std::vector<int64_t> owners;     // staff ids
+    std::unordered_map<int64_t, uint32_t> owner_codes;
     std::unordered_map<int64_t, Bitmap> owner_members;
     Bitmap owned;
 
@@ -125,21 +148,38 @@ struct IndexData {
     std::vector<Bitmap> channel_members;
 
     // Traits (customer_traits), 0 / kNoTime when the customer has no row.
-    std::vector<int64_t> order_count;
+    std::vector<int32_t> order_count;
     std::vector<int64_t> net_spend;  // total_spend_fen - refunded_fen
-    std::vector<int64_t> refunded;
     std::vector<int64_t> first_order_at;
     std::vector<int64_t> last_order_at;
     std::vector<int64_t> last_seen;           // max(customers.last_seen_at, last_order_at)
     std::array<std::vector<uint8_t>, 3> rfm;  // recency, frequency, monetary; 0 = not ranked
-    std::array<std::vector<int32_t>, kPlatforms.size()> platform_orders;
+    // Orders per platform: kManyOrders and above are in platform_overflow.
+    std::array<std::vector<uint8_t>, kPlatforms.size()> platform_orders;
+    std::array<std::unordered_map<uint32_t, int64_t>, kPlatforms.size()> platform_overflow;
 
-    // Purchases by customer, ascending times: customer c's are [purchase_offsets[c], purchase_offsets[c+1]).
-    std::vector<uint32_t> purchase_offsets;  // capacity + 1
-    std::vector<Purchase> purchases;
+    std::vector<PurchaseBlock> purchase_blocks;  // ceil(capacity / kPurchaseBlock)
+    int64_t purchase_total = 0;                  // purchases held, for IndexStats
+
+    int64_t PlatformOrders(size_t platform, uint32_t c) const {
+        const uint8_t n = platform_orders[platform][c];
+        return n < kManyOrders ? n : platform_overflow[platform].at(c);
+    }
+    std::span<const Purchase> PurchasesOf(uint32_t c) const {
+        const PurchaseBlock& block = purchase_blocks[c >> kPurchaseBlockBits];
+        if (block.offsets.empty()) return {};
+        const uint32_t i = c & (kPurchaseBlock - 1);
+        return std::span<const Purchase>(block.items.data() + block.offsets[i],
+                                         block.offsets[i + 1] - block.offsets[i]);
+    }
 
     std::map<std::string, AttributeColumn, std::less<>> attributes;
     std::map<std::string, EventRuns, std::less<>> events;
+
+    // Refreshes applied, and the customers each of the latest re-read (oldest first), for
+    // AudienceIndex::ChangedSince. Guarded by `mutex`.
+    uint64_t version = 0;
+    std::deque<std::pair<uint64_t, Bitmap>> changes;
 
     // Loaded on first use; cleared by Refresh (the runs they parallel change).
     mutable std::mutex properties_mutex;

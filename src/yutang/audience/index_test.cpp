@@ -1,0 +1,655 @@
+// AudienceIndex::Refresh against a fresh Build, on SQLite and on PostgreSQL: what a refresh
+// rewrites in place (purchase blocks, event runs, platform counts and their overflow, attribute
+// columns, bitmaps) must be exactly what building from the same store gives, and what it does not
+// touch must stay as it was. engine_test.cpp covers the conditions themselves.
+#include "yutang/audience/index.hpp"
+
+#include <cmath>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "yutang/audience/engine.hpp"
+#include "yutang/audience/internal/index_data.hpp"
+#include "yutang/audience/rule.hpp"
+#include "yutang/base/crypto.hpp"
+
+#include "tests/support/postgres_server.hpp"
+#include "tests/support/test_store.hpp"
+
+namespace yutang::audience {
+namespace {
+
+using internal::IndexAccess;
+using internal::IndexData;
+using internal::kPurchaseBlock;
+using Ids = std::vector<int64_t>;
+
+constexpr int64_t kTenant = 1;
+
+// What one customer's slot holds, read through the layout, comparable between two indexes.
+struct Slot {
+    bool live = false;
+    int64_t owner = 0;
+    std::string channel;
+    int64_t order_count = 0, net_spend = 0, first_order_at = 0, last_order_at = 0, last_seen = 0;
+    std::vector<int> rfm;
+    std::vector<int64_t> platform_orders;
+    std::vector<std::pair<int64_t, int64_t>> purchases;  // at, packed
+    bool operator==(const Slot&) const = default;
+};
+
+// An attribute value of one customer, as the columns hold it.
+struct AttributeSlot {
+    std::string text;
+    double number = 0;  // NaN read as -1e300, so that == compares
+    int boolean = -1;
+    int64_t day = internal::kNoDay;
+    int64_t instant = internal::kNoTime;
+    bool operator==(const AttributeSlot&) const = default;
+};
+
+Slot SlotOf(const IndexData& d, uint32_t c) {
+    Slot s;
+    if (c >= d.capacity) return s;
+    s.live = d.live.Contains(c);
+    s.owner = d.owner_of[c] == 0 ? 0 : d.owners[d.owner_of[c] - 1];
+    s.channel = d.channel_of[c] == 0 ? "" : d.channels[d.channel_of[c] - 1];
+    s.order_count = d.order_count[c];
+    s.net_spend = d.net_spend[c];
+    s.first_order_at = d.first_order_at[c];
+    s.last_order_at = d.last_order_at[c];
+    s.last_seen = d.last_seen[c];
+    for (const auto& column : d.rfm) s.rfm.push_back(column[c]);
+    for (size_t p = 0; p < internal::kPlatforms.size(); ++p) s.platform_orders.push_back(d.PlatformOrders(p, c));
+    for (const internal::Purchase& purchase : d.PurchasesOf(c)) s.purchases.emplace_back(purchase.at, purchase.packed);
+    return s;
+}
+
+AttributeSlot AttributeOf(const internal::AttributeColumn& column, uint32_t c) {
+    AttributeSlot a;
+    if (c < column.text_of.size() && column.text_of[c] != 0) a.text = column.texts[column.text_of[c] - 1];
+    a.number = c < column.number_of.size() && !std::isnan(column.number_of[c]) ? column.number_of[c] : -1e300;
+    if (column.bool_true.Contains(c)) a.boolean = 1;
+    if (column.bool_false.Contains(c)) a.boolean = 0;
+    if (c < column.day_of.size()) a.day = column.day_of[c];
+    if (c < column.instant_of.size()) a.instant = column.instant_of[c];
+    return a;
+}
+
+// Bitmaps by key, empty ones left out.
+template <typename Map>
+std::map<std::string, std::vector<uint32_t>> NonEmpty(const Map& bitmaps) {
+    std::map<std::string, std::vector<uint32_t>> out;
+    for (const auto& [key, bits] : bitmaps) {
+        if (!bits.Empty()) out[std::to_string(key)] = bits.ToVector();
+    }
+    return out;
+}
+
+// Every customer slot, bitmap, attribute and event run of `a` and `b` agree.
+void ExpectSameIndex(const AudienceIndex& refreshed, const AudienceIndex& built) {
+    const IndexData& a = IndexAccess::Data(refreshed);
+    const IndexData& b = IndexAccess::Data(built);
+    const uint32_t capacity = std::max(a.capacity, b.capacity);
+    for (uint32_t c = 0; c < capacity; ++c) EXPECT_EQ(SlotOf(a, c), SlotOf(b, c)) << "customer " << c;
+    EXPECT_EQ(a.purchase_total, b.purchase_total);
+    EXPECT_TRUE(a.live == b.live);
+    EXPECT_TRUE(a.owned == b.owned);
+    EXPECT_EQ(NonEmpty(a.tag_members), NonEmpty(b.tag_members));
+    EXPECT_EQ(NonEmpty(a.owner_members), NonEmpty(b.owner_members));
+    for (size_t i = 0; i < a.identities.size(); ++i) EXPECT_TRUE(a.identities[i] == b.identities[i]) << i;
+    for (size_t i = 0; i < a.consented.size(); ++i) EXPECT_TRUE(a.consented[i] == b.consented[i]) << i;
+    for (size_t i = 0; i < a.stages.size(); ++i) EXPECT_TRUE(a.stages[i] == b.stages[i]) << "stage " << i;
+    for (size_t i = 0; i < a.channel_members.size(); ++i) {
+        const auto& other = b.channel_members[b.channel_codes.at(a.channels[i])];
+        EXPECT_TRUE(a.channel_members[i] == other) << a.channels[i];
+    }
+    std::set<std::string> names;
+    for (const auto& [name, column] : a.attributes) names.insert(name);
+    for (const auto& [name, column] : b.attributes) names.insert(name);
+    for (const std::string& name : names) {
+        static const internal::AttributeColumn kNone;
+        const auto& x = a.attributes.contains(name) ? a.attributes.at(name) : kNone;
+        const auto& y = b.attributes.contains(name) ? b.attributes.at(name) : kNone;
+        EXPECT_TRUE(x.present == y.present) << name;
+        x.present.ForEach([&](uint32_t c) { EXPECT_EQ(AttributeOf(x, c), AttributeOf(y, c)) << name << " of " << c; });
+    }
+    std::vector<std::string> events_a, events_b;
+    for (const auto& [name, runs] : a.events) events_a.push_back(name);
+    for (const auto& [name, runs] : b.events) events_b.push_back(name);
+    EXPECT_EQ(events_a, events_b);
+    for (const auto& [name, runs] : a.events) {
+        if (!b.events.contains(name)) continue;
+        const internal::EventRuns& other = b.events.at(name);
+        EXPECT_EQ(runs.customers, other.customers) << name;
+        EXPECT_EQ(runs.offsets, other.offsets) << name;
+        EXPECT_EQ(runs.times, other.times) << name;
+        EXPECT_EQ(runs.event_ids, other.event_ids) << name;
+    }
+    const IndexStats x = refreshed.Stats(), y = built.Stats();
+    EXPECT_EQ(x.customers, y.customers);
+    EXPECT_EQ(x.orders, y.orders);
+    EXPECT_EQ(x.events, y.events);
+    EXPECT_EQ(x.event_names, y.event_names);
+    EXPECT_EQ(x.tags, y.tags);
+}
+
+class IndexTest : public ::testing::TestWithParam<std::string> {
+  protected:
+    void SetUp() override {
+        if (GetParam() == "sqlite") {
+            db_ = testing::OpenTestStore(dir_, clock_);
+        } else {
+            auto* server = testing::PostgresServer::Shared();
+            YT_SKIP_UNLESS_POSTGRES(server);
+            db_ = testing::OpenPostgresTestStore(*server, "yt_audience_index", clock_);
+        }
+        ASSERT_NE(db_, nullptr);
+        clock_.Set(At(2026, 6, 30, 20));
+        Queue("INSERT INTO tenants (tenant_id, name, time_zone, created_at) VALUES ($1, '测试店', 'Asia/Shanghai', 0)",
+              {kTenant});
+        Flush();
+    }
+
+    Timestamp At(int y, int mo, int d, int h = 12) const {
+        return zone_.FromLocal({.date = {y, mo, d}, .hour = h, .minute = 0, .second = 0});
+    }
+
+    // Statements wait in a queue and are written in one transaction by Flush (Build and Refresh
+    // flush first).
+    void Queue(std::string sql, std::initializer_list<store::Value> params) {
+        pending_.emplace_back(std::move(sql), std::vector<store::Value>(params));
+    }
+    void Flush() {
+        if (pending_.empty()) return;
+        const Status written = db_->Write([&](store::Session& s) -> Status {
+            for (const auto& [sql, params] : pending_) YT_TRY(s.Execute(sql, params).status());
+            return OkStatus();
+        });
+        pending_.clear();
+        ASSERT_TRUE(written.ok()) << written.ToString();
+    }
+
+    void Customer(int64_t id, std::optional<int64_t> owner = {}, std::string channel = "") {
+        Queue(
+            "INSERT INTO customers (tenant_id, customer_id, created_at, updated_at, owner_staff_id, source_channel, "
+            "last_seen_at) VALUES ($1, $2, 0, 0, $3, $4, $5)",
+            {kTenant, id, owner, channel, At(2026, 6, 1).micros() + id});
+    }
+    // Only `loser` points at `winner`: what an older store left, when merges did not re-point
+    // the loser's own tombstones.
+    void Merge(int64_t loser, int64_t winner) {
+        Queue("UPDATE customers SET merged_into = $3 WHERE tenant_id = $1 AND customer_id = $2",
+              {kTenant, loser, winner});
+    }
+    // As a merge does it now: the loser's tombstones are re-pointed at the winner too.
+    void MergeAndRepoint(int64_t loser, int64_t winner) {
+        Merge(loser, winner);
+        Queue("UPDATE customers SET merged_into = $3 WHERE tenant_id = $1 AND merged_into = $2",
+              {kTenant, loser, winner});
+    }
+    int64_t TagId(const std::string& group, const std::string& name) {
+        const int64_t id = ++tags_;
+        Queue(
+            "INSERT INTO tag_groups (tenant_id, group_id, name, exclusive, created_at) VALUES ($1, $2, $3, 0, 0) "
+            "ON CONFLICT (tenant_id, name) DO NOTHING",
+            {kTenant, id, group});
+        Queue(
+            "INSERT INTO tags (tenant_id, tag_id, group_id, name, created_at) VALUES ($1, $2, "
+            "(SELECT group_id FROM tag_groups WHERE tenant_id = $1 AND name = $3), $4, 0)",
+            {kTenant, id, group, name});
+        return id;
+    }
+    void Tag(int64_t customer, int64_t tag) {
+        Queue(
+            "INSERT INTO customer_tags (tenant_id, customer_id, tag_id, source, tagged_at) VALUES ($1, $2, $3, 't', 0) "
+            "ON CONFLICT DO NOTHING",
+            {kTenant, customer, tag});
+    }
+    void Identity(int64_t customer, const std::string& kind) {
+        const int64_t n = ++identities_;
+        Queue(
+            "INSERT INTO customer_identities (tenant_id, kind, value_index, value_cipher, hint, customer_id, source, "
+            "created_at) VALUES ($1, $2, $3, $4, '', $5, 't', 0)",
+            {kTenant, kind, store::Blob{"i" + std::to_string(n)}, store::Blob{"x"}, customer});
+    }
+    void Consent(int64_t customer, const std::string& purpose, bool granted, Timestamp given) {
+        const int64_t id = ++consents_;
+        Queue(
+            "INSERT INTO consent_records (tenant_id, consent_id, customer_id, purpose, granted, given_at, recorded_at, "
+            "source, notice_version) VALUES ($1, $2, $3, $4, $5, $6, 0, 't', 'v1')",
+            {kTenant, id, customer, purpose, granted, given.micros()});
+    }
+    void Attribute(int64_t customer, const std::string& name, const std::string& type, const std::string& text) {
+        Queue(
+            "INSERT INTO customer_attributes (tenant_id, customer_id, name, type, value_cipher, source, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, 't', 0) ON CONFLICT (tenant_id, customer_id, name) DO UPDATE SET "
+            "type = excluded.type, value_cipher = excluded.value_cipher",
+            {kTenant, customer, name, type, store::Blob{keys_.Encrypt(text, "t1/customer.attribute")}});
+    }
+    // One purchase, on the customer's id; returns the order id.
+    int64_t Order(int64_t customer, const std::string& source, int64_t net_fen, Timestamp at) {
+        const int64_t id = ++orders_;
+        Queue(
+            "INSERT INTO orders (tenant_id, order_id, source, external_id, customer_id, status, raw_status, total_fen, "
+            "paid_fen, refunded_fen, currency, ordered_at, lines, buyer_hint, buyer_cipher, created_at, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, 'completed', '', $6, $6, 0, 'CNY', $7, '[]', '', $8, 0, 0)",
+            {kTenant, id, source, "o" + std::to_string(id), customer, net_fen, at.micros(), store::Blob{"x"}});
+        return id;
+    }
+    void CancelOrder(int64_t order) {
+        Queue("UPDATE orders SET status = 'cancelled' WHERE tenant_id = $1 AND order_id = $2", {kTenant, order});
+    }
+    void Traits(int64_t customer, int64_t count, int64_t spend, const std::string& platforms,
+                const std::string& stage = "new") {
+        Queue(
+            "INSERT INTO customer_traits (tenant_id, customer_id, order_count, total_spend_fen, refunded_fen, "
+            "first_order_at, last_order_at, platform_counts, updated_at, lifecycle_stage, rfm_recency) "
+            "VALUES ($1, $2, $3, $4, 0, $5, $6, $7, 0, $8, 3) ON CONFLICT (tenant_id, customer_id) DO UPDATE SET "
+            "order_count = excluded.order_count, total_spend_fen = excluded.total_spend_fen, "
+            "platform_counts = excluded.platform_counts, lifecycle_stage = excluded.lifecycle_stage",
+            {kTenant, customer, count, spend, At(2026, 1, 1).micros(), At(2026, 6, 1).micros() + customer, platforms,
+             stage});
+    }
+    int64_t Event(int64_t customer, const std::string& name, Timestamp at, const std::string& properties = "{}") {
+        const int64_t id = ++events_;
+        const std::string payload = R"({"type":"track","event":")" + name + R"(","properties":)" + properties + "}";
+        Queue(
+            "INSERT INTO events (tenant_id, event_id, message_id, type, name, customer_id, occurred_at, received_at, "
+            "payload) VALUES ($1, $2, $3, 'track', $4, $5, $6, 0, $7)",
+            {kTenant, id, "m" + std::to_string(id), name, customer, at.micros(),
+             store::Blob{keys_.Encrypt(payload, "t1/event")}});
+        return id;
+    }
+    void DeleteEvent(int64_t event) {
+        Queue("DELETE FROM events WHERE tenant_id = $1 AND event_id = $2", {kTenant, event});
+    }
+
+    std::unique_ptr<AudienceIndex> Build() {
+        Flush();
+        auto index = AudienceIndex::Build(*db_, keys_, TenantId(kTenant), clock_);
+        EXPECT_TRUE(index.ok()) << index.status().ToString();
+        return index.ok() ? std::move(*index) : nullptr;
+    }
+    void Refresh(AudienceIndex& index, const Ids& ids) {
+        Flush();
+        std::vector<CustomerId> customers;
+        for (int64_t id : ids) customers.emplace_back(id);
+        const Status refreshed = index.Refresh(customers);
+        ASSERT_TRUE(refreshed.ok()) << refreshed.ToString();
+    }
+    // Refreshed and rebuilt agree, slot by slot and on `rules`.
+    void ExpectSameAsRebuilt(const AudienceIndex& refreshed, const std::vector<std::string>& rules = {}) {
+        auto built = Build();
+        ASSERT_NE(built, nullptr);
+        ExpectSameIndex(refreshed, *built);
+        for (const std::string& rule : rules) EXPECT_EQ(Members(refreshed, rule), Members(*built, rule)) << rule;
+    }
+
+    Ids Members(const AudienceIndex& index, std::string_view text) {
+        const RuleResult rule = ParseRuleText(text);
+        EXPECT_TRUE(rule.ok()) << text << ": " << (rule.ok() ? "" : rule.error().message_en);
+        if (!rule.ok()) return {};
+        auto result = Evaluate(index, rule.value(), {.sample_size = 100'000});
+        EXPECT_TRUE(result.ok()) << text << ": " << result.status().ToString();
+        if (!result.ok()) return {};
+        Ids ids;
+        for (CustomerId id : result->sample) ids.push_back(id.value());
+        return ids;
+    }
+
+    static std::vector<std::pair<int64_t, int64_t>> Purchases(const AudienceIndex& index, uint32_t c) {
+        return SlotOf(IndexAccess::Data(index), c).purchases;
+    }
+
+    testing::TempDir dir_;
+    ManualClock clock_;
+    TimeZone zone_ = TimeZone::Default();
+    KeyRing keys_ = KeyRing::Generate();
+    std::unique_ptr<store::Database> db_;
+    std::vector<std::pair<std::string, std::vector<store::Value>>> pending_;
+    int64_t tags_ = 0, identities_ = 0, consents_ = 0, orders_ = 0, events_ = 0;
+};
+
+TEST_P(IndexTest, RefreshRewritesOnlyTheChangedCustomersRunsOfAPurchaseBlock) {
+    // 1–6 share the first block; 5000 is alone in the second; 9000 in the third, without purchases.
+    for (int64_t id : {1, 2, 3, 4, 5, 6, 5000, 9000}) Customer(id);
+    Order(1, "jd", 1000, At(2026, 6, 1));
+    Order(1, "taobao", 2000, At(2026, 6, 2));
+    Order(2, "jd", 3000, At(2026, 5, 1));
+    Order(3, "douyin", 4000, At(2026, 4, 1));
+    const int64_t lost = Order(4, "pdd", 5000, At(2026, 6, 20));
+    Order(5, "jd", 6000, At(2026, 6, 25));
+    const int64_t alone = Order(5000, "youzan", 7000, At(2026, 6, 26));
+    auto index = Build();
+    ASSERT_NE(index, nullptr);
+    const auto before = [&](uint32_t c) { return Purchases(*index, c); };
+    const auto one = before(1), two = before(2), five = before(5);
+    ASSERT_EQ(one.size(), 2u);
+    ASSERT_EQ(IndexAccess::Data(*index).purchase_blocks.size(), 3u);
+    EXPECT_TRUE(IndexAccess::Data(*index).purchase_blocks[2].offsets.empty()) << "a block without purchases";
+
+    // 3 gains an older and a newer purchase, 4 loses its only one, 6 buys for the first time;
+    // 5000's block loses its only purchase; 9000 makes the empty third block hold one.
+    Order(3, "jd", 100, At(2026, 1, 1));
+    Order(3, "other", 200, At(2026, 6, 29));
+    CancelOrder(lost);
+    Order(6, "taobao", -50, At(2026, 6, 28));  // more refunded than paid: a negative net amount
+    CancelOrder(alone);
+    Order(9000, "segment", 900, At(2026, 6, 30));
+    Refresh(*index, {6, 3, 4, 5000, 9000, 3});
+
+    const IndexData& d = IndexAccess::Data(*index);
+    EXPECT_EQ(before(1), one) << "an unchanged customer in a rewritten block";
+    EXPECT_EQ(before(2), two);
+    EXPECT_EQ(before(5), five);
+    ASSERT_EQ(d.PurchasesOf(3).size(), 3u);
+    EXPECT_EQ(d.PurchasesOf(3)[0].net_fen(), 100);
+    EXPECT_EQ(d.PurchasesOf(3)[2].platform(), -1) << "not a platform with an orders_on trait";
+    EXPECT_TRUE(d.PurchasesOf(4).empty());
+    ASSERT_EQ(d.PurchasesOf(6).size(), 1u);
+    EXPECT_EQ(d.PurchasesOf(6)[0].net_fen(), -50);
+    EXPECT_EQ(d.PurchasesOf(6)[0].platform(), 1);
+    EXPECT_TRUE(d.purchase_blocks[1].offsets.empty()) << "a block left without purchases is released";
+    EXPECT_TRUE(d.purchase_blocks[1].items.empty());
+    EXPECT_EQ(d.PurchasesOf(9000).size(), 1u);
+    EXPECT_EQ(d.purchase_total, 9);
+    ExpectSameAsRebuilt(*index, {"total_spend >= 1 within 30d", "order_count >= 2 within 365d",
+                                 "orders_on.jd >= 1 within 365d", "total_spend < 0 within 7d"});
+
+    // Customers whose purchases keep their number are written in place, the block not copied.
+    const internal::Purchase* items = d.purchase_blocks[0].items.data();
+    Queue("UPDATE orders SET paid_fen = 2500 WHERE tenant_id = $1 AND customer_id = 2", {kTenant});
+    Refresh(*index, {1, 2});
+    EXPECT_EQ(d.purchase_blocks[0].items.data(), items);
+    EXPECT_EQ(before(1), one);
+    ASSERT_EQ(d.PurchasesOf(2).size(), 1u);
+    EXPECT_EQ(d.PurchasesOf(2)[0].net_fen(), 2500);
+    ExpectSameAsRebuilt(*index, {"total_spend >= 2500 within 365d"});
+}
+
+TEST_P(IndexTest, PurchasesOfATombstoneMoveToItsCanonicalCustomer) {
+    for (int64_t id = 1; id <= 6; ++id) Customer(id);
+    const int64_t baby = TagId("人群", "母婴");
+    Order(1, "jd", 1000, At(2026, 6, 1));
+    Order(2, "taobao", 2000, At(2026, 6, 2));
+    Order(3, "jd", 3000, At(2026, 6, 3));
+    Order(4, "douyin", 4000, At(2026, 6, 4));
+    Tag(1, baby);
+    Attribute(1, "city", "string", "杭州");
+    Attribute(2, "city", "string", "上海");
+    Attribute(4, "level", "number", "3");
+    Event(1, "Viewed", At(2026, 6, 10));
+    Consent(1, "marketing.sms", true, At(2026, 6, 1));
+    auto index = Build();
+    ASSERT_NE(index, nullptr);
+
+    // 1 is merged into 2: its orders, tag, attribute and consent count for 2 (2's own city wins).
+    Merge(1, 2);
+    Traits(2, 2, 3000, R"({"jd":1,"taobao":1})", "active");
+    Refresh(*index, {1});  // naming the tombstone brings its canonical customer
+    EXPECT_TRUE(Purchases(*index, 1).empty());
+    EXPECT_EQ(Purchases(*index, 2).size(), 2u);
+    EXPECT_EQ(Members(*index, "everyone"), (Ids{2, 3, 4, 5, 6}));
+    EXPECT_EQ(Members(*index, R"(attr.city = "上海")"), (Ids{2}));
+    EXPECT_EQ(Members(*index, "consent marketing.sms"), (Ids{2}));
+    ExpectSameAsRebuilt(*index, {"orders_on.jd >= 1 within 365d", R"(tag = "母婴")", R"(event "Viewed" count >= 1)",
+                                 "total_spend >= 3000 within 365d"});
+
+    // 5 is merged into 4, then 4 into 3 by an older store that did not re-point 5: naming only 5
+    // follows the chain to 3, which brings every id merged into it, directly or not.
+    Merge(5, 4);
+    Merge(4, 3);
+    Order(5, "pdd", 500, At(2026, 6, 5));
+    Refresh(*index, {5});
+    EXPECT_EQ(Purchases(*index, 3).size(), 3u) << "3's own, 4's and 5's";
+    EXPECT_TRUE(Purchases(*index, 4).empty());
+    EXPECT_TRUE(Purchases(*index, 5).empty());
+    EXPECT_EQ(Members(*index, "attr.level = 3"), (Ids{3}));
+    ExpectSameAsRebuilt(*index, {"everyone", "attr.level is set", "total_spend >= 1 within 365d"});
+
+    // Naming only the canonical customer re-reads the ids merged into it.
+    Order(1, "jd", 700, At(2026, 6, 6));
+    Order(5, "jd", 800, At(2026, 6, 7));
+    Refresh(*index, {2, 3});
+    EXPECT_EQ(Purchases(*index, 2).size(), 3u);
+    EXPECT_EQ(Purchases(*index, 3).size(), 4u);
+    ExpectSameAsRebuilt(*index, {"orders_on.jd >= 2 within 365d"});
+
+    // A tombstone whose chain leads to no live customer (here, a loop) counts for nobody.
+    Merge(6, 6);
+    Event(6, "Viewed", At(2026, 6, 8));
+    Refresh(*index, {6});
+    EXPECT_EQ(Members(*index, "everyone"), (Ids{2, 3}));
+    ExpectSameAsRebuilt(*index, {R"(event "Viewed" within 30d)"});
+}
+
+TEST_P(IndexTest, PlatformCountsFrom255OnAreReadThroughTheOverflow) {
+    for (int64_t id = 1; id <= 4; ++id) Customer(id);
+    Traits(1, 1200, 100, R"({"jd":1000,"taobao":254,"douyin":255})");
+    Traits(2, 300, 100, R"({"jd":300})");
+    Traits(3, 3, 100, R"({"jd":3})");
+    auto index = Build();
+    ASSERT_NE(index, nullptr);
+    {
+        const IndexData& d = IndexAccess::Data(*index);
+        EXPECT_EQ(d.platform_orders[0][1], internal::kManyOrders);
+        EXPECT_EQ(d.PlatformOrders(0, 1), 1000);
+        EXPECT_EQ(d.PlatformOrders(1, 1), 254);
+        EXPECT_EQ(d.PlatformOrders(2, 1), 255);
+        EXPECT_EQ(d.PlatformOrders(0, 2), 300);
+        EXPECT_EQ(d.platform_overflow[0].size(), 2u);
+        EXPECT_EQ(d.platform_overflow[1].size(), 0u);
+        EXPECT_EQ(d.platform_overflow[2].size(), 1u);
+    }
+    EXPECT_EQ(Members(*index, "orders_on.jd >= 300"), (Ids{1, 2}));
+    EXPECT_EQ(Members(*index, "orders_on.jd = 300"), (Ids{2}));
+    EXPECT_EQ(Members(*index, "orders_on.douyin >= 255"), (Ids{1}));
+    EXPECT_EQ(Members(*index, "order_count > 1000"), (Ids{1}));
+
+    // 1 falls under 255 on jd, 3 climbs over it, 2 loses its traits row.
+    Traits(1, 1200, 100, R"({"jd":7,"taobao":254,"douyin":255})");
+    Traits(3, 600, 100, R"({"jd":512})");
+    Queue("DELETE FROM customer_traits WHERE tenant_id = $1 AND customer_id = 2", {kTenant});
+    Refresh(*index, {1, 2, 3});
+    const IndexData& d = IndexAccess::Data(*index);
+    EXPECT_EQ(d.PlatformOrders(0, 1), 7);
+    EXPECT_EQ(d.PlatformOrders(0, 2), 0);
+    EXPECT_EQ(d.PlatformOrders(0, 3), 512);
+    EXPECT_EQ(d.platform_overflow[0].size(), 1u) << "the entries of counts under 255 are gone";
+    EXPECT_EQ(Members(*index, "orders_on.jd >= 300"), (Ids{3}));
+    ExpectSameAsRebuilt(*index, {"orders_on.jd >= 300", "orders_on.douyin = 255", "orders_on.taobao = 254",
+                                 R"(lifecycle_stage = prospect)"});
+}
+
+TEST_P(IndexTest, DatesHoldOnlyTheDayAndDatetimesTheInstantToo) {
+    for (int64_t id = 1; id <= 4; ++id) Customer(id);
+    Attribute(1, "baby_birthday", "date", "2025-12-31");
+    Attribute(2, "baby_birthday", "date", "2026-06-30");
+    Attribute(3, "signed_up", "datetime", "2026-06-29T16:30:00Z");  // 00:30 on 30 June in Shanghai
+    auto index = Build();
+    ASSERT_NE(index, nullptr);
+    {
+        const IndexData& d = IndexAccess::Data(*index);
+        const auto& dates = d.attributes.at("baby_birthday");
+        EXPECT_TRUE(dates.instant_of.empty()) << "dates keep no instants";
+        EXPECT_EQ(dates.day_of[1], DayNumber({2025, 12, 31}));
+        const auto& times = d.attributes.at("signed_up");
+        EXPECT_EQ(times.day_of[3], DayNumber({2026, 6, 30}));
+        EXPECT_EQ(times.instant_of[3], zone_.FromLocal({.date = {2026, 6, 30}, .hour = 0, .minute = 30}).micros());
+    }
+    EXPECT_EQ(Members(*index, "attr.baby_birthday < 2026-01-01"), (Ids{1}));
+    EXPECT_EQ(Members(*index, "attr.baby_birthday within 1d"), (Ids{2}));
+    EXPECT_EQ(Members(*index, "attr.signed_up = 2026-06-30"), (Ids{3}));
+
+    // 2's birthday becomes a datetime, 3's sign-up a date, 4 gets a date.
+    Attribute(2, "baby_birthday", "datetime", "2026-06-29T15:00:00Z");  // 23:00 on 29 June in Shanghai
+    Attribute(3, "signed_up", "date", "2026-06-01");
+    Attribute(4, "signed_up", "date", "2026-06-30");
+    Refresh(*index, {2, 3, 4});
+    const IndexData& d = IndexAccess::Data(*index);
+    const auto& dates = d.attributes.at("baby_birthday");
+    ASSERT_EQ(dates.instant_of.size(), d.capacity) << "the first datetime allocates the instants";
+    EXPECT_EQ(dates.instant_of[1], internal::kNoTime);
+    EXPECT_EQ(dates.day_of[2], DayNumber({2026, 6, 29}));
+    const auto& times = d.attributes.at("signed_up");
+    EXPECT_EQ(times.instant_of[3], internal::kNoTime) << "a date now: no instant";
+    EXPECT_EQ(times.day_of[3], DayNumber({2026, 6, 1}));
+    EXPECT_EQ(Members(*index, "attr.baby_birthday within 1d"), (Ids{}));
+    EXPECT_EQ(Members(*index, "attr.baby_birthday within 2d"), (Ids{2}));
+    EXPECT_EQ(Members(*index, "attr.signed_up within 1d"), (Ids{4}));
+    ExpectSameAsRebuilt(*index, {"attr.baby_birthday < 2026-06-30", "attr.signed_up >= 2026-06-01",
+                                 "months_since attr.baby_birthday between 0 and 6", "birthday attr.signed_up next 7d"});
+}
+
+TEST_P(IndexTest, EventRunsOfNamesNoRefreshedCustomerHoldsStayAsTheyWere) {
+    for (int64_t id = 1; id <= 5; ++id) Customer(id);
+    Event(1, "Viewed", At(2026, 6, 1), R"({"page":"a"})");
+    Event(2, "Viewed", At(2026, 6, 2), R"({"page":"b"})");
+    Event(3, "Signed Up", At(2026, 6, 3), R"({"plan":"pro"})");
+    const int64_t gone = Event(1, "Shared", At(2026, 6, 4));
+    const int64_t basic = Event(4, "Signed Up", At(2026, 6, 5), R"({"plan":"basic"})");
+    auto index = Build();
+    ASSERT_NE(index, nullptr);
+    EXPECT_EQ(Members(*index, R"(event "Signed Up" where plan = "pro")"), (Ids{3}));
+    EXPECT_EQ(Members(*index, R"(event "Viewed" where page = "a")"), (Ids{1}));
+    const IndexData& d = IndexAccess::Data(*index);
+    const int64_t* signed_up = d.events.at("Signed Up").times.data();
+    ASSERT_EQ(d.properties.size(), 2u);
+
+    // 1 views again and its only "Shared" goes; 5 starts with "Liked". 3 is re-read too, but its
+    // "Signed Up" did not change: those runs, and their property column, stay.
+    Event(1, "Viewed", At(2026, 6, 20), R"({"page":"c"})");
+    DeleteEvent(gone);
+    Event(5, "Liked", At(2026, 6, 21));
+    Refresh(*index, {1, 5, 3});
+    EXPECT_EQ(d.events.at("Signed Up").times.data(), signed_up) << "not rebuilt";
+    EXPECT_TRUE(d.properties.contains({"Signed Up", "plan"})) << "its property column is still valid";
+    EXPECT_FALSE(d.properties.contains({"Viewed", "page"})) << "dropped with the runs it parallels";
+    EXPECT_FALSE(d.events.contains("Shared")) << "a name nobody holds any more";
+    EXPECT_EQ(d.events.at("Viewed").customers, (std::vector<uint32_t>{1, 2}));
+    EXPECT_EQ(Members(*index, R"(event "Viewed" where page = "c")"), (Ids{1}));
+    EXPECT_EQ(Members(*index, R"(event "Signed Up" where plan = "pro")"), (Ids{3}));
+    ExpectSameAsRebuilt(*index, {R"(event "Viewed" count >= 2)", R"(event "Liked" count = 1)", R"(event "Shared")",
+                                 R"(event "Signed Up" where plan = "basic")"});
+
+    // 4's "Signed Up" is replaced by another: as many occurrences, so written in place, but the
+    // property column, read from the old event, goes.
+    DeleteEvent(basic);
+    Event(4, "Signed Up", At(2026, 6, 22), R"({"plan":"team"})");
+    Refresh(*index, {4});
+    EXPECT_EQ(d.events.at("Signed Up").times.data(), signed_up) << "written in place";
+    EXPECT_FALSE(d.properties.contains({"Signed Up", "plan"}));
+    EXPECT_EQ(Members(*index, R"(event "Signed Up" where plan = "team" within 10d)"), (Ids{4}));
+    ExpectSameAsRebuilt(*index, {R"(event "Signed Up" where plan = "basic")", R"(event "Signed Up" within 10d)"});
+}
+
+TEST_P(IndexTest, ChangedSinceListsWhomTheLaterRefreshesReRead) {
+    for (int64_t id = 1; id <= 4; ++id) Customer(id);
+    auto index = Build();
+    ASSERT_NE(index, nullptr);
+    const auto ids = [](const std::optional<CustomerSet>& set) {
+        Ids out;
+        if (set) {
+            for (CustomerId id : set->ToVector()) out.push_back(id.value());
+        }
+        return out;
+    };
+    EXPECT_EQ(index->version(), 0u);
+    ASSERT_TRUE(index->ChangedSince(0).has_value());
+    EXPECT_TRUE(index->ChangedSince(0)->empty());
+    EXPECT_FALSE(index->ChangedSince(1).has_value()) << "not a version of this index yet";
+
+    Refresh(*index, {2});
+    Refresh(*index, {99});  // nobody: no new version
+    Merge(4, 3);
+    Refresh(*index, {4});
+    EXPECT_EQ(index->version(), 2u);
+    EXPECT_EQ(ids(index->ChangedSince(0)), (Ids{2, 3, 4}));
+    EXPECT_EQ(ids(index->ChangedSince(1)), (Ids{3, 4})) << "the merge's canonical customer and its tombstone";
+    EXPECT_TRUE(index->ChangedSince(2)->empty());
+
+    for (int i = 0; i < 64; ++i) Refresh(*index, {1});
+    EXPECT_FALSE(index->ChangedSince(0).has_value()) << "older than the last 64 refreshes";
+    EXPECT_EQ(ids(index->ChangedSince(3)), (Ids{1}));
+}
+
+// Enough customers for every way a refresh reads: lists padded to 16, lists of 500, runs of
+// consecutive ids, merge chains; the whole index must then equal a fresh build.
+TEST_P(IndexTest, ARandomBatchRefreshesToWhatABuildReads) {
+    constexpr int64_t kCustomers = 8300;  // three purchase blocks
+    std::mt19937_64 rng(7);
+    const auto pick = [&](int64_t n) { return static_cast<int64_t>(rng() % static_cast<uint64_t>(n)); };
+    const std::vector<int64_t> tags = {TagId("人群", "母婴"), TagId("人群", "孕妈"), TagId("兴趣", "奶粉")};
+    const std::vector<std::string> sources = {"jd", "taobao", "douyin", "pdd", "youzan", "segment", "store"};
+    const auto populate = [&](int64_t id) {
+        if (pick(3) == 0) Tag(id, tags[static_cast<size_t>(pick(3))]);
+        if (pick(2) == 0) Identity(id, "phone");
+        if (pick(4) == 0) Consent(id, "marketing.sms", pick(2) == 0, At(2026, 1, 1 + static_cast<int>(pick(28))));
+        for (int64_t n = pick(4) - 1; n > 0; --n) {
+            Order(id, sources[static_cast<size_t>(pick(7))], 100 + pick(10000),
+                  At(2026, 1 + static_cast<int>(pick(6)), 1 + static_cast<int>(pick(28))));
+        }
+        if (pick(3) == 0) Traits(id, 1 + pick(400), pick(100000), R"({"jd":)" + std::to_string(pick(400)) + "}");
+        if (pick(4) == 0)
+            Attribute(id, "birthday", pick(2) == 0 ? "date" : "datetime",
+                      pick(2) == 0 ? "1990-05-17" : "2026-06-29T16:30:00Z");
+        if (pick(5) == 0) Attribute(id, "points", "number", std::to_string(pick(5000)));
+        if (pick(6) == 0) Event(id, pick(2) == 0 ? "Viewed" : "Liked", At(2026, 6, 1 + static_cast<int>(pick(29))));
+    };
+    for (int64_t id = 1; id <= kCustomers; ++id) {
+        Customer(id, pick(5) == 0 ? std::optional<int64_t>(1 + pick(3)) : std::nullopt,
+                 pick(2) == 0 ? "import:jd" : "");
+        populate(id);
+    }
+    std::vector<bool> merged(kCustomers + 101, false);
+    const auto merge = [&]() -> std::pair<int64_t, int64_t> {
+        const int64_t loser = 1 + pick(kCustomers), winner = 1 + pick(kCustomers);
+        if (loser == winner || merged[static_cast<size_t>(loser)] || merged[static_cast<size_t>(winner)]) return {};
+        MergeAndRepoint(loser, winner);
+        merged[static_cast<size_t>(loser)] = true;
+        return {loser, winner};
+    };
+    for (int i = 0; i < 200; ++i) merge();
+    auto index = Build();
+    ASSERT_NE(index, nullptr);
+
+    // Changes: 1 200 scattered customers, a run of 100 new ones at the end, some merges.
+    Ids changed;
+    for (int i = 0; i < 1200; ++i) {
+        const int64_t id = 1 + pick(kCustomers);
+        changed.push_back(id);
+        if (pick(3) == 0) {
+            Queue("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2", {kTenant, id});
+            Queue("DELETE FROM orders WHERE tenant_id = $1 AND customer_id = $2", {kTenant, id});
+            Queue("DELETE FROM events WHERE tenant_id = $1 AND customer_id = $2", {kTenant, id});
+        }
+        populate(id);
+    }
+    for (int64_t id = kCustomers + 1; id <= kCustomers + 100; ++id) {
+        Customer(id, std::nullopt, "wecom");
+        populate(id);
+        changed.push_back(id);
+    }
+    for (int i = 0; i < 40; ++i) {
+        const auto [loser, winner] = merge();
+        if (loser != 0) changed.push_back(pick(2) == 0 ? loser : winner);
+    }
+    Refresh(*index, changed);
+    ExpectSameAsRebuilt(*index, {"everyone", R"(tag = "母婴")", "has phone and consent marketing.sms",
+                                 "orders_on.jd >= 1 within 90d", "orders_on.jd >= 300", "owner = none",
+                                 R"(event "Viewed" within 14d)", "attr.points > 2500", "attr.birthday = 2026-06-30"});
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, IndexTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace yutang::audience
