@@ -1,8 +1,11 @@
 // The yutang binary: the one composition root.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -15,13 +18,16 @@
 #include "yutang/app/scheduler.hpp"
 #include "yutang/audience/engine.hpp"
 #include "yutang/audience/rule.hpp"
+#include "yutang/audience/segments.hpp"
 #include "yutang/base/log.hpp"
 #include "yutang/base/time_zone.hpp"
+#include "yutang/base/xlsx_writer.hpp"
 #include "yutang/cli/cli.hpp"
 #include "yutang/events/demo.hpp"
 #include "yutang/events/order_import.hpp"
 #include "yutang/http/router.hpp"
 #include "yutang/http/routes.hpp"
+#include "yutang/http/segment_export.hpp"
 #include "yutang/http/server.hpp"
 #include "yutang/imports/order_reader.hpp"
 #include "yutang/staff/permissions.hpp"
@@ -337,18 +343,31 @@ class AppCommands final : public cli::Commands {
     }
 
     int SegmentCount(const cli::GlobalOptions& global, const cli::SegmentCountOptions& options) override {
-        const audience::RuleResult rule = audience::ParseRuleText(options.rule);
-        if (!rule.ok()) return ReportRuleError(options.rule, rule.error());
-        return WithInstance(global, [&](Instance& instance) -> Status {
+        const audience::RuleResult parsed = audience::ParseRuleText(options.rule);
+        bool unparsed = false;
+        const int code = WithInstance(global, [&](Instance& instance) -> Status {
             YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(options.merchant));
+            // A saved segment first, so that a segment called like a rule ("everyone") is still the segment.
+            YT_ASSIGN_OR_RETURN(std::optional<audience::Segment> saved, FindSegment(instance, tenant.id, options.rule));
+            if (!saved && !parsed.ok()) {
+                unparsed = true;
+                return OkStatus();
+            }
+            const audience::Rule& rule = saved ? saved->rule : parsed.value();
+            // Through the saved segments, so that a rule may name them (segment "高价值" and has wecom).
+            YT_ASSIGN_OR_RETURN(audience::Evaluation result, instance.segments().Count(tenant.id, rule));
             YT_ASSIGN_OR_RETURN(auto index, instance.audiences().Index(tenant.id));
-            YT_ASSIGN_OR_RETURN(audience::Evaluation result,
-                                audience::Evaluate(*index, rule.value(), {.sample_size = options.sample}));
             const audience::IndexStats stats = index->Stats();
+            const std::vector<CustomerId> first = result.members.First(options.sample);
             std::string sample;
-            for (CustomerId id : result.sample) sample += (sample.empty() ? "" : ", ") + std::to_string(id.value());
-            if (result.count > static_cast<int64_t>(result.sample.size())) sample += sample.empty() ? "…" : ", …";
-            std::printf("规则 Rule: %s\n", audience::ToText(rule.value()).c_str());
+            for (CustomerId id : first) sample += (sample.empty() ? "" : ", ") + std::to_string(id.value());
+            if (result.count > static_cast<int64_t>(first.size())) sample += sample.empty() ? "…" : ", …";
+            if (saved) {
+                std::printf("分层 Segment: 「%s」 (id %lld, %lld members at its last evaluation)\n",
+                            saved->name.c_str(), static_cast<long long>(saved->id.value()),
+                            static_cast<long long>(saved->size));
+            }
+            std::printf("规则 Rule: %s\n", audience::ToText(rule).c_str());
             std::printf("人数 Count: %lld (of %lld customers in 「%s」)\n", static_cast<long long>(result.count),
                         static_cast<long long>(stats.customers), tenant.name.c_str());
             std::printf("样本 Sample: %s\n", sample.empty() ? "—" : sample.c_str());
@@ -356,6 +375,63 @@ class AppCommands final : public cli::Commands {
                         static_cast<double>(result.took.count()) / 1000.0,
                         static_cast<double>(stats.bytes) / (1024.0 * 1024.0),
                         static_cast<double>(stats.build_time.count()) / 1000.0);
+            return OkStatus();
+        });
+        if (unparsed) return ReportRuleError(options.rule, parsed.error());
+        return code;
+    }
+
+    int SegmentExport(const cli::GlobalOptions& global, const cli::SegmentExportOptions& options) override {
+        auto format = http::ParseSegmentExportFormat(options.format, "--format");
+        if (!format.ok()) return cli::ReportError(format.status());
+        if (*format == http::SegmentExportFormat::kXlsx && options.output.empty()) {
+            return cli::ReportError(
+                InvalidArgument("an XLSX workbook is written to a file: give --output FILE", "--output"));
+        }
+        return WithInstance(global, [&](Instance& instance) -> Status {
+            YT_ASSIGN_OR_RETURN(staff::Tenant tenant, instance.staff().FindTenant(options.merchant));
+            YT_ASSIGN_OR_RETURN(std::optional<audience::Segment> saved,
+                                FindSegment(instance, tenant.id, options.segment));
+            if (!saved) return NotFound("no saved segment has this id or name: " + options.segment);
+            if (saved->size >= static_cast<int64_t>(http::kSegmentExportProgressRows)) {
+                std::fprintf(stderr, "导出 Exporting 「%s」: reading %lld members…\n", saved->name.c_str(),
+                             static_cast<long long>(saved->size));
+            }
+            // The command line acts for the merchant as a whole, as its other commands do (`staff add`
+            // as the owner): every member, identities masked as in the console's export, and the export
+            // recorded in the audit log like the API's, by the system (origin "cli").
+            YT_ASSIGN_OR_RETURN(auto members,
+                                http::ExportSegmentMembers(instance.segments(), tenant.id, saved->id, std::nullopt,
+                                                           staff::Actor::System(), *format));
+            std::optional<cli::ProgressBar> bar;
+            if (members.size() >= http::kSegmentExportProgressRows) bar.emplace("导出 Exporting");
+            auto progress = [&bar](size_t written, size_t total) {
+                if (bar) bar->Update(written, total, std::to_string(written) + " members");
+            };
+            if (*format == http::SegmentExportFormat::kXlsx) {
+                YT_ASSIGN_OR_RETURN(XlsxWriter workbook, http::SegmentWorkbook(members, progress));
+                YT_TRY(workbook.Finish(options.output));
+            } else if (options.output.empty()) {
+                YT_TRY(http::WriteSegmentCsv(members, std::cout, progress));
+            } else {
+                // Written beside the target and renamed over it once complete, as the workbook is.
+                const std::string partial = options.output + ".partial";
+                std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+                if (!out) return Unavailable("cannot write " + options.output);
+                Status written = http::WriteSegmentCsv(members, out, progress);
+                out.close();
+                std::error_code renamed;
+                if (written.ok()) std::filesystem::rename(partial, options.output, renamed);
+                if (!written.ok() || renamed) {
+                    std::filesystem::remove(partial, renamed);
+                    return written.ok() ? Unavailable("cannot write " + options.output) : written;
+                }
+            }
+            if (bar) bar->Finish(std::to_string(members.size()) + " members");
+            // On standard error when the CSV itself went to standard output.
+            std::fprintf(options.output.empty() ? stderr : stdout, "已导出 Exported %zu members of 「%s」%s%s\n",
+                         members.size(), saved->name.c_str(), options.output.empty() ? "" : " to ",
+                         options.output.c_str());
             return OkStatus();
         });
     }
@@ -406,6 +482,23 @@ class AppCommands final : public cli::Commands {
                     static_cast<long long>(report.customers), static_cast<long long>(report.orders),
                     static_cast<long long>(report.events));
         return OkStatus();
+    }
+
+    // The live segment `text` names: its id ("12") or, failing that, its exact name (a segment may
+    // be called "2025"); nullopt when none.
+    static Result<std::optional<audience::Segment>> FindSegment(Instance& instance, TenantId tenant,
+                                                                const std::string& text) {
+        YT_ASSIGN_OR_RETURN(std::vector<audience::Segment> segments, instance.segments().List(tenant));
+        const bool digits = !text.empty() && text.size() <= 18 &&
+                            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (digits) {
+            const int64_t id = std::stoll(text);
+            for (const auto& s : segments)
+                if (s.id.value() == id) return std::optional<audience::Segment>(s);
+        }
+        for (const auto& s : segments)
+            if (s.name == text) return std::optional<audience::Segment>(s);
+        return std::optional<audience::Segment>();
     }
 
     // Opens the data dir, runs `work`, and turns its error into an exit code.

@@ -107,11 +107,28 @@ int Run(int argc, char** argv, Commands& commands) {
     CLI::App* segment_count_cmd =
         segment_cmd->add_subcommand("count", "Count the customers a rule holds, with a sample and the time taken");
     add_global(segment_count_cmd);
-    segment_count_cmd->add_option("rule", segment_count.rule, "The rule as text, e.g. 'tag = \"母婴\" and has wecom'")
+    segment_count_cmd
+        ->add_option("rule", segment_count.rule,
+                     "A saved segment (id or name), or a rule as text, e.g. 'tag = \"母婴\" and has wecom'")
         ->required();
     segment_count_cmd->add_option("--merchant", segment_count.merchant, "Merchant id or name")->required();
     segment_count_cmd->add_option("--sample", segment_count.sample, "How many member ids to show (default 10)");
-    segment_count_cmd->footer("The rule language: docs/design/rules.md. A rule that does not parse exits with 2.");
+    segment_count_cmd->footer(
+        "A saved segment is counted now, on the current data. The rule language: docs/design/rules.md. A rule that "
+        "does not parse (and names no saved segment) exits with 2.");
+    SegmentExportOptions segment_export;
+    CLI::App* segment_export_cmd =
+        segment_cmd->add_subcommand("export", "Export a saved segment's members as CSV or XLSX (audited)");
+    add_global(segment_export_cmd);
+    segment_export_cmd->add_option("segment", segment_export.segment, "The saved segment's id or name")->required();
+    segment_export_cmd->add_option("--merchant", segment_export.merchant, "Merchant id or name")->required();
+    segment_export_cmd->add_option("--format", segment_export.format, "csv (default) or xlsx")
+        ->check(CLI::IsMember({"csv", "xlsx"}));
+    segment_export_cmd->add_option("--output", segment_export.output,
+                                   "The file to write (csv: standard output when not given; xlsx: required)");
+    segment_export_cmd->footer(
+        "The members as of the segment's last evaluation: customer_id, entered_at (UTC), identities (masked, as in "
+        "the console). The export is recorded in the merchant's audit log (data.exported).");
 
     // Administration on the data dir directly (the server may be running: SQLite allows it).
     CLI::App* tenant_cmd = app.add_subcommand("tenant", "Merchants (商户)")->require_subcommand(1);
@@ -180,6 +197,7 @@ int Run(int argc, char** argv, Commands& commands) {
     if (import_orders_cmd->parsed()) return commands.ImportOrders(global, import_orders);
     if (demo_cmd->parsed()) return commands.Demo(global, demo);
     if (segment_count_cmd->parsed()) return commands.SegmentCount(global, segment_count);
+    if (segment_export_cmd->parsed()) return commands.SegmentExport(global, segment_export);
     if (tenant_add_cmd->parsed()) return commands.TenantAdd(global, tenant_add);
     if (tenant_list_cmd->parsed()) return commands.TenantList(global);
     if (staff_add_cmd->parsed()) return commands.StaffAdd(global, staff_add);

@@ -90,8 +90,15 @@ struct DemoOptions {
 
 struct SegmentCountOptions {
     std::string merchant;  // --merchant
-    std::string rule;      // the rule's text form (docs/design/rules.md)
+    std::string rule;      // a saved segment's id or name, or a rule's text form (docs/design/rules.md)
     size_t sample = 10;    // --sample: how many member ids to show
+};
+
+struct SegmentExportOptions {
+    std::string merchant;        // --merchant
+    std::string segment;         // a saved segment's id or name
+    std::string format = "csv";  // --format: csv | xlsx
+    std::string output;          // --output FILE; standard output when empty (csv only)
 };
 
 // Implemented by app. Each returns the process exit code.
@@ -113,6 +120,7 @@ class Commands {
     virtual int ImportOrders(const GlobalOptions& global, const ImportOrdersOptions& options) = 0;
     virtual int Demo(const GlobalOptions& global, const DemoOptions& options) = 0;
     virtual int SegmentCount(const GlobalOptions& global, const SegmentCountOptions& options) = 0;
+    virtual int SegmentExport(const GlobalOptions& global, const SegmentExportOptions& options) = 0;
 };
 
 // A progress bar on standard error: redrawn in place on a terminal (at most 10 times a second),

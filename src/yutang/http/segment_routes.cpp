@@ -1,13 +1,13 @@
 #include "yutang/http/segment_routes.hpp"
 
-#include "yutang/base/text.hpp"
-#include "yutang/base/time_zone.hpp"
+#include <sstream>
+
 #include "yutang/http/audience_routes.hpp"
 #include "yutang/http/errors.hpp"
 #include "yutang/http/json_body.hpp"
 #include "yutang/http/json_out.hpp"
 #include "yutang/http/params.hpp"
-#include "yutang/staff/audit.hpp"
+#include "yutang/http/segment_export.hpp"
 
 namespace yutang::http {
 namespace {
@@ -164,34 +164,22 @@ Result<Response> History(SegmentService* segments, Request& request, const Princ
 Result<Response> Export(SegmentService* segments, Request& request, const Principal& who) {
     YT_TRY(Available(segments));
     YT_ASSIGN_OR_RETURN(audience::SegmentId id, PathSegment(request));
-    const staff::Actor actor = ActorFor(who, request);
-    const std::optional<StaffId> owner = OwnerFor(who);
-    YT_ASSIGN_OR_RETURN(
-        auto members, segments->ExportMembers(who.tenant, id, owner, [&](store::Session& s, Timestamp now) -> Status {
-            return staff::AppendAudit(s, who.tenant, actor, now,
-                                      {.action = "data.exported",
-                                       .target_type = "segment",
-                                       .target_id = std::to_string(id.value()),
-                                       .detail = owner ? R"({"format":"csv","guide":true})" : R"({"format":"csv"})"});
-        }));
-    // UTF-8 with a byte order mark, so that Excel opens the Chinese text as UTF-8.
-    std::string csv =
-        "\xEF\xBB\xBF"
-        "customer_id,entered_at,identities\r\n";
-    for (const auto& m : members) {
-        std::string identities;
-        for (const auto& identity : m.identities) {
-            if (!identities.empty()) identities += "; ";
-            identities += identity.kind + ":" + identity.hint;
-        }
-        csv += std::to_string(m.customer.value()) + "," + FormatRfc3339(m.entered_at) + "," + CsvQuote(identities) +
-               "\r\n";
-    }
+    YT_ASSIGN_OR_RETURN(SegmentExportFormat format,
+                        ParseSegmentExportFormat(request.QueryParam("format").value_or("csv"), "format"));
+    YT_ASSIGN_OR_RETURN(auto members,
+                        ExportSegmentMembers(*segments, who.tenant, id, OwnerFor(who), ActorFor(who, request), format));
     Response response;
-    response.content_type = "text/csv; charset=utf-8";
-    response.body = std::move(csv);
+    response.content_type = SegmentExportContentType(format);
+    if (format == SegmentExportFormat::kXlsx) {
+        YT_ASSIGN_OR_RETURN(XlsxWriter workbook, SegmentWorkbook(members));
+        YT_ASSIGN_OR_RETURN(response.body, workbook.Finish());
+    } else {
+        std::ostringstream csv;
+        YT_TRY(WriteSegmentCsv(members, csv));
+        response.body = std::move(csv).str();
+    }
     response.headers.emplace_back("Content-Disposition",
-                                  "attachment; filename=\"segment-" + std::to_string(id.value()) + ".csv\"");
+                                  "attachment; filename=\"" + SegmentExportFilename(id, format) + "\"");
     response.headers.emplace_back("Cache-Control", "no-store");
     return response;
 }
@@ -218,7 +206,7 @@ void AddSegmentRoutes(Router& router, const Guard& guard, audience::SegmentServi
          "A segment's size over time and its latest entries and exits"},
         History);
     add({Method::kGet, "/api/v1/segments/{segment_id}/export", "exportSegment", "customers.export",
-         "A segment's members as CSV, identities masked (audited)"},
+         "A segment's members as CSV or XLSX, identities masked (audited)"},
         Export);
     // Last, so that a client (or the authorization test) walking the routes in order meets it last.
     add({Method::kDelete, "/api/v1/segments/{segment_id}", "deleteSegment", "segments.write",

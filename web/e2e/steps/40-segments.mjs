@@ -92,6 +92,12 @@ export const steps = [
       const exportHref = await byTest(page, 'segment-export').getAttribute('href');
       const csv = await page.evaluate(async (url) => (await fetch(url)).text(), /** @type {string} */ (exportHref));
       expect(csv.includes('139****5678'), 'the export should hold the members, masked');
+      const xlsxHref = await byTest(page, 'segment-export-xlsx').getAttribute('href');
+      const zipMagic = await page.evaluate(
+        async (url) => Array.from(new Uint8Array(await (await fetch(url)).arrayBuffer()).slice(0, 4)).join(','),
+        /** @type {string} */ (xlsxHref),
+      );
+      expect(zipMagic === '80,75,3,4', `the XLSX export should be a workbook (a zip), starts with ${zipMagic}`);
       await settled(page);
       await screenshot('41-segment');
 

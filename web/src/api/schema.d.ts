@@ -876,8 +876,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A segment's members as CSV, identities masked (audited)
-         * @description Needs customers.export; audited as data.exported with target type segment. UTF-8 with a byte order mark; columns customer_id, entered_at (RFC 3339, UTC), identities (kind:hint; …). Guides export only their own customers.
+         * A segment's members as CSV or XLSX, identities masked (audited)
+         * @description Needs customers.export; audited as data.exported with target type segment (detail: the format). Columns customer_id, entered_at (RFC 3339, UTC), identities (kind:hint; …), after a header row, in both formats. CSV: UTF-8 with a byte order mark, CRLF. XLSX: one sheet, customer_id as a number, text as inline strings; a segment with more members than a sheet holds (1,048,575) answers 400 (field format). Guides export only their own customers. `yutang segment export` writes the same files.
          */
         get: operations["exportSegment"];
         put?: never;
@@ -3489,7 +3489,10 @@ export interface operations {
     };
     exportSegment: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description csv (default) or xlsx (an Excel workbook). Anything else answers 400. */
+                format?: "csv" | "xlsx";
+            };
             header?: never;
             path: {
                 /** @description Segment id. A malformed id, or the id of another merchant's segment or a deleted one, answers 404. */
@@ -3499,7 +3502,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The CSV */
+            /** @description The CSV or the workbook (Content-Disposition: attachment; filename segment-<id>.csv or .xlsx) */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3507,8 +3510,10 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];

@@ -4,6 +4,7 @@
 #include <zip.h>
 
 #include "yutang/base/time_zone.hpp"
+#include "yutang/base/xlsx_writer.hpp"
 #include "yutang/imports/internal/records.hpp"
 #include "yutang/imports/order_reader.hpp"
 
@@ -185,6 +186,42 @@ TEST(XlsxTest, StreamsALargeSheetAndReportsBadRows) {
     EXPECT_EQ(reader.errors()[0].raw_row, "T7,buyer,20.5,20.5,外星状态,2017-07-08 00:42:32,2017-07-08 00:42:32");
     EXPECT_GT(reader.bytes_total(), 4u * 1024u * 1024u);
     EXPECT_LT(reader.peak_buffer_bytes(), 256u * 1024u);  // rows pending at once, not the sheet
+}
+
+// What base's XlsxWriter writes (segment exports), read back cell by cell by this reader.
+TEST(XlsxTest, ReadsWhatXlsxWriterWrites) {
+    yutang::testing::TempDir dir;
+    const std::string path = dir.File("members.xlsx");
+    const std::string phone_hint = std::string("138") + "****" + "0000";
+    auto writer = XlsxWriter::Create({.sheet_name = "members", .freeze_first_row = true});
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    ASSERT_TRUE(writer->AddRow({"customer_id", "entered_at", "identities"}, XlsxWriter::RowStyle::kHeader).ok());
+    ASSERT_TRUE(writer->AddRow({int64_t{12}, "2025-01-01T08:00:00Z", std::string_view("phone:" + phone_hint)}).ok());
+    ASSERT_TRUE(writer->AddRow({int64_t{13}, std::monostate{}, "微信昵称 <&>\"引号\" 演示"}).ok());
+    ASSERT_TRUE(writer->AddRow({2.5, " spaced ", "two\nlines\r\n"}).ok());
+    ASSERT_TRUE(writer->Finish(path).ok());
+
+    auto opened = OpenRecords(path);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    RecordReader& reader = **opened;
+    std::vector<std::vector<std::string>> rows;
+    std::vector<int64_t> lines;
+    CsvRecord record;
+    while (true) {
+        auto next = reader.Next(record);
+        ASSERT_TRUE(next.ok()) << next.status().ToString();
+        if (!*next) break;
+        rows.push_back(record.fields);
+        lines.push_back(record.line);
+    }
+    ASSERT_EQ(rows.size(), 4u);
+    EXPECT_EQ(lines, (std::vector<int64_t>{1, 2, 3, 4}));
+    EXPECT_EQ(rows[0], (std::vector<std::string>{"customer_id", "entered_at", "identities"}));
+    EXPECT_EQ(rows[1], (std::vector<std::string>{"12", "2025-01-01T08:00:00Z", "phone:" + phone_hint}));
+    EXPECT_EQ(rows[2], (std::vector<std::string>{"13", "", "微信昵称 <&>\"引号\" 演示"}))
+        << "the empty cell stays empty";
+    EXPECT_EQ(rows[3], (std::vector<std::string>{"2.5", " spaced ", "two\nlines\r\n"}));
+    EXPECT_EQ(reader.bytes_read(), reader.bytes_total());
 }
 
 }  // namespace

@@ -69,6 +69,7 @@ export default {
     enteredAt: 'Entered',
     inCustomers: 'Show in the customer list',
     export: 'Export CSV',
+    exportXlsx: 'Export Excel',
     exportHint: 'Identities are masked in the export; exports are recorded in the audit log',
     edit: 'Edit',
     delete: 'Delete',

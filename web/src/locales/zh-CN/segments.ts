@@ -68,6 +68,7 @@ export default {
     enteredAt: '进入时间',
     inCustomers: '在客户列表中查看',
     export: '导出 CSV',
+    exportXlsx: '导出 Excel',
     exportHint: '导出的身份信息已脱敏，导出会记入审计日志',
     edit: '编辑',
     delete: '删除',
