@@ -47,6 +47,14 @@ constexpr std::string_view kSelectMembersPage =
     "AND ($5 = 0 OR EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = m.tenant_id "
     "AND c.customer_id = m.customer_id AND c.owner_staff_id = $6)) "
     "ORDER BY m.customer_id DESC LIMIT $4";
+// Every member with its identity hints, in one pass (an export reads whole segments).
+constexpr std::string_view kSelectAllMembers =
+    "SELECT m.customer_id, m.entered_at, i.kind, i.hint FROM segment_members m "
+    "LEFT JOIN customer_identities i ON i.tenant_id = m.tenant_id AND i.customer_id = m.customer_id "
+    "WHERE m.tenant_id = $1 AND m.segment_id = $2 "
+    "AND ($3 = 0 OR EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = m.tenant_id "
+    "AND c.customer_id = m.customer_id AND c.owner_staff_id = $4)) "
+    "ORDER BY m.customer_id, i.kind, i.created_at";
 constexpr std::string_view kSelectHints =
     "SELECT kind, hint FROM customer_identities WHERE tenant_id = $1 AND customer_id = $2 ORDER BY kind, created_at";
 constexpr std::string_view kInsertMember =
@@ -362,15 +370,20 @@ Result<SegmentMembersPage> SegmentService::Members(TenantId tenant, SegmentId se
 
 Result<std::vector<SegmentMember>> SegmentService::AllMembers(TenantId tenant, SegmentId segment,
                                                               std::optional<StaffId> owner) {
+    YT_TRY(Load(tenant, segment).status());
     std::vector<SegmentMember> all;
-    std::optional<CustomerId> before;
-    while (true) {
-        YT_ASSIGN_OR_RETURN(SegmentMembersPage page, Members(tenant, segment, before, 1000, owner));
-        all.insert(all.end(), page.members.begin(), page.members.end());
-        if (!page.next) break;
-        before = page.next;
-    }
-    std::reverse(all.begin(), all.end());
+    YT_TRY(db_.Read([&](store::Session& s) -> Status {
+        all.clear();
+        YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectAllMembers, {tenant.value(), segment.value(), owner ? 1 : 0,
+                                                                   owner ? owner->value() : 0}));
+        for (const store::Row& row : rows) {
+            if (all.empty() || all.back().customer.value() != row.Int(0)) {
+                all.push_back({.customer = CustomerId(row.Int(0)), .entered_at = Timestamp::FromMicros(row.Int(1))});
+            }
+            if (!row.IsNull(2)) all.back().identities.push_back({row.Text(2), row.Text(3)});
+        }
+        return OkStatus();
+    }));
     return all;
 }
 
@@ -440,8 +453,7 @@ Result<SegmentEvaluation> SegmentService::Evaluate(TenantId tenant, SegmentId se
     const uint64_t version = index->version();
     const Timing timing = TimingOf(saved.rule);
     std::optional<CustomerSet> changed;
-    if (known != nullptr &&
-        (timing == Timing::kFixed || (timing == Timing::kDaily && known->local_day == today))) {
+    if (known != nullptr && (timing == Timing::kFixed || (timing == Timing::kDaily && known->local_day == today))) {
         changed = index->ChangedSince(known->version);
     }
 
@@ -450,9 +462,10 @@ Result<SegmentEvaluation> SegmentService::Evaluate(TenantId tenant, SegmentId se
     if (changed) {
         // Only the changed customers can have entered or left.
         if (!changed->empty()) {
-            YT_ASSIGN_OR_RETURN(Evaluation result,
-                                audience::Evaluate(*index, saved.rule,
-                                                   {.now = now, .segments = {}, .sample_size = 0, .within = &*changed}));
+            YT_ASSIGN_OR_RETURN(
+                Evaluation result,
+                audience::Evaluate(*index, saved.rule,
+                                   {.now = now, .segments = {}, .sample_size = 0, .within = &*changed}));
             entered = result.members - known->members;
             exited = (known->members & *changed) - result.members;
             members = (known->members - *changed) | result.members;
@@ -462,9 +475,9 @@ Result<SegmentEvaluation> SegmentService::Evaluate(TenantId tenant, SegmentId se
         size = members.size();
     } else {
         SegmentEvaluator segments(db_, *index, tenant, now);
-        YT_ASSIGN_OR_RETURN(Evaluation result, audience::Evaluate(*index, saved.rule,
-                                                                  {.now = now, .segments = segments.Callback(1),
-                                                                   .sample_size = 0}));
+        YT_ASSIGN_OR_RETURN(
+            Evaluation result,
+            audience::Evaluate(*index, saved.rule, {.now = now, .segments = segments.Callback(1), .sample_size = 0}));
         members = std::move(result.members);
         size = result.count;
         if (known != nullptr) {
