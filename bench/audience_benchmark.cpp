@@ -87,6 +87,12 @@ constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
 int64_t Customers() { return bench::EnvCount("YT_BENCH_AUDIENCE_CUSTOMERS", 10'000'000); }
 int64_t EngineRuns() { return bench::EnvCount("YT_BENCH_AUDIENCE_EVALS", 200); }
 int64_t SqlRuns() { return bench::EnvCount("YT_BENCH_AUDIENCE_SQL_RUNS", 3); }
+// YT_BENCH_AUDIENCE_ENGINE_ONLY=1: no SQL at all, neither the agreement check nor the baselines
+// (for profiling the engine; published figures come from full runs).
+bool EngineOnly() {
+    const char* only = std::getenv("YT_BENCH_AUDIENCE_ENGINE_ONLY");
+    return only != nullptr && std::string_view(only) == "1";
+}
 
 double SecondsSince(SteadyClock::time_point start) {
     return std::chrono::duration<double>(SteadyClock::now() - start).count();
@@ -1396,10 +1402,10 @@ void BM_Count(benchmark::State& state, const RuleCase& rule) {
     // first SQL runs also warm the page caches and are not timed.
     const int64_t engine_count = evaluate();
     const std::string sqlite_sql = ExpandSql(rule, store::Dialect::kSqlite);
-    const int64_t sqlite_count = SqliteBaseline().Scalar(sqlite_sql);
+    const int64_t sqlite_count = EngineOnly() ? engine_count : SqliteBaseline().Scalar(sqlite_sql);
     std::optional<int64_t> pg_count;
     std::string pg_sql;
-    if (Postgres().enabled) {
+    if (Postgres().enabled && !EngineOnly()) {
         pg_sql = ExpandSql(rule, store::Dialect::kPostgres);
         pg_count = PostgresBaseline().Scalar(pg_sql);
     }
@@ -1420,7 +1426,7 @@ void BM_Count(benchmark::State& state, const RuleCase& rule) {
             benchmark::DoNotOptimize(evaluate());
             engine_ms.push_back(MillisSince(start));
         }
-        for (int64_t i = 0; i < SqlRuns(); ++i) {
+        for (int64_t i = 0; i < (EngineOnly() ? 0 : SqlRuns()); ++i) {
             auto start = SteadyClock::now();
             benchmark::DoNotOptimize(SqliteBaseline().Scalar(sqlite_sql));
             sqlite_ms.push_back(MillisSince(start));

@@ -623,16 +623,15 @@ class Evaluator {
     template <typename Test>
     Bitmap Filter(const Bitmap& within, const Test& test) const {
         if (within.Cardinality() * kDenseShare < d_.capacity) {
+            // The candidates as one array (CRoaring's bulk conversion), filtered in place.
+            std::vector<uint32_t> ids = within.ToVector();
+            size_t kept = 0;
+            for (uint32_t id : ids) {
+                ids[kept] = id;
+                kept += test(id) ? size_t{1} : size_t{0};
+            }
             internal::BitmapBuilder out;
-            std::vector<uint32_t> passed;
-            passed.reserve(1024);
-            within.ForEachBatch([&](std::span<const uint32_t> ids) {
-                passed.clear();
-                for (uint32_t id : ids) {
-                    if (test(id)) passed.push_back(id);
-                }
-                out.AddSorted(passed);
-            });
+            out.AddSorted(std::span<const uint32_t>(ids.data(), kept));
             return out.Done();
         }
         internal::BitmapBuilder out;
@@ -670,39 +669,61 @@ class Evaluator {
 
     // ---- conditions --------------------------------------------------------------------------
 
-    Result<Bitmap> Of(const Everyone&) { return d_.live; }
+    // within ∩ (parts[0] ∪ parts[1] ∪ …), intersecting each part with the candidates rather than
+    // copying the index's (large) bitmaps into a union first.
+    static Bitmap Among(const Bitmap& within, const std::vector<const Bitmap*>& parts) {
+        Bitmap out;
+        for (size_t i = 0; i < parts.size(); ++i) {
+            if (i == 0) {
+                out = within & *parts[0];
+            } else {
+                out |= within & *parts[i];
+            }
+        }
+        return out;
+    }
+    // within − (parts[0] ∪ parts[1] ∪ …).
+    static Bitmap Outside(const Bitmap& within, const std::vector<const Bitmap*>& parts) {
+        Bitmap out = within;
+        for (const Bitmap* part : parts) out -= *part;
+        return out;
+    }
 
-    Result<Bitmap> Of(const TagCondition& c) {
+    Result<Bitmap> Of(const Everyone&, const Bitmap& within) { return within; }
+
+    Result<Bitmap> Of(const TagCondition& c, const Bitmap& within) {
         switch (c.op) {
             case TagOp::kHas:
-                return TagMembers(c.tags[0]);
+                return Among(within, TagMembers(c.tags[0]));
             case TagOp::kHasNot:
-                return d_.live - TagMembers(c.tags[0]);
+                return Outside(within, TagMembers(c.tags[0]));
             case TagOp::kAnyOf: {
-                Bitmap out;
-                for (const std::string& tag : c.tags) out |= TagMembers(tag);
-                return out;
+                std::vector<const Bitmap*> parts;
+                for (const std::string& tag : c.tags) {
+                    for (const Bitmap* part : TagMembers(tag)) parts.push_back(part);
+                }
+                return Among(within, parts);
             }
             case TagOp::kAllOf: {
-                Bitmap out = TagMembers(c.tags[0]);
-                for (size_t i = 1; i < c.tags.size(); ++i) out &= TagMembers(c.tags[i]);
+                Bitmap out = Among(within, TagMembers(c.tags[0]));
+                for (size_t i = 1; i < c.tags.size() && !out.Empty(); ++i) out = Among(out, TagMembers(c.tags[i]));
                 return out;
             }
         }
         return Bitmap();
     }
 
-    // "group/name" is that tag; "name" is a tag of that name in any group.
-    Bitmap TagMembers(const std::string& spec) const {
+    // "group/name" is that tag; "name" is a tag of that name in any group: their members.
+    std::vector<const Bitmap*> TagMembers(const std::string& spec) const {
         const size_t slash = spec.find('/');
         const std::string_view group =
             slash == std::string::npos ? std::string_view() : std::string_view(spec).substr(0, slash);
         const std::string_view name =
             slash == std::string::npos ? std::string_view(spec) : std::string_view(spec).substr(slash + 1);
-        Bitmap out;
+        std::vector<const Bitmap*> out;
         for (const internal::TagInfo& tag : d_.tags) {
             if (tag.name != name || (slash != std::string::npos && tag.group != group)) continue;
-            if (auto it = d_.tag_members.find(tag.id); it != d_.tag_members.end()) out |= it->second;
+            if (auto it = d_.tag_members.find(tag.id); it != d_.tag_members.end()) out.push_back(&it->second);
         }
         return out;
     }
@@ -716,17 +737,17 @@ class Evaluator {
         switch (FamilyOf(test)) {
             case Family::kString: {
                 const StringTest match = TextTest(test);
-                Bitmap out;
+                std::vector<const Bitmap*> parts;
                 for (size_t code = 0; code < column.texts.size(); ++code) {
-                    if (match(column.texts[code])) out |= column.text_members[code];
+                    if (match(column.texts[code])) parts.push_back(&column.text_members[code]);
                 }
-                return out & within;
+                return Among(within, parts);
             }
             case Family::kBool: {
-                Bitmap out;
-                if (BoolMatches(test, true)) out |= column.bool_true;
-                if (BoolMatches(test, false)) out |= column.bool_false;
-                return out & within;
+                std::vector<const Bitmap*> parts;
+                if (BoolMatches(test, true)) parts.push_back(&column.bool_true);
+                if (BoolMatches(test, false)) parts.push_back(&column.bool_false);
+                return Among(within, parts);
             }
             case Family::kNumber: {
                 if (column.number_of.empty()) return Bitmap();
@@ -813,37 +834,45 @@ class Evaluator {
                 return FilterColumn(within, column, ranges);
             }
             case Trait::kLifecycleStage: {
-                auto stage = [&](const Value& v) -> Bitmap {
+                auto stage = [&](const Value& v) -> const Bitmap* {
                     const auto stages = internal::LifecycleStages();
                     for (size_t i = 0; i < stages.size(); ++i) {
-                        if (stages[i] == std::get<std::string>(v)) return d_.stages[i];
+                        if (stages[i] == std::get<std::string>(v)) return &d_.stages[i];
                     }
-                    return Bitmap();
+                    return nullptr;
                 };
-                if (test.op == Op::kNe) return within - stage(test.values[0]);
-                Bitmap out;
-                for (const Value& v : test.values) out |= stage(v);
-                return out & within;
+                std::vector<const Bitmap*> parts;
+                for (const Value& v : test.values) {
+                    if (const Bitmap* part = stage(v)) parts.push_back(part);
+                }
+                return test.op == Op::kNe ? Outside(within, parts) : Among(within, parts);
             }
             case Trait::kOwner: {
-                auto owner = [&](const Value& v) -> Bitmap {
+                // Guide 0 is "none": the customers outside `owned`.
+                std::vector<const Bitmap*> parts;
+                bool none = false;
+                for (const Value& v : test.values) {
                     const int64_t staff = std::get<StaffId>(v).value();
-                    if (staff == 0) return d_.live - d_.owned;
-                    auto it = d_.owner_members.find(staff);
-                    return it == d_.owner_members.end() ? Bitmap() : it->second;
-                };
-                if (test.op == Op::kNe) return within - owner(test.values[0]);
-                Bitmap out;
-                for (const Value& v : test.values) out |= owner(v);
-                return out & within;
+                    if (staff == 0) {
+                        none = true;
+                    } else if (auto it = d_.owner_members.find(staff); it != d_.owner_members.end()) {
+                        parts.push_back(&it->second);
+                    }
+                }
+                if (test.op == Op::kNe) {
+                    return none ? within & d_.owned : Outside(within, parts);
+                }
+                Bitmap out = Among(within, parts);
+                if (none) out |= within - d_.owned;
+                return out;
             }
             case Trait::kSourceChannel: {
-                Bitmap out;
                 const StringTest match = TextTest(test);
+                std::vector<const Bitmap*> parts;
                 for (size_t code = 0; code < d_.channels.size(); ++code) {
-                    if (test.op == Op::kIsSet || match(d_.channels[code])) out |= d_.channel_members[code];
+                    if (test.op == Op::kIsSet || match(d_.channels[code])) parts.push_back(&d_.channel_members[code]);
                 }
-                return out & within;
+                return Among(within, parts);
             }
             default:
                 break;
@@ -901,11 +930,13 @@ class Evaluator {
         });
     }
 
-    Result<Bitmap> Of(const IdentityCondition& c) { return d_.identities[static_cast<size_t>(c.kind)]; }
+    Result<Bitmap> Of(const IdentityCondition& c, const Bitmap& within) {
+        return within & d_.identities[static_cast<size_t>(c.kind)];
+    }
 
-    Result<Bitmap> Of(const ConsentCondition& c) {
+    Result<Bitmap> Of(const ConsentCondition& c, const Bitmap& within) {
         const Bitmap& granted = d_.consented[static_cast<size_t>(c.purpose)];
-        return c.consented ? granted : d_.live - granted;
+        return c.consented ? within & granted : within - granted;
     }
 
     Result<Bitmap> Of(const EventCondition& c) {
@@ -1007,9 +1038,9 @@ class Evaluator {
         return out;
     }
 
-    Result<Bitmap> Of(const SegmentCondition& c) {
+    Result<Bitmap> Of(const SegmentCondition& c, const Bitmap& within) {
         for (const auto& [ref, members] : segments_) {
-            if (ref == c.segment) return members;
+            if (ref == c.segment) return within & members;
         }
         return InvalidArgument("unknown segment " + SegmentText(c.segment), "rule");  // resolved before: unreachable
     }
