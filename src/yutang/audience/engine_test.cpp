@@ -507,10 +507,7 @@ TEST(BitmapBuilderTest, WordsAndSortedIdsReadBackExactly) {
         const internal::Bitmap built = words.Done();
         EXPECT_TRUE(built == expected) << per_chunk;
         EXPECT_EQ(built.Cardinality(), ids.size());
-        std::vector<uint32_t> read;
-        built.ForEachBatch(
-            [&](std::span<const uint32_t> batch) { read.insert(read.end(), batch.begin(), batch.end()); });
-        EXPECT_EQ(read, ids);
+        EXPECT_EQ(built.ToVector(), ids);
     }
 }
 

@@ -97,18 +97,6 @@ class Bitmap {
         }
         return out;
     }
-    // Calls f(ids) with the ids in increasing order, a span of up to 1024 at a time.
-    template <typename F>
-    void ForEachBatch(F&& f) const {
-        uint32_t buffer[1024];
-        roaring_uint32_iterator_t it;
-        roaring_init_iterator(r_, &it);
-        while (it.has_value) {
-            const uint32_t n = roaring_read_uint32_iterator(&it, buffer, 1024);
-            if (n == 0) break;
-            f(std::span<const uint32_t>(buffer, n));
-        }
-    }
     std::vector<uint32_t> ToVector() const {
         std::vector<uint32_t> out(static_cast<size_t>(Cardinality()));
         if (!out.empty()) roaring_bitmap_to_uint32_array(r_, out.data());
