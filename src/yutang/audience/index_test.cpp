@@ -20,6 +20,7 @@
 #include "yutang/audience/rule.hpp"
 #include "yutang/base/crypto.hpp"
 
+#include "tests/support/audience_rows.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_store.hpp"
 
@@ -165,7 +166,10 @@ class IndexTest : public ::testing::TestWithParam<std::string> {
     // Statements wait in a queue and are written in one transaction by Flush (Build and Refresh
     // flush first).
     void Queue(std::string sql, std::initializer_list<store::Value> params) {
-        pending_.emplace_back(std::move(sql), std::vector<store::Value>(params));
+        QueueValues(std::move(sql), std::vector<store::Value>(params));
+    }
+    void QueueValues(std::string sql, std::vector<store::Value> params) {
+        pending_.emplace_back(std::move(sql), std::move(params));
     }
     void Flush() {
         if (pending_.empty()) return;
@@ -195,44 +199,15 @@ class IndexTest : public ::testing::TestWithParam<std::string> {
         Queue("UPDATE customers SET merged_into = $3 WHERE tenant_id = $1 AND merged_into = $2",
               {kTenant, loser, winner});
     }
-    int64_t TagId(const std::string& group, const std::string& name) {
-        const int64_t id = ++tags_;
-        Queue(
-            "INSERT INTO tag_groups (tenant_id, group_id, name, exclusive, created_at) VALUES ($1, $2, $3, 0, 0) "
-            "ON CONFLICT (tenant_id, name) DO NOTHING",
-            {kTenant, id, group});
-        Queue(
-            "INSERT INTO tags (tenant_id, tag_id, group_id, name, created_at) VALUES ($1, $2, "
-            "(SELECT group_id FROM tag_groups WHERE tenant_id = $1 AND name = $3), $4, 0)",
-            {kTenant, id, group, name});
-        return id;
-    }
-    void Tag(int64_t customer, int64_t tag) {
-        Queue(
-            "INSERT INTO customer_tags (tenant_id, customer_id, tag_id, source, tagged_at) VALUES ($1, $2, $3, 't', 0) "
-            "ON CONFLICT DO NOTHING",
-            {kTenant, customer, tag});
-    }
-    void Identity(int64_t customer, const std::string& kind) {
-        const int64_t n = ++identities_;
-        Queue(
-            "INSERT INTO customer_identities (tenant_id, kind, value_index, value_cipher, hint, customer_id, source, "
-            "created_at) VALUES ($1, $2, $3, $4, '', $5, 't', 0)",
-            {kTenant, kind, store::Blob{"i" + std::to_string(n)}, store::Blob{"x"}, customer});
-    }
+    // The tag catalogue, tags, identities, consent and attributes: testing::AudienceRows.
+    int64_t TagId(const std::string& group, const std::string& name) { return rows_.TagId(group, name); }
+    void Tag(int64_t customer, int64_t tag) { rows_.Tag(customer, tag); }
+    void Identity(int64_t customer, const std::string& kind) { rows_.Identity(customer, kind); }
     void Consent(int64_t customer, const std::string& purpose, bool granted, Timestamp given) {
-        const int64_t id = ++consents_;
-        Queue(
-            "INSERT INTO consent_records (tenant_id, consent_id, customer_id, purpose, granted, given_at, recorded_at, "
-            "source, notice_version) VALUES ($1, $2, $3, $4, $5, $6, 0, 't', 'v1')",
-            {kTenant, id, customer, purpose, granted, given.micros()});
+        rows_.Consent(customer, purpose, granted, given);
     }
     void Attribute(int64_t customer, const std::string& name, const std::string& type, const std::string& text) {
-        Queue(
-            "INSERT INTO customer_attributes (tenant_id, customer_id, name, type, value_cipher, source, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, 't', 0) ON CONFLICT (tenant_id, customer_id, name) DO UPDATE SET "
-            "type = excluded.type, value_cipher = excluded.value_cipher",
-            {kTenant, customer, name, type, store::Blob{keys_.Encrypt(text, "t1/customer.attribute")}});
+        rows_.Attribute(customer, name, type, text);
     }
     // One purchase, on the customer's id; returns the order id.
     int64_t Order(int64_t customer, const std::string& source, int64_t net_fen, Timestamp at) {
@@ -259,14 +234,7 @@ class IndexTest : public ::testing::TestWithParam<std::string> {
              stage});
     }
     int64_t Event(int64_t customer, const std::string& name, Timestamp at, const std::string& properties = "{}") {
-        const int64_t id = ++events_;
-        const std::string payload = R"({"type":"track","event":")" + name + R"(","properties":)" + properties + "}";
-        Queue(
-            "INSERT INTO events (tenant_id, event_id, message_id, type, name, customer_id, occurred_at, received_at, "
-            "payload) VALUES ($1, $2, $3, 'track', $4, $5, $6, 0, $7)",
-            {kTenant, id, "m" + std::to_string(id), name, customer, at.micros(),
-             store::Blob{keys_.Encrypt(payload, "t1/event")}});
-        return id;
+        return rows_.Event(customer, name, at, properties);
     }
     void DeleteEvent(int64_t event) {
         Queue("DELETE FROM events WHERE tenant_id = $1 AND event_id = $2", {kTenant, event});
@@ -313,9 +281,12 @@ class IndexTest : public ::testing::TestWithParam<std::string> {
     ManualClock clock_;
     TimeZone zone_ = TimeZone::Default();
     KeyRing keys_ = KeyRing::Generate();
+    testing::AudienceRows rows_{kTenant, keys_, [this](std::string sql, std::vector<store::Value> params) {
+                                    QueueValues(std::move(sql), std::move(params));
+                                }};
     std::unique_ptr<store::Database> db_;
     std::vector<std::pair<std::string, std::vector<store::Value>>> pending_;
-    int64_t tags_ = 0, identities_ = 0, consents_ = 0, orders_ = 0, events_ = 0;
+    int64_t orders_ = 0;
 };
 
 TEST_P(IndexTest, RefreshRewritesOnlyTheChangedCustomersRunsOfAPurchaseBlock) {
