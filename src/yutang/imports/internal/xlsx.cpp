@@ -11,6 +11,7 @@
 #include <expat.h>
 #include <zip.h>
 
+#include "yutang/base/time_zone.hpp"
 #include "yutang/imports/internal/records.hpp"
 
 namespace yutang::imports::internal {
@@ -342,20 +343,11 @@ std::string ExcelSerialToText(double serial) {
     auto seconds = static_cast<int64_t>(std::llround(serial * 86400.0));
     const int64_t days = seconds / 86400 - 25569;  // 1970-01-01 is serial 25569
     seconds %= 86400;
-    // civil_from_days (H. Hinnant).
-    const int64_t z = days + 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const int64_t doe = z - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    const int64_t day = doy - (153 * mp + 2) / 5 + 1;
-    const int64_t month = mp < 10 ? mp + 3 : mp - 9;
-    const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const LocalDate date = DateOfDay(static_cast<int32_t>(days));
     char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d %02d:%02d:%02d", static_cast<int>(year),
-                  static_cast<int>(month), static_cast<int>(day), static_cast<int>(seconds / 3600),
-                  static_cast<int>(seconds / 60 % 60), static_cast<int>(seconds % 60));
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d %02d:%02d:%02d", date.year, date.month, date.day,
+                  static_cast<int>(seconds / 3600), static_cast<int>(seconds / 60 % 60),
+                  static_cast<int>(seconds % 60));
     return buffer;
 }
 
