@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "yutang/store/sequences.hpp"
 
@@ -38,11 +39,17 @@ constexpr std::string_view kSelectIdentities =
     "SELECT kind, value_cipher, hint, source, created_at FROM customer_identities "
     "WHERE tenant_id = $1 AND customer_id = $2 ORDER BY kind, created_at";
 
-struct Candidate {
-    NormalizedIdentity identity;
-    std::string index;
-    std::optional<int64_t> owner;  // the customer it already points at
-};
+// Identities looked up per statement by ResolveBatch: a short chunk is padded with its last
+// value, so one prepared statement serves every batch.
+constexpr size_t kFindChunk = 64;
+
+std::string FindIdentitiesSql() {
+    std::string sql =
+        "SELECT value_index, customer_id FROM customer_identities WHERE tenant_id = $1 AND kind = $2 AND "
+        "value_index IN (";
+    for (size_t i = 0; i < kFindChunk; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 3);
+    return sql + ")";
+}
 
 using KindCounts = std::map<IdentityKind, int>;
 
@@ -89,54 +96,134 @@ std::string IdentityResolver::Context(TenantId tenant, IdentityKind kind) const 
     return "t" + std::to_string(tenant.value()) + "/identity." + std::string(IdentityKindName(kind));
 }
 
-Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
-                                             std::span<const IdentityInput> identities, std::string_view source) {
-    Resolution result;
-    const Timestamp now = clock_.Now();
-
-    // 1. Normalise; keep usable values once each.
-    std::vector<Candidate> candidates;
-    std::set<std::pair<IdentityKind, std::string>> seen;
+PreparedIdentities IdentityResolver::Prepare(TenantId tenant, std::span<const IdentityInput> identities) const {
+    PreparedIdentities prepared;
     for (const IdentityInput& input : identities) {
         auto normalized = NormalizeIdentity(input);
         if (!normalized.ok()) {
-            result.skipped.push_back({input.kind, "invalid", ""});
+            prepared.skipped.push_back({input.kind, "invalid", ""});
             continue;
         }
         if (!normalized->usable) {
-            result.skipped.push_back({input.kind, normalized->refused_because, normalized->hint});
+            prepared.skipped.push_back({input.kind, normalized->refused_because, normalized->hint});
             continue;
         }
-        if (!seen.insert({input.kind, normalized->value}).second) continue;
-        candidates.push_back({std::move(*normalized), "", std::nullopt});
+        const bool repeated = std::any_of(prepared.candidates.begin(), prepared.candidates.end(), [&](const auto& c) {
+            return c.identity.kind == input.kind && c.identity.value == normalized->value;
+        });
+        if (repeated) continue;
+        std::string index = Index(tenant, input.kind, normalized->value);
+        std::string sealed = keys_.Encrypt(normalized->value, Context(tenant, input.kind));
+        prepared.candidates.push_back({std::move(*normalized), std::move(index), std::move(sealed), std::nullopt});
     }
-    if (candidates.empty()) return result;
+    return prepared;
+}
 
-    // 2. Who do they point at now?
-    std::set<int64_t> owners;
-    std::map<int64_t, std::set<IdentityKind>> shared_kinds;
+Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
+                                             std::span<const IdentityInput> identities, std::string_view source) {
+    PreparedIdentities prepared = Prepare(tenant, identities);
+    Resolution result;
+    result.skipped = std::move(prepared.skipped);
+    std::vector<Candidate>& candidates = prepared.candidates;
+    if (candidates.empty()) return result;
     for (Candidate& c : candidates) {
-        c.index = Index(tenant, c.identity.kind, c.identity.value);
         YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(kFindIdentity, {tenant.value(), IdentityKindName(c.identity.kind),
                                                                  store::Blob{c.index}}));
-        if (row) {
-            c.owner = row->Int(0);
-            owners.insert(*c.owner);
-            shared_kinds[*c.owner].insert(c.identity.kind);
+        if (row) c.owner = row->Int(0);
+    }
+    auto next_customer = [&]() { return store::NextId(s, tenant, "customer"); };
+    YT_TRY(Settle(s, tenant, candidates, source, next_customer, result));
+    return result;
+}
+
+Result<std::vector<Resolution>> IdentityResolver::ResolveBatch(store::Session& s, TenantId tenant,
+                                                               std::span<PreparedIdentities> people,
+                                                               std::string_view source) {
+    std::vector<Resolution> results(people.size());
+    // Where every identity of the batch points, read up front with one query per kind and
+    // chunk, then kept exact while the people are settled in order: an attachment or a creation
+    // points its identities at the customer, a merge re-points the loser's. Keyed by kind and
+    // blind index.
+    std::unordered_map<std::string, std::optional<int64_t>> owners;
+    const auto key = [](const Candidate& c) {
+        std::string k(1, static_cast<char>(c.identity.kind));
+        return k.append(c.index);
+    };
+    std::map<IdentityKind, std::vector<std::string_view>> wanted;
+    size_t identified = 0;
+    for (size_t i = 0; i < people.size(); ++i) {
+        results[i].skipped = people[i].skipped;
+        if (!people[i].candidates.empty()) ++identified;
+        for (const Candidate& c : people[i].candidates) {
+            if (owners.emplace(key(c), std::nullopt).second) wanted[c.identity.kind].push_back(c.index);
+        }
+    }
+    static const std::string kFindIdentities = FindIdentitiesSql();
+    std::vector<store::Value> params;
+    for (const auto& [kind, indexes] : wanted) {
+        for (size_t from = 0; from < indexes.size(); from += kFindChunk) {
+            params.assign({tenant.value(), IdentityKindName(kind)});
+            for (size_t k = 0; k < kFindChunk; ++k) {
+                params.emplace_back(store::Blob{std::string(indexes[std::min(from + k, indexes.size() - 1)])});
+            }
+            YT_ASSIGN_OR_RETURN(auto rows, s.Query(kFindIdentities, params));
+            for (const auto& row : rows) {
+                owners[std::string(1, static_cast<char>(kind)).append(row.Text(0))] = row.Int(1);
+            }
         }
     }
 
-    // 3. The winner: the oldest customer among them, or a new one.
+    // Customer ids for the people who turn out to be new, from one block; what is left of the
+    // block is given back at the end, so ids stay dense.
+    int64_t next_id = 0, block_end = 0;
+    auto next_customer = [&]() -> Result<int64_t> {
+        if (next_id == block_end) {
+            const auto count = static_cast<int64_t>(identified);
+            YT_ASSIGN_OR_RETURN(next_id, store::NextIds(s, tenant, "customer", count));
+            block_end = next_id + count;
+        }
+        return next_id++;
+    };
+    for (size_t i = 0; i < people.size(); ++i) {
+        std::vector<Candidate>& candidates = people[i].candidates;
+        if (candidates.empty()) continue;
+        for (Candidate& c : candidates) c.owner = owners[key(c)];
+        YT_TRY(Settle(s, tenant, candidates, source, next_customer, results[i]));
+        for (const Candidate& c : candidates) owners[key(c)] = c.owner;
+        for (CustomerId loser : results[i].merged) {
+            for (auto& [identity, owner] : owners) {
+                if (owner == loser.value()) owner = results[i].customer.value();
+            }
+        }
+        --identified;
+    }
+    if (next_id != block_end) YT_TRY(store::ReleaseIds(s, tenant, "customer", next_id, block_end));
+    return results;
+}
+
+Status IdentityResolver::Settle(store::Session& s, TenantId tenant, std::vector<Candidate>& candidates,
+                                std::string_view source, const std::function<Result<int64_t>()>& next_customer,
+                                Resolution& result) {
+    const Timestamp now = clock_.Now();
+    std::set<int64_t> owners;
+    std::map<int64_t, std::set<IdentityKind>> shared_kinds;
+    for (const Candidate& c : candidates) {
+        if (!c.owner) continue;
+        owners.insert(*c.owner);
+        shared_kinds[*c.owner].insert(c.identity.kind);
+    }
+
+    // The winner: the oldest customer among them, or a new one.
     int64_t winner = 0;
     KindCounts winner_counts;
     if (owners.empty()) {
-        YT_ASSIGN_OR_RETURN(winner, store::NextId(s, tenant, "customer"));
+        YT_ASSIGN_OR_RETURN(winner, next_customer());
         YT_TRY(s.Execute(kInsertCustomer, {tenant.value(), winner, now.micros(), std::string(source)}));
         result.created = true;
     } else {
         winner = *owners.begin();
-        // The winner's identity counts matter only for a merge (step 4) or an attachment (step
-        // 5); the common case, every identity already the winner's, needs neither.
+        // The winner's identity counts matter only for a merge or an attachment; the common
+        // case, every identity already the winner's, needs neither.
         const bool needs_counts = owners.size() > 1 || std::any_of(candidates.begin(), candidates.end(),
                                                                    [](const Candidate& c) { return !c.owner; });
         if (needs_counts) {
@@ -144,7 +231,7 @@ Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
         }
     }
 
-    // 4. Merge the others into it where a person could have both sets of identities.
+    // Merge the others into it where a person could have both sets of identities.
     for (int64_t loser : owners) {
         if (loser == winner) continue;
         YT_ASSIGN_OR_RETURN(KindCounts loser_counts, CountKinds(s, tenant, loser));
@@ -172,9 +259,9 @@ Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
         result.merged.emplace_back(loser);
     }
 
-    // 5. Attach what nobody had yet, within the limits.
+    // Attach what nobody had yet, within the limits.
     bool changed = result.created || !result.merged.empty();
-    for (const Candidate& c : candidates) {
+    for (Candidate& c : candidates) {
         if (c.owner) continue;
         const IdentityKind kind = c.identity.kind;
         if (winner_counts[kind] + 1 > RuleFor(kind).max_per_customer) {
@@ -182,16 +269,16 @@ Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
             continue;
         }
         YT_TRY(s.Execute(kInsertIdentity, {tenant.value(), IdentityKindName(kind), store::Blob{c.index},
-                                           store::Blob{keys_.Encrypt(c.identity.value, Context(tenant, kind))},
-                                           c.identity.hint, winner, source, now.micros()}));
+                                           store::Blob{c.sealed}, c.identity.hint, winner, source, now.micros()}));
         ++winner_counts[kind];
+        c.owner = winner;
         changed = true;
     }
     // Seeing known identities again changes nothing (a re-import must leave the store as it was).
     if (changed && !result.created) YT_TRY(s.Execute(kTouchCustomer, {tenant.value(), winner, now.micros()}));
     result.changed = changed;
     result.customer = CustomerId(winner);
-    return result;
+    return OkStatus();
 }
 
 Result<Resolution> IdentityResolver::Alias(store::Session& s, TenantId tenant, const IdentityInput& previous,

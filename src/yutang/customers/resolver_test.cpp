@@ -3,7 +3,10 @@
 // real PostgreSQL.
 #include "yutang/customers/resolver.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -127,6 +130,21 @@ class ResolverTest : public ::testing::TestWithParam<std::string> {
                         .ok());
     }
 
+    void RunCase(const Case& c, bool one_batch);
+
+    Result<std::vector<Resolution>> ResolveBatch(TenantId tenant,
+                                                 const std::vector<std::vector<IdentityInput>>& people) {
+        Result<std::vector<Resolution>> out = Internal("not run");
+        Status s = db_->Write([&](store::Session& session) -> Status {
+            std::vector<PreparedIdentities> prepared;
+            for (const auto& person : people) prepared.push_back(resolver_.Prepare(tenant, person));
+            out = resolver_.ResolveBatch(session, tenant, prepared, "test");
+            return out.status();
+        });
+        if (!s.ok()) return s;
+        return out;
+    }
+
     Result<Resolution> Resolve(TenantId tenant, const std::vector<IdentityInput>& inputs) {
         Result<Resolution> out = Internal("not run");
         Status s = db_->Write([&](store::Session& session) -> Status {
@@ -144,46 +162,158 @@ class ResolverTest : public ::testing::TestWithParam<std::string> {
     IdentityResolver resolver_{keys_, clock_};
 };
 
-TEST_P(ResolverTest, Table) {
-    for (const Case& c : Cases()) {
-        SCOPED_TRACE(c.name);
-        // Each case in its own merchant-sized world: a fresh tenant id keeps cases apart.
-        static int64_t next_tenant = 10;
-        const TenantId tenant(next_tenant++);
-        ASSERT_TRUE(db_->Write([&](store::Session& s) {
-                           return s
-                               .Execute("INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, $2, 0)",
-                                        {tenant.value(), "case" + std::to_string(tenant.value())})
-                               .status();
-                       })
-                        .ok());
-        std::map<std::string, int64_t> names;   // label → id
-        std::map<int64_t, std::string> labels;  // id → label
-        for (size_t i = 0; i < c.steps.size(); ++i) {
-            const Step& step = c.steps[i];
-            SCOPED_TRACE("step " + std::to_string(i + 1));
-            auto r = Resolve(tenant, step.inputs);
+// Runs a case's steps one Resolve at a time, or all in one ResolveBatch, in a merchant of its
+// own, and checks what each step gave.
+void ResolverTest::RunCase(const Case& c, bool one_batch) {
+    SCOPED_TRACE(c.name);
+    static int64_t next_tenant = 10;
+    const TenantId tenant(next_tenant++);
+    ASSERT_TRUE(db_->Write([&](store::Session& s) {
+                       return s
+                           .Execute("INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, $2, 0)",
+                                    {tenant.value(), "case" + std::to_string(tenant.value())})
+                           .status();
+                   })
+                    .ok());
+    std::vector<std::vector<IdentityInput>> inputs;
+    for (const Step& step : c.steps) inputs.push_back(step.inputs);
+    std::vector<Resolution> results;
+    if (one_batch) {
+        auto batch = ResolveBatch(tenant, inputs);
+        ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+        results = std::move(*batch);
+    } else {
+        for (const auto& step_inputs : inputs) {
+            auto r = Resolve(tenant, step_inputs);
             ASSERT_TRUE(r.ok()) << r.status().ToString();
-            if (step.customer.empty()) {
-                EXPECT_FALSE(r->identified());
-            } else {
-                ASSERT_TRUE(r->identified());
-                if (step.created) {
-                    EXPECT_FALSE(names.count(step.customer)) << "label reused";
-                    names[step.customer] = r->customer.value();
-                    labels[r->customer.value()] = step.customer;
-                }
-                EXPECT_EQ(labels[r->customer.value()], step.customer);
-            }
-            EXPECT_EQ(r->created, step.created);
-            std::vector<std::string> merged;
-            for (CustomerId m : r->merged) merged.push_back(labels[m.value()]);
-            EXPECT_EQ(merged, step.merged);
-            std::vector<std::string> skipped;
-            for (const auto& s : r->skipped) skipped.push_back(std::string(IdentityKindName(s.kind)) + ":" + s.reason);
-            EXPECT_EQ(skipped, step.skipped);
+            results.push_back(std::move(*r));
         }
     }
+    ASSERT_EQ(results.size(), c.steps.size());
+    std::map<std::string, int64_t> names;   // label → id
+    std::map<int64_t, std::string> labels;  // id → label
+    for (size_t i = 0; i < c.steps.size(); ++i) {
+        const Step& step = c.steps[i];
+        const Resolution& r = results[i];
+        SCOPED_TRACE("step " + std::to_string(i + 1));
+        if (step.customer.empty()) {
+            EXPECT_FALSE(r.identified());
+        } else {
+            ASSERT_TRUE(r.identified());
+            if (step.created) {
+                EXPECT_FALSE(names.count(step.customer)) << "label reused";
+                names[step.customer] = r.customer.value();
+                labels[r.customer.value()] = step.customer;
+            }
+            EXPECT_EQ(labels[r.customer.value()], step.customer);
+        }
+        EXPECT_EQ(r.created, step.created);
+        std::vector<std::string> merged;
+        for (CustomerId m : r.merged) merged.push_back(labels[m.value()]);
+        EXPECT_EQ(merged, step.merged);
+        std::vector<std::string> skipped;
+        for (const auto& s : r.skipped) skipped.push_back(std::string(IdentityKindName(s.kind)) + ":" + s.reason);
+        EXPECT_EQ(skipped, step.skipped);
+    }
+}
+
+TEST_P(ResolverTest, Table) {
+    for (const Case& c : Cases()) RunCase(c, false);
+}
+
+TEST_P(ResolverTest, TableInOneBatch) {
+    for (const Case& c : Cases()) RunCase(c, true);
+}
+
+// A random stream of people, resolved one at a time for one merchant and in batches of random
+// sizes for another, leaves both with the same customers, tombstones, identities and merges, and
+// every step with the same outcome.
+TEST_P(ResolverTest, BatchesResolveAsOneAtATime) {
+    std::vector<IdentityInput> pool = {kPhone1, kPhone2, kPhone3, kPhone4,     kEmail,      kJd,          kTaobao,
+                                       kUser1,  kUser2,  kAnon,   kOpenIdApp1, kOpenIdApp2, kMaskedPhone, kNullUser};
+    for (int i = 0; i < 40; ++i) {
+        pool.push_back({K::kJdBuyer, "jd_" + std::to_string(i), ""});
+        pool.push_back({K::kEmail, "b" + std::to_string(i) + "@example.com", ""});
+        pool.push_back({K::kAnonymousId, "anon-" + std::to_string(i), ""});
+    }
+    std::mt19937 random(20261123);
+    std::vector<std::vector<IdentityInput>> people;
+    for (int i = 0; i < 600; ++i) {
+        std::vector<IdentityInput> person;
+        const int n = std::uniform_int_distribution<int>(0, 2)(random);
+        for (int k = 0; k < n; ++k) person.push_back(pool[random() % pool.size()]);
+        people.push_back(std::move(person));
+    }
+    const TenantId one(1), batched(2);
+    std::vector<Resolution> expected, got;
+    for (const auto& person : people) {
+        auto r = Resolve(one, person);
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        expected.push_back(std::move(*r));
+    }
+    for (size_t from = 0; from < people.size();) {
+        const size_t n = std::min<size_t>(people.size() - from, 1 + random() % 60);
+        auto r = ResolveBatch(batched, {people.begin() + static_cast<std::ptrdiff_t>(from),
+                                        people.begin() + static_cast<std::ptrdiff_t>(from + n)});
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        std::move(r->begin(), r->end(), std::back_inserter(got));
+        from += n;
+    }
+    ASSERT_EQ(got.size(), expected.size());
+    size_t merges = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+        SCOPED_TRACE("person " + std::to_string(i));
+        EXPECT_EQ(got[i].customer, expected[i].customer);
+        EXPECT_EQ(got[i].created, expected[i].created);
+        EXPECT_EQ(got[i].merged, expected[i].merged);
+        EXPECT_EQ(got[i].changed, expected[i].changed);
+        ASSERT_EQ(got[i].skipped.size(), expected[i].skipped.size());
+        for (size_t k = 0; k < got[i].skipped.size(); ++k) {
+            EXPECT_EQ(got[i].skipped[k].kind, expected[i].skipped[k].kind);
+            EXPECT_EQ(got[i].skipped[k].reason, expected[i].skipped[k].reason);
+        }
+        merges += got[i].merged.size();
+    }
+    EXPECT_GT(merges, 0u) << "the stream should exercise merges";
+    ASSERT_TRUE(
+        db_->Read([&](store::Session& s) -> Status {
+               const auto state = [&](TenantId tenant) -> Result<std::vector<std::string>> {
+                   std::vector<std::string> out;
+                   YT_ASSIGN_OR_RETURN(auto customers, s.Query("SELECT customer_id, merged_into FROM customers WHERE "
+                                                               "tenant_id = $1 ORDER BY customer_id",
+                                                               {tenant.value()}));
+                   for (const auto& row : customers) {
+                       std::string line =
+                           std::to_string(row.Int(0)) + "→" + std::to_string(row.OptionalInt(1).value_or(0)) + ":";
+                       YT_ASSIGN_OR_RETURN(auto ids, resolver_.Identities(s, tenant, CustomerId(row.Int(0))));
+                       // Sorted: identities of one kind made at the same instant come in blind-index order,
+                       // which differs between merchants.
+                       std::vector<std::string> values;
+                       for (const auto& id : ids) values.push_back(id.value);
+                       std::sort(values.begin(), values.end());
+                       for (const auto& value : values) line += " " + value;
+                       out.push_back(line);
+                   }
+                   YT_ASSIGN_OR_RETURN(auto merge_rows, s.Query("SELECT winner_id, loser_id, detail FROM "
+                                                                "customer_merges WHERE tenant_id = $1 ORDER BY "
+                                                                "merge_id",
+                                                                {tenant.value()}));
+                   for (const auto& row : merge_rows) {
+                       out.push_back(std::to_string(row.Int(0)) + "⇐" + std::to_string(row.Int(1)) + row.Text(2));
+                   }
+                   YT_ASSIGN_OR_RETURN(auto next, s.QueryOne("SELECT next_id FROM id_sequences WHERE "
+                                                             "tenant_id = $1 AND kind = 'customer'",
+                                                             {tenant.value()}));
+                   out.push_back("next " + std::to_string(next ? next->Int(0) : 0));
+                   return out;
+               };
+               YT_ASSIGN_OR_RETURN(auto a, state(one));
+               YT_ASSIGN_OR_RETURN(auto b, state(batched));
+               EXPECT_EQ(a, b);
+               EXPECT_GT(a.size(), 20u);
+               return OkStatus();
+           })
+            .ok());
 }
 
 TEST_P(ResolverTest, MergedCustomersBecomeTombstonesOneHopFromTheirCustomer) {

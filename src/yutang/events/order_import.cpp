@@ -1,6 +1,13 @@
 #include "yutang/events/order_import.hpp"
 
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include "yutang/base/log.hpp"
 #include "yutang/base/text.hpp"
@@ -63,6 +70,105 @@ Status WriteRejected(const std::string& path, const std::vector<imports::RowErro
     return OkStatus();
 }
 
+// Orders made ready to store: the order as OrderStore takes it (its customer and buyer hint are
+// filled in once the buyer is resolved) and the buyer's identities.
+struct PreparedOrders {
+    std::vector<OrderInput> orders;
+    std::vector<customers::PreparedIdentities> buyers;
+
+    size_t size() const { return orders.size(); }
+};
+
+// Reads and prepares the export on a thread of its own, a little ahead of the transactions that
+// store it, so that decoding, parsing, blind indexes and encryption overlap with the store's
+// work. Orders come in chunks; each chunk carries the rows the reader rejected while reading it
+// and how far into the file it got.
+class ReadAhead {
+  public:
+    struct Chunk {
+        PreparedOrders prepared;
+        std::vector<imports::RowError> rejected;
+        uint64_t bytes_read = 0;
+    };
+    using Prepare = std::function<void(const imports::ImportedOrder&, PreparedOrders&)>;
+
+    ReadAhead(imports::OrderReader& reader, Prepare prepare)
+        : reader_(reader), prepare_(std::move(prepare)), thread_([this] { Run(); }) {}
+    ~ReadAhead() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        changed_.notify_all();
+        thread_.join();
+    }
+    ReadAhead(const ReadAhead&) = delete;
+    ReadAhead& operator=(const ReadAhead&) = delete;
+
+    // The next chunk; nullopt at the end of the file; the reader's error if it failed.
+    Result<std::optional<Chunk>> Next() {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [this] { return !ready_.empty() || finished_; });
+        if (ready_.empty()) {
+            if (!failure_.ok()) return failure_;
+            return std::optional<Chunk>();
+        }
+        Chunk chunk = std::move(ready_.front());
+        ready_.pop_front();
+        changed_.notify_all();
+        return std::optional<Chunk>(std::move(chunk));
+    }
+
+  private:
+    static constexpr size_t kChunkOrders = 250;
+    static constexpr size_t kChunksAhead = 8;
+
+    void Run() {
+        size_t errors_seen = 0;
+        Status failure;
+        bool more = true;
+        while (more) {
+            Chunk chunk;
+            while (chunk.prepared.size() < kChunkOrders) {
+                auto next = reader_.Next();
+                if (!next.ok()) {
+                    failure = next.status();
+                    more = false;
+                    break;
+                }
+                if (!*next) {
+                    more = false;
+                    break;
+                }
+                prepare_(**next, chunk.prepared);
+            }
+            const auto& errors = reader_.errors();
+            chunk.rejected.assign(errors.begin() + static_cast<std::ptrdiff_t>(errors_seen), errors.end());
+            errors_seen = errors.size();
+            chunk.bytes_read = reader_.bytes_read();
+            std::unique_lock lock(mutex_);
+            changed_.wait(lock, [this] { return ready_.size() < kChunksAhead || stopping_; });
+            if (stopping_) return;
+            if (chunk.prepared.size() > 0 || !chunk.rejected.empty()) ready_.push_back(std::move(chunk));
+            if (!more) {
+                failure_ = failure;
+                finished_ = true;
+            }
+            changed_.notify_all();
+        }
+    }
+
+    imports::OrderReader& reader_;
+    Prepare prepare_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<Chunk> ready_;
+    bool finished_ = false;
+    bool stopping_ = false;
+    Status failure_;
+    std::thread thread_;  // last: starts once the members above exist
+};
+
 }  // namespace
 
 OrderImporter::OrderImporter(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders,
@@ -78,23 +184,64 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
     const std::string source = report.platform;
     const auto account_kind = AccountKind(reader->platform());
 
+    const auto prepare = [&](const imports::ImportedOrder& order, PreparedOrders& out) {
+        std::vector<IdentityInput> identities;
+        if (account_kind && !order.buyer_account.empty()) {
+            identities.push_back({*account_kind, order.buyer_account, ""});
+        }
+        if (!order.buyer_phone.empty()) identities.push_back({IdentityKind::kPhone, order.buyer_phone, ""});
+        out.buyers.push_back(resolver_.Prepare(tenant, identities));
+        OrderInput& input =
+            out.orders.emplace_back(OrderInput{.source = source,
+                                               .external_id = order.order_id,
+                                               .status = std::string(imports::OrderStatusName(order.status)),
+                                               .raw_status = order.raw_status,
+                                               .total = order.total,
+                                               .paid = order.paid,
+                                               .refunded = order.refunded,
+                                               .ordered_at = order.created_at,
+                                               .paid_at = order.paid_at,
+                                               .completed_at = order.completed_at,
+                                               .buyer_details = BuyerDetails(order)});
+        for (const auto& line : order.lines)
+            input.lines.push_back({line.sku, line.title, line.quantity, line.unit_price});
+        orders_.Seal(tenant, input);
+    };
+
     bool done = false;
-    std::vector<imports::ImportedOrder> batch;
+    PreparedOrders batch;
     const size_t min_batch = std::max<size_t>(1, options.batch_size);
     const size_t max_batch = std::max(min_batch, options.max_batch_size);
     size_t batch_size = min_batch;
+    uint64_t bytes_read = 0;
+    // Orders prepared but not yet in a batch (a chunk may end past the batch's size), from
+    // `pending_from` on.
+    PreparedOrders pending;
+    size_t pending_from = 0;
+    std::optional<ReadAhead> ahead;
+    ahead.emplace(*reader, prepare);
     while (!done) {
         if (options.should_stop && options.should_stop()) return Aborted("the import was stopped");
-        batch.clear();
+        batch.orders.clear();
+        batch.buyers.clear();
         while (batch.size() < batch_size) {
-            YT_ASSIGN_OR_RETURN(auto next, reader->Next());
-            if (!next) {
-                done = true;
-                break;
+            if (pending_from == pending.size()) {
+                YT_ASSIGN_OR_RETURN(auto chunk, ahead->Next());
+                if (!chunk) {
+                    done = true;
+                    break;
+                }
+                pending = std::move(chunk->prepared);
+                pending_from = 0;
+                std::move(chunk->rejected.begin(), chunk->rejected.end(), std::back_inserter(report.rejected));
+                bytes_read = chunk->bytes_read;
+                continue;
             }
-            batch.push_back(std::move(*next));
+            batch.orders.push_back(std::move(pending.orders[pending_from]));
+            batch.buyers.push_back(std::move(pending.buyers[pending_from]));
+            ++pending_from;
         }
-        if (!batch.empty()) {
+        if (batch.size() > 0) {
             ImportReport delta;
             // Wall time of the transaction, for sizing the next batch (not a timestamp: the
             // injected Clock is for what is stored).
@@ -103,46 +250,44 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
             YT_TRY(db_.Write([&](store::Session& s) -> Status {
                 delta = ImportReport{};
                 changed.clear();
-                for (const imports::ImportedOrder& order : batch) {
-                    std::vector<IdentityInput> identities;
-                    if (account_kind && !order.buyer_account.empty()) {
-                        identities.push_back({*account_kind, order.buyer_account, ""});
+                YT_ASSIGN_OR_RETURN(auto resolutions,
+                                    resolver_.ResolveBatch(s, tenant, batch.buyers, "import:" + source));
+                // A buyer merged by a later order of the batch: its earlier orders go to the
+                // customer that remains, as the merge would have moved them.
+                std::map<int64_t, int64_t> merged_into;
+                for (const auto& resolved : resolutions) {
+                    for (CustomerId loser : resolved.merged) merged_into[loser.value()] = resolved.customer.value();
+                    YT_TRY(orders_.Reassign(s, tenant, resolved.customer, resolved.merged));
+                }
+                const auto remaining = [&](CustomerId customer) {
+                    int64_t id = customer.value();
+                    for (auto it = merged_into.find(id); it != merged_into.end(); it = merged_into.find(id)) {
+                        id = it->second;
                     }
-                    if (!order.buyer_phone.empty()) identities.push_back({IdentityKind::kPhone, order.buyer_phone, ""});
-                    YT_ASSIGN_OR_RETURN(auto resolved, resolver_.Resolve(s, tenant, identities, "import:" + source));
-                    std::optional<CustomerId> customer;
-                    std::string hint;
+                    return CustomerId(id);
+                };
+                for (size_t i = 0; i < batch.size(); ++i) {
+                    const customers::Resolution& resolved = resolutions[i];
+                    OrderInput& input = batch.orders[i];
+                    input.customer.reset();
+                    input.buyer_hint.clear();
                     if (resolved.identified()) {
-                        customer = resolved.customer;
+                        input.customer = remaining(resolved.customer);
                         ++(resolved.created ? delta.customers_created : delta.customers_matched);
-                        YT_TRY(orders_.Reassign(s, tenant, resolved.customer, resolved.merged));
                     } else {
                         ++delta.orders_unidentified;
                     }
                     for (const auto& skipped : resolved.skipped) {
-                        if (!skipped.hint.empty()) hint = skipped.hint;
+                        if (!skipped.hint.empty()) input.buyer_hint = skipped.hint;
                     }
-                    OrderInput input{.source = source,
-                                     .external_id = order.order_id,
-                                     .customer = customer,
-                                     .status = std::string(imports::OrderStatusName(order.status)),
-                                     .raw_status = order.raw_status,
-                                     .total = order.total,
-                                     .paid = order.paid,
-                                     .refunded = order.refunded,
-                                     .ordered_at = order.created_at,
-                                     .paid_at = order.paid_at,
-                                     .completed_at = order.completed_at,
-                                     .buyer_hint = hint,
-                                     .buyer_details = BuyerDetails(order)};
-                    for (const auto& line : order.lines) {
-                        input.lines.push_back({line.sku, line.title, line.quantity, line.unit_price});
+                }
+                YT_ASSIGN_OR_RETURN(auto outcomes, orders_.UpsertBatch(s, tenant, batch.orders));
+                for (size_t i = 0; i < batch.size(); ++i) {
+                    if (batch.orders[i].customer &&
+                        (resolutions[i].changed || outcomes[i] != UpsertOutcome::kUnchanged)) {
+                        changed.push_back(*batch.orders[i].customer);
                     }
-                    YT_ASSIGN_OR_RETURN(UpsertOutcome outcome, orders_.Upsert(s, tenant, input));
-                    if (customer && (resolved.changed || outcome != UpsertOutcome::kUnchanged)) {
-                        changed.push_back(*customer);
-                    }
-                    switch (outcome) {
+                    switch (outcomes[i]) {
                         case UpsertOutcome::kCreated:
                             ++delta.orders_created;
                             break;
@@ -171,9 +316,9 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
             report.customers_matched += delta.customers_matched;
             report.orders_unidentified += delta.orders_unidentified;
         }
-        report.rejected = reader->errors();
-        if (options.progress) options.progress(reader->bytes_read(), reader->bytes_total(), report);
+        if (options.progress) options.progress(bytes_read, reader->bytes_total(), report);
     }
+    ahead.reset();
     report.rejected = reader->errors();
     if (!report.rejected.empty() && !options.rejected_path.empty()) {
         YT_TRY(WriteRejected(options.rejected_path, report.rejected));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <set>
 
 #include "yutang/base/log.hpp"
 #include "yutang/store/sequences.hpp"
@@ -13,9 +14,17 @@ namespace {
 constexpr std::array<std::string_view, 6> kStatuses = {"pending_payment", "paid",      "shipped",
                                                        "completed",       "cancelled", "refunded"};
 
-constexpr std::string_view kSelectOrder =
-    "SELECT order_id, customer_id, status, raw_status, total_fen, paid_fen, refunded_fen, ordered_at, paid_at, "
-    "completed_at, lines FROM orders WHERE tenant_id = $1 AND source = $2 AND external_id = $3";
+// The stored orders of a batch are read kFindChunk external ids per statement (a short chunk is
+// padded with its last id); a single order uses a one-id statement.
+constexpr size_t kFindChunk = 64;
+std::string FindOrdersSql(size_t n) {
+    std::string sql =
+        "SELECT external_id, order_id, customer_id, status, raw_status, total_fen, paid_fen, refunded_fen, "
+        "ordered_at, paid_at, completed_at, lines FROM orders WHERE tenant_id = $1 AND source = $2 AND "
+        "external_id IN (";
+    for (size_t i = 0; i < n; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 3);
+    return sql + ")";
+}
 constexpr std::string_view kSelectOrderForPatch =
     "SELECT customer_id, status, raw_status, total_fen, paid_fen, refunded_fen, currency, ordered_at, paid_at, "
     "completed_at, lines, buyer_hint, buyer_cipher FROM orders WHERE tenant_id = $1 AND source = $2 AND "
@@ -36,9 +45,13 @@ constexpr std::string_view kDeleteTraits = "DELETE FROM customer_traits WHERE te
 // The rows are summed here rather than with GROUP BY source: grouping by source made SQLite
 // prefer the (tenant_id, source, external_id) index and scan the merchant's every order for
 // each customer; one customer's orders are few, and this way they come from orders_customer.
-constexpr std::string_view kAggregate =
-    "SELECT source, paid_fen, refunded_fen, ordered_at FROM orders "
-    "WHERE tenant_id = $1 AND customer_id = $2 AND status IN ('paid', 'shipped', 'completed', 'refunded')";
+std::string AggregateSql(size_t n) {
+    std::string sql =
+        "SELECT customer_id, source, paid_fen, refunded_fen, ordered_at FROM orders WHERE tenant_id = $1 AND "
+        "status IN ('paid', 'shipped', 'completed', 'refunded') AND customer_id IN (";
+    for (size_t i = 0; i < n; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 2);
+    return sql + ")";
+}
 constexpr std::string_view kUpsertTraits =
     "INSERT INTO customer_traits (tenant_id, customer_id, order_count, total_spend_fen, refunded_fen, "
     "first_order_at, last_order_at, platform_counts, updated_at, lifecycle_stage) "
@@ -67,6 +80,8 @@ std::string LinesJson(const std::vector<OrderLine>& lines) {
     return out + "]";
 }
 
+std::string BuyerContext(TenantId tenant) { return "t" + std::to_string(tenant.value()) + "/order.buyer"; }
+
 std::optional<int64_t> Micros(const std::optional<Timestamp>& t) {
     if (!t) return std::nullopt;
     return t->micros();
@@ -84,7 +99,40 @@ bool CountsAsPurchase(std::string_view status) {
 
 OrderStore::OrderStore(const KeyRing& keys, const Clock& clock) : keys_(keys), clock_(clock) {}
 
-Result<UpsertOutcome> OrderStore::Upsert(store::Session& s, TenantId tenant, const OrderInput& order) {
+namespace {
+
+// What Upsert compares an order with: the stored row's values.
+struct StoredOrder {
+    int64_t order_id = 0;
+    std::optional<int64_t> customer;
+    std::string status;
+    std::string raw_status;
+    int64_t total = 0;
+    int64_t paid = 0;
+    int64_t refunded = 0;
+    int64_t ordered_at = 0;
+    std::optional<int64_t> paid_at;
+    std::optional<int64_t> completed_at;
+    std::string lines;
+
+    bool operator==(const StoredOrder&) const = default;
+};
+
+StoredOrder StoredFrom(const store::Row& row) {
+    return {.order_id = row.Int(1),
+            .customer = row.OptionalInt(2),
+            .status = row.Text(3),
+            .raw_status = row.Text(4),
+            .total = row.Int(5),
+            .paid = row.Int(6),
+            .refunded = row.Int(7),
+            .ordered_at = row.Int(8),
+            .paid_at = row.OptionalInt(9),
+            .completed_at = row.OptionalInt(10),
+            .lines = row.Text(11)};
+}
+
+Status Validate(const OrderInput& order) {
     if (order.source.empty()) return InvalidArgument("order source is required", "source");
     if (order.external_id.empty() || order.external_id.size() > 128) {
         return InvalidArgument("order id must have 1 to 128 characters", "order_id");
@@ -94,44 +142,107 @@ Result<UpsertOutcome> OrderStore::Upsert(store::Session& s, TenantId tenant, con
          {std::pair{order.total, "total"}, std::pair{order.paid, "paid"}, std::pair{order.refunded, "refunded"}}) {
         if (amount.fen() < 0) return InvalidArgument("amount must not be negative", field);
     }
-    const std::string lines = order.lines_json.empty() ? LinesJson(order.lines) : order.lines_json;
-    const std::string context = "t" + std::to_string(tenant.value()) + "/order.buyer";
-    const Timestamp now = clock_.Now();
-    YT_ASSIGN_OR_RETURN(auto existing, s.QueryOne(kSelectOrder, {tenant.value(), order.source, order.external_id}));
+    return OkStatus();
+}
 
-    std::optional<int64_t> customer;
-    if (order.customer) customer = order.customer->value();
-    UpsertOutcome outcome = UpsertOutcome::kCreated;
-    std::optional<int64_t> previous_customer;
-    if (!existing) {
-        YT_ASSIGN_OR_RETURN(int64_t order_id, store::NextId(s, tenant, "order"));
-        YT_TRY(s.Execute(kInsertOrder,
-                         {tenant.value(), order_id, order.source, order.external_id, customer, order.status,
-                          order.raw_status, order.total.fen(), order.paid.fen(), order.refunded.fen(), order.currency,
-                          order.ordered_at.micros(), Micros(order.paid_at), Micros(order.completed_at), lines,
-                          order.buyer_hint, store::Blob{keys_.Encrypt(order.buyer_details, context)}, now.micros()}));
-    } else {
-        previous_customer = existing->OptionalInt(1);
-        if (!customer) customer = previous_customer;  // never forget who bought it
-        const bool same = customer == previous_customer && existing->Text(2) == order.status &&
-                          existing->Text(3) == order.raw_status && existing->Int(4) == order.total.fen() &&
-                          existing->Int(5) == order.paid.fen() && existing->Int(6) == order.refunded.fen() &&
-                          existing->Int(7) == order.ordered_at.micros() &&
-                          existing->OptionalInt(8) == Micros(order.paid_at) &&
-                          existing->OptionalInt(9) == Micros(order.completed_at) && existing->Text(10) == lines;
-        if (same) return UpsertOutcome::kUnchanged;
-        outcome = UpsertOutcome::kUpdated;
-        YT_TRY(s.Execute(kUpdateOrder,
-                         {tenant.value(), existing->Int(0), customer, order.status, order.raw_status, order.total.fen(),
-                          order.paid.fen(), order.refunded.fen(), order.ordered_at.micros(), Micros(order.paid_at),
-                          Micros(order.completed_at), lines, order.buyer_hint,
-                          store::Blob{keys_.Encrypt(order.buyer_details, context)}, now.micros()}));
+}  // namespace
+
+Result<UpsertOutcome> OrderStore::Upsert(store::Session& s, TenantId tenant, const OrderInput& order) {
+    YT_ASSIGN_OR_RETURN(auto outcomes, UpsertBatch(s, tenant, std::span<const OrderInput>(&order, 1)));
+    return outcomes.front();
+}
+
+Result<std::vector<UpsertOutcome>> OrderStore::UpsertBatch(store::Session& s, TenantId tenant,
+                                                           std::span<const OrderInput> orders) {
+    for (const OrderInput& order : orders) YT_TRY(Validate(order));
+    static const std::string kFindOne = FindOrdersSql(1);
+    static const std::string kFindChunkSql = FindOrdersSql(kFindChunk);
+
+    // The stored rows of the batch's orders, read up front and kept current as the batch is
+    // written, so that an order listed twice is compared with what its first listing left.
+    using Key = std::pair<std::string_view, std::string_view>;  // source, external id
+    std::map<Key, std::optional<StoredOrder>> stored;
+    std::map<std::string_view, std::vector<std::string_view>> wanted;
+    for (const OrderInput& order : orders) {
+        if (stored.emplace(Key{order.source, order.external_id}, std::nullopt).second) {
+            wanted[order.source].push_back(order.external_id);
+        }
     }
-    if (customer) YT_TRY(RecomputeTraits(s, tenant, CustomerId(*customer)));
-    if (previous_customer && previous_customer != customer) {
-        YT_TRY(RecomputeTraits(s, tenant, CustomerId(*previous_customer)));
+    std::vector<store::Value> params;
+    for (const auto& [source, ids] : wanted) {
+        const size_t chunk = ids.size() == 1 ? 1 : kFindChunk;
+        for (size_t from = 0; from < ids.size(); from += chunk) {
+            params.assign({tenant.value(), source});
+            for (size_t k = 0; k < chunk; ++k) params.emplace_back(ids[std::min(from + k, ids.size() - 1)]);
+            YT_ASSIGN_OR_RETURN(auto rows, s.Query(chunk == 1 ? kFindOne : kFindChunkSql, params));
+            for (const auto& row : rows) {
+                const std::string external_id = row.Text(0);
+                const auto it = stored.find(Key{source, external_id});
+                if (it != stored.end()) it->second = StoredFrom(row);
+            }
+        }
     }
-    return outcome;
+    // New orders take their ids from one block of exactly as many.
+    const auto created = static_cast<int64_t>(
+        std::count_if(stored.begin(), stored.end(), [](const auto& entry) { return !entry.second; }));
+    int64_t next_order = 0;
+    if (created > 0) {
+        YT_ASSIGN_OR_RETURN(next_order, store::NextIds(s, tenant, "order", created));
+    }
+
+    const Timestamp now = clock_.Now();
+    const auto sealed = [&](const OrderInput& order) {
+        return store::Blob{order.buyer_sealed.empty() ? keys_.Encrypt(order.buyer_details, BuyerContext(tenant))
+                                                      : order.buyer_sealed};
+    };
+    std::vector<UpsertOutcome> outcomes;
+    outcomes.reserve(orders.size());
+    std::set<int64_t> recompute;  // customers whose traits the batch changed
+    for (const OrderInput& order : orders) {
+        std::optional<StoredOrder>& slot = stored[Key{order.source, order.external_id}];
+        StoredOrder next{.customer = order.customer ? std::optional(order.customer->value()) : std::nullopt,
+                         .status = order.status,
+                         .raw_status = order.raw_status,
+                         .total = order.total.fen(),
+                         .paid = order.paid.fen(),
+                         .refunded = order.refunded.fen(),
+                         .ordered_at = order.ordered_at.micros(),
+                         .paid_at = Micros(order.paid_at),
+                         .completed_at = Micros(order.completed_at),
+                         .lines = order.lines_json.empty() ? LinesJson(order.lines) : order.lines_json};
+        if (!slot) {
+            next.order_id = next_order++;
+            YT_TRY(s.Execute(kInsertOrder,
+                             {tenant.value(), next.order_id, order.source, order.external_id, next.customer,
+                              order.status, order.raw_status, next.total, next.paid, next.refunded, order.currency,
+                              next.ordered_at, next.paid_at, next.completed_at, next.lines, order.buyer_hint,
+                              sealed(order), now.micros()}));
+            outcomes.push_back(UpsertOutcome::kCreated);
+        } else {
+            next.order_id = slot->order_id;
+            if (!next.customer) next.customer = slot->customer;  // never forget who bought it
+            if (next == *slot) {
+                outcomes.push_back(UpsertOutcome::kUnchanged);
+                continue;
+            }
+            YT_TRY(s.Execute(kUpdateOrder, {tenant.value(), next.order_id, next.customer, order.status,
+                                            order.raw_status, next.total, next.paid, next.refunded, next.ordered_at,
+                                            next.paid_at, next.completed_at, next.lines, order.buyer_hint,
+                                            sealed(order), now.micros()}));
+            if (slot->customer && slot->customer != next.customer) recompute.insert(*slot->customer);
+            outcomes.push_back(UpsertOutcome::kUpdated);
+        }
+        if (next.customer) recompute.insert(*next.customer);
+        slot = std::move(next);
+    }
+    // Traits once per customer, from the orders as the batch left them.
+    const std::vector<int64_t> customers(recompute.begin(), recompute.end());
+    YT_TRY(RecomputeTraits(s, tenant, customers));
+    return outcomes;
+}
+
+void OrderStore::Seal(TenantId tenant, OrderInput& order) const {
+    order.buyer_sealed = keys_.Encrypt(order.buyer_details, BuyerContext(tenant));
 }
 
 Result<std::optional<OrderInput>> OrderStore::Find(store::Session& s, TenantId tenant, std::string_view source,
@@ -154,7 +265,7 @@ Result<std::optional<OrderInput>> OrderStore::Find(store::Session& s, TenantId t
     order.lines_json = row->Text(10);
     order.buyer_hint = row->Text(11);
     YT_ASSIGN_OR_RETURN(order.buyer_details,
-                        keys_.Decrypt(row->Text(12), "t" + std::to_string(tenant.value()) + "/order.buyer"));
+                        keys_.Decrypt(row->Text(12), BuyerContext(tenant)));
     return std::optional<OrderInput>(std::move(order));
 }
 
@@ -176,34 +287,56 @@ Status OrderStore::Reassign(store::Session& s, TenantId tenant, CustomerId winne
 }
 
 Status OrderStore::RecomputeTraits(store::Session& s, TenantId tenant, CustomerId customer) {
-    YT_ASSIGN_OR_RETURN(auto rows, s.Query(kAggregate, {tenant.value(), customer.value()}));
-    if (rows.empty()) return s.Execute(kDeleteTraits, {tenant.value(), customer.value()}).status();
-    int64_t count = 0, spend = 0, refunded = 0;
-    std::optional<int64_t> first, last;
-    std::map<std::string, int64_t> per_source;
-    for (const auto& row : rows) {
-        ++count;
-        spend += row.Int(1);
-        refunded += row.Int(2);
-        const int64_t at = row.Int(3);
-        first = first ? std::min(*first, at) : at;
-        last = last ? std::max(*last, at) : at;
-        ++per_source[row.Text(0)];
+    const int64_t id = customer.value();
+    return RecomputeTraits(s, tenant, std::span<const int64_t>(&id, 1));
+}
+
+Status OrderStore::RecomputeTraits(store::Session& s, TenantId tenant, std::span<const int64_t> customers) {
+    static const std::string kAggregateOne = AggregateSql(1);
+    static const std::string kAggregateChunk = AggregateSql(kFindChunk);
+    struct Sums {
+        int64_t count = 0, spend = 0, refunded = 0, first = 0, last = 0;
+        std::map<std::string, int64_t> per_source;
+    };
+    std::map<int64_t, Sums> sums;
+    std::vector<store::Value> params;
+    const size_t chunk = customers.size() == 1 ? 1 : kFindChunk;
+    for (size_t from = 0; from < customers.size(); from += chunk) {
+        params.assign({tenant.value()});
+        for (size_t k = 0; k < chunk; ++k) params.emplace_back(customers[std::min(from + k, customers.size() - 1)]);
+        YT_ASSIGN_OR_RETURN(auto rows, s.Query(chunk == 1 ? kAggregateOne : kAggregateChunk, params));
+        for (const auto& row : rows) {
+            Sums& sum = sums[row.Int(0)];
+            const int64_t at = row.Int(4);
+            sum.first = sum.count == 0 ? at : std::min(sum.first, at);
+            sum.last = sum.count == 0 ? at : std::max(sum.last, at);
+            ++sum.count;
+            sum.spend += row.Int(2);
+            sum.refunded += row.Int(3);
+            ++sum.per_source[row.Text(1)];
+        }
     }
-    std::string platforms = "{";
-    for (const auto& [source, n] : per_source) {
-        if (platforms.size() > 1) platforms += ",";
-        platforms += "\"";
-        AppendJsonEscaped(platforms, source);
-        platforms += "\":" + std::to_string(n);
-    }
-    platforms += "}";
     const Timestamp now = clock_.Now();
-    const std::string_view stage = LifecycleStageFor(count, Timestamp::FromMicros(*last), now);
-    return s
-        .Execute(kUpsertTraits, {tenant.value(), customer.value(), count, spend, refunded, first, last, platforms,
-                                 now.micros(), stage})
-        .status();
+    for (int64_t customer : customers) {
+        const auto it = sums.find(customer);
+        if (it == sums.end()) {
+            YT_TRY(s.Execute(kDeleteTraits, {tenant.value(), customer}));
+            continue;
+        }
+        const Sums& sum = it->second;
+        std::string platforms = "{";
+        for (const auto& [source, n] : sum.per_source) {
+            if (platforms.size() > 1) platforms += ",";
+            platforms += "\"";
+            AppendJsonEscaped(platforms, source);
+            platforms += "\":" + std::to_string(n);
+        }
+        platforms += "}";
+        const std::string_view stage = LifecycleStageFor(sum.count, Timestamp::FromMicros(sum.last), now);
+        YT_TRY(s.Execute(kUpsertTraits, {tenant.value(), customer, sum.count, sum.spend, sum.refunded, sum.first,
+                                         sum.last, platforms, now.micros(), stage}));
+    }
+    return OkStatus();
 }
 
 Result<std::optional<CustomerTraits>> OrderStore::Traits(store::Session& s, TenantId tenant, CustomerId customer) {

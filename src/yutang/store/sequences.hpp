@@ -22,4 +22,8 @@ Result<int64_t> NextId(Session& session, TenantId tenant, std::string_view kind)
 // unused); rolled back with the caller's transaction like NextId.
 Result<int64_t> NextIds(Session& session, TenantId tenant, std::string_view kind, int64_t count);
 
+// Gives back the unused end [from, to) of a block NextIds returned, when no id was taken after
+// it, so that a batch that reserved for every row it might create leaves no gap.
+Status ReleaseIds(Session& session, TenantId tenant, std::string_view kind, int64_t from, int64_t to);
+
 }  // namespace yutang::store
