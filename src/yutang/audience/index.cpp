@@ -60,7 +60,7 @@ constexpr std::string_view kSelectAttributes =
 constexpr std::string_view kSelectConsent =
     "SELECT customer_id, purpose, granted, given_at, consent_id, recorded_at FROM consent_records "
     "WHERE tenant_id = $1 AND {ids}";
-// The statuses that count as purchases: events/orders.cpp (kAggregate). Keep in sync.
+// The statuses that count as purchases: events/orders.cpp (AggregateSql). Keep in sync.
 constexpr std::string_view kSelectPurchases =
     "SELECT customer_id, source, paid_fen - refunded_fen, ordered_at FROM orders "
     "WHERE tenant_id = $1 AND {ids} AND status IN ('paid', 'shipped', 'completed', 'refunded')";

@@ -4,6 +4,8 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <span>
+#include <tuple>
 
 #include "yutang/base/log.hpp"
 #include "yutang/base/text.hpp"
@@ -49,14 +51,15 @@ constexpr std::string_view kSelectMembersPage =
     "ORDER BY m.customer_id DESC LIMIT $4";
 // Every member with its identity hints, in one pass (an export reads whole segments).
 constexpr std::string_view kSelectAllMembers =
-    "SELECT m.customer_id, m.entered_at, i.kind, i.hint FROM segment_members m "
+    "SELECT m.customer_id, m.entered_at, i.kind, i.hint, i.created_at FROM segment_members m "
     "LEFT JOIN customer_identities i ON i.tenant_id = m.tenant_id AND i.customer_id = m.customer_id "
     "WHERE m.tenant_id = $1 AND m.segment_id = $2 "
     "AND ($3 = 0 OR EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = m.tenant_id "
     "AND c.customer_id = m.customer_id AND c.owner_staff_id = $4)) "
-    "ORDER BY m.customer_id, i.kind, i.created_at";
+    "ORDER BY m.customer_id";
+// Sorted by HintsInOrder, not ORDER BY kind, created_at: see customers::SortIdentities.
 constexpr std::string_view kSelectHints =
-    "SELECT kind, hint FROM customer_identities WHERE tenant_id = $1 AND customer_id = $2 ORDER BY kind, created_at";
+    "SELECT kind, hint, created_at FROM customer_identities WHERE tenant_id = $1 AND customer_id = $2";
 constexpr std::string_view kInsertMember =
     "INSERT INTO segment_members (tenant_id, segment_id, customer_id, entered_at) VALUES ($1, $2, $3, $4)";
 constexpr std::string_view kDeleteMember =
@@ -179,6 +182,18 @@ class SegmentEvaluator {
     std::map<SegmentId, CustomerSet> done_;
 };
 
+// Identity hints from rows of (kind, hint, created_at) starting at column `at`, by kind, then
+// age: the order customers::SortIdentities gives.
+std::vector<IdentityHint> HintsInOrder(std::span<const store::Row> rows, size_t at) {
+    std::vector<std::tuple<std::string, int64_t, std::string>> sorted;
+    sorted.reserve(rows.size());
+    for (const store::Row& row : rows) sorted.emplace_back(row.Text(at), row.Int(at + 2), row.Text(at + 1));
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<IdentityHint> out;
+    out.reserve(sorted.size());
+    for (auto& [kind, created_at, hint] : sorted) out.push_back({std::move(kind), std::move(hint)});
+    return out;
+}
 }  // namespace
 
 SegmentService::SegmentService(store::Database& db, AudienceService& audiences, const Clock& clock,
@@ -333,7 +348,7 @@ Result<std::vector<SegmentMember>> SegmentService::DescribeCustomers(TenantId te
         for (CustomerId customer : customers) {
             SegmentMember member{.customer = customer};
             YT_ASSIGN_OR_RETURN(auto hints, s.Query(kSelectHints, {tenant.value(), customer.value()}));
-            for (const store::Row& h : hints) member.identities.push_back({h.Text(0), h.Text(1)});
+            member.identities = HintsInOrder(hints.rows, 0);
             out.push_back(std::move(member));
         }
         return OkStatus();
@@ -355,7 +370,7 @@ Result<SegmentMembersPage> SegmentService::Members(TenantId tenant, SegmentId se
             SegmentMember member{.customer = CustomerId(row.Int(0)), .entered_at = Timestamp::FromMicros(row.Int(1))};
             if (static_cast<int64_t>(page.members.size()) < limit) {
                 YT_ASSIGN_OR_RETURN(auto hints, s.Query(kSelectHints, {tenant.value(), row.Int(0)}));
-                for (const store::Row& h : hints) member.identities.push_back({h.Text(0), h.Text(1)});
+                member.identities = HintsInOrder(hints.rows, 0);
             }
             page.members.push_back(std::move(member));
         }
@@ -376,11 +391,15 @@ Result<std::vector<SegmentMember>> SegmentService::AllMembers(TenantId tenant, S
         all.clear();
         YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectAllMembers, {tenant.value(), segment.value(), owner ? 1 : 0,
                                                                    owner ? owner->value() : 0}));
-        for (const store::Row& row : rows) {
-            if (all.empty() || all.back().customer.value() != row.Int(0)) {
-                all.push_back({.customer = CustomerId(row.Int(0)), .entered_at = Timestamp::FromMicros(row.Int(1))});
-            }
-            if (!row.IsNull(2)) all.back().identities.push_back({row.Text(2), row.Text(3)});
+        // One member's rows are consecutive (ORDER BY m.customer_id).
+        for (size_t from = 0; from < rows.size();) {
+            size_t to = from + 1;
+            while (to < rows.size() && rows.rows[to].Int(0) == rows.rows[from].Int(0)) ++to;
+            const store::Row& first = rows.rows[from];
+            SegmentMember& member = all.emplace_back(
+                SegmentMember{.customer = CustomerId(first.Int(0)), .entered_at = Timestamp::FromMicros(first.Int(1))});
+            if (!first.IsNull(2)) member.identities = HintsInOrder(std::span(rows.rows).subspan(from, to - from), 2);
+            from = to;
         }
         return OkStatus();
     }));

@@ -37,7 +37,7 @@ constexpr std::string_view kSelectMergedInto =
     "SELECT merged_into FROM customers WHERE tenant_id = $1 AND customer_id = $2";
 constexpr std::string_view kSelectIdentities =
     "SELECT kind, value_cipher, hint, source, created_at FROM customer_identities "
-    "WHERE tenant_id = $1 AND customer_id = $2 ORDER BY kind, created_at";
+    "WHERE tenant_id = $1 AND customer_id = $2";
 
 // Identities looked up per statement by ResolveBatch: a short chunk is padded with its last
 // value, so one prepared statement serves every batch.
@@ -332,6 +332,7 @@ Result<std::vector<StoredIdentity>> IdentityResolver::Identities(store::Session&
         YT_ASSIGN_OR_RETURN(std::string value, keys_.Decrypt(row.Text(1), Context(tenant, kind)));
         out.push_back({kind, std::move(value), row.Text(2), row.Text(3), Timestamp::FromMicros(row.Int(4))});
     }
+    SortIdentities(out);
     return out;
 }
 

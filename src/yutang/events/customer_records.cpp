@@ -32,11 +32,10 @@ constexpr std::string_view kSelectCustomer =
     "SELECT customer_id, merged_into, created_at, updated_at, owner_staff_id, source_channel, last_seen_at "
     "FROM customers WHERE tenant_id = $1 AND customer_id = $2";
 constexpr std::string_view kSelectHints =
-    "SELECT kind, hint, source, created_at FROM customer_identities WHERE tenant_id = $1 AND customer_id = $2 "
-    "ORDER BY kind, created_at";
+    "SELECT kind, hint, source, created_at FROM customer_identities WHERE tenant_id = $1 AND customer_id = $2";
 constexpr std::array<std::string_view, 5> kLifecycleStages = {"prospect", "new", "repeat", "at_risk", "churned"};
 constexpr std::string_view kSelectMergedIds =
-    "SELECT customer_id FROM customers WHERE tenant_id = $1 AND merged_into = $2 ORDER BY customer_id";
+    "SELECT customer_id FROM customers WHERE tenant_id = $1 AND merged_into = $2";
 constexpr std::string_view kSelectOrders =
     "SELECT source, external_id, status, total_fen, paid_fen, refunded_fen, ordered_at, buyer_hint, buyer_cipher "
     "FROM orders WHERE tenant_id = $1 AND customer_id = $2 ORDER BY ordered_at DESC LIMIT $3";
@@ -86,6 +85,9 @@ Result<std::vector<int64_t>> CustomerRecords::AllIds(store::Session& s, TenantId
     std::vector<int64_t> ids = {canonical.value()};
     YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectMergedIds, {tenant.value(), canonical.value()}));
     for (const auto& row : rows) ids.push_back(row.Int(0));
+    // Sorted here, not by ORDER BY customer_id: SQLite would rather walk the merchant's every
+    // customer in id order than sort the few tombstones customers_merged_into finds.
+    std::sort(ids.begin() + 1, ids.end());
     return ids;
 }
 
@@ -287,6 +289,7 @@ Result<CustomerPage> CustomerRecords::List(TenantId tenant, const CustomerFilter
                 if (!kind.ok()) continue;
                 item.identities.push_back({*kind, h.Text(1), "", h.Text(2), Timestamp::FromMicros(h.Int(3))});
             }
+            customers::SortIdentities(item.identities);
             const int64_t one[] = {item.id.value()};
             YT_ASSIGN_OR_RETURN(auto tags, profiles_.CustomerTags(s, tenant, one));
             for (auto& tag : tags) item.tags.push_back(std::move(tag.tag));
