@@ -43,12 +43,16 @@ constexpr std::string_view kSelectDeletedSegment =
 constexpr std::string_view kDeleteAllMembers = "DELETE FROM segment_members WHERE tenant_id = $1 AND segment_id = $2";
 constexpr std::string_view kSelectMemberIds =
     "SELECT customer_id FROM segment_members WHERE tenant_id = $1 AND segment_id = $2";
+// A page of members with their identity hints, in one query.
 constexpr std::string_view kSelectMembersPage =
+    "SELECT p.customer_id, p.entered_at, i.kind, i.hint, i.created_at FROM ("
     "SELECT m.customer_id, m.entered_at FROM segment_members m "
     "WHERE m.tenant_id = $1 AND m.segment_id = $2 AND m.customer_id < $3 "
     "AND ($5 = 0 OR EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = m.tenant_id "
     "AND c.customer_id = m.customer_id AND c.owner_staff_id = $6)) "
-    "ORDER BY m.customer_id DESC LIMIT $4";
+    "ORDER BY m.customer_id DESC LIMIT $4) p "
+    "LEFT JOIN customer_identities i ON i.tenant_id = $1 AND i.customer_id = p.customer_id "
+    "ORDER BY p.customer_id DESC";
 // Every member with its identity hints, in one pass (an export reads whole segments).
 constexpr std::string_view kSelectAllMembers =
     "SELECT m.customer_id, m.entered_at, i.kind, i.hint, i.created_at FROM segment_members m "
@@ -193,6 +197,22 @@ std::vector<IdentityHint> HintsInOrder(std::span<const store::Row> rows, size_t 
     out.reserve(sorted.size());
     for (auto& [kind, created_at, hint] : sorted) out.push_back({std::move(kind), std::move(hint)});
     return out;
+}
+
+// Members from rows of (customer_id, entered_at, kind, hint, created_at), one row per identity
+// (a member without any has one row of NULLs), each member's rows consecutive.
+std::vector<SegmentMember> MembersFrom(std::span<const store::Row> rows) {
+    std::vector<SegmentMember> members;
+    for (size_t from = 0; from < rows.size();) {
+        size_t to = from + 1;
+        while (to < rows.size() && rows[to].Int(0) == rows[from].Int(0)) ++to;
+        const store::Row& first = rows[from];
+        SegmentMember& member = members.emplace_back(
+            SegmentMember{.customer = CustomerId(first.Int(0)), .entered_at = Timestamp::FromMicros(first.Int(1))});
+        if (!first.IsNull(2)) member.identities = HintsInOrder(rows.subspan(from, to - from), 2);
+        from = to;
+    }
+    return members;
 }
 }  // namespace
 
@@ -366,14 +386,7 @@ Result<SegmentMembersPage> SegmentService::Members(TenantId tenant, SegmentId se
                             s.Query(kSelectMembersPage, {tenant.value(), segment.value(),
                                                          before ? before->value() : std::numeric_limits<int64_t>::max(),
                                                          limit + 1, owner ? 1 : 0, owner ? owner->value() : 0}));
-        for (const store::Row& row : rows) {
-            SegmentMember member{.customer = CustomerId(row.Int(0)), .entered_at = Timestamp::FromMicros(row.Int(1))};
-            if (static_cast<int64_t>(page.members.size()) < limit) {
-                YT_ASSIGN_OR_RETURN(auto hints, s.Query(kSelectHints, {tenant.value(), row.Int(0)}));
-                member.identities = HintsInOrder(hints.rows, 0);
-            }
-            page.members.push_back(std::move(member));
-        }
+        page.members = MembersFrom(rows.rows);
         return OkStatus();
     }));
     if (static_cast<int64_t>(page.members.size()) > limit) {
@@ -391,16 +404,7 @@ Result<std::vector<SegmentMember>> SegmentService::AllMembers(TenantId tenant, S
         all.clear();
         YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectAllMembers, {tenant.value(), segment.value(), owner ? 1 : 0,
                                                                    owner ? owner->value() : 0}));
-        // One member's rows are consecutive (ORDER BY m.customer_id).
-        for (size_t from = 0; from < rows.size();) {
-            size_t to = from + 1;
-            while (to < rows.size() && rows.rows[to].Int(0) == rows.rows[from].Int(0)) ++to;
-            const store::Row& first = rows.rows[from];
-            SegmentMember& member = all.emplace_back(
-                SegmentMember{.customer = CustomerId(first.Int(0)), .entered_at = Timestamp::FromMicros(first.Int(1))});
-            if (!first.IsNull(2)) member.identities = HintsInOrder(std::span(rows.rows).subspan(from, to - from), 2);
-            from = to;
-        }
+        all = MembersFrom(rows.rows);
         return OkStatus();
     }));
     return all;

@@ -257,6 +257,34 @@ TEST_F(SegmentsTest, MembersArePagedByDescendingCustomerIdAndFilteredByGuide) {
     ASSERT_EQ(guide->members.size(), 2u);
     EXPECT_EQ(guide->members[1].customer, CustomerId(2));
     EXPECT_EQ(segments_->Members(kShop, all->id, std::nullopt, 0).status().field(), "limit");
+
+    // Each member's identity hints come with the page, by kind then age; a member without any has none.
+    const auto identity = [&](int64_t customer, const char* kind, const char* hint, int64_t at) {
+        Run("INSERT INTO customer_identities (tenant_id, kind, value_index, value_cipher, hint, customer_id, source, "
+            "created_at) VALUES ($1, $2, $3, $4, $5, $6, 't', $7)",
+            {kShop.value(), kind, store::Blob{std::string(hint) + kind}, store::Blob{"x"}, hint, customer, at});
+    };
+    identity(4, "phone", "139****0002", 20);
+    identity(4, "email", "a***@example.com", 30);
+    identity(4, "phone", "138****0001", 10);
+    identity(3, "jd", "j***1", 5);
+    const auto hints = [](const SegmentMember& m) {
+        std::string out;
+        for (const auto& h : m.identities) out += h.kind + ":" + h.hint + " ";
+        return out;
+    };
+    auto page = segments_->Members(kShop, all->id, std::nullopt, 3);
+    ASSERT_TRUE(page.ok());
+    ASSERT_EQ(page->members.size(), 3u);
+    EXPECT_EQ(hints(page->members[0]), "");
+    EXPECT_EQ(hints(page->members[1]), "email:a***@example.com phone:138****0001 phone:139****0002 ");
+    EXPECT_EQ(hints(page->members[2]), "jd:j***1 ");
+    EXPECT_EQ(page->next, CustomerId(3));
+    auto everyone = segments_->AllMembers(kShop, all->id);
+    ASSERT_TRUE(everyone.ok());
+    ASSERT_EQ(everyone->size(), 5u);
+    EXPECT_EQ(hints((*everyone)[3]), "email:a***@example.com phone:138****0001 phone:139****0002 ");
+    EXPECT_EQ(hints((*everyone)[0]), "");
 }
 
 // Membership that depends on the local date moves at Shanghai midnight (16:00 UTC), found by the
