@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include <sqlite3.h>
@@ -203,6 +204,18 @@ Status SqliteSession::ExecuteScript(std::string_view sql) { return connection_.E
 class SqliteDatabase final : public Database {
   public:
     explicit SqliteDatabase(SqliteSettings settings) : settings_(std::move(settings)) {}
+    ~SqliteDatabase() override {
+        if (checkpointer_.joinable()) {
+            {
+                std::lock_guard lock(checkpoint_mutex_);
+                stopping_ = true;
+            }
+            checkpoint_wanted_.notify_all();
+            checkpointer_.join();
+        }
+    }
+    SqliteDatabase(const SqliteDatabase&) = delete;
+    SqliteDatabase& operator=(const SqliteDatabase&) = delete;
 
     Status Open() {
         YT_ASSIGN_OR_RETURN(writer_, OpenConnection(/*read_only=*/false));
@@ -212,6 +225,17 @@ class SqliteDatabase final : public Database {
         // 64 MiB of page cache for the writer (SQLite's default is 2 MiB): index pages of busy
         // tables stay in memory instead of being re-read on every insert.
         YT_TRY(writer_->Exec("PRAGMA cache_size=-65536"));
+        if (settings_.checkpoint_pages > 0) {
+            // Checkpoints on a thread of their own: the writer commits (WAL append and fsync)
+            // while earlier commits are copied into the database file, instead of stopping for
+            // that copy and its fsync every checkpoint_pages.
+            YT_ASSIGN_OR_RETURN(checkpoint_connection_, OpenConnection(/*read_only=*/false));
+            // A connection learns that the file is in WAL mode from its first read; until then
+            // a checkpoint through it does nothing.
+            YT_TRY(checkpoint_connection_->Exec("SELECT 1 FROM sqlite_schema LIMIT 1"));
+            sqlite3_wal_hook(writer_->db(), &SqliteDatabase::WalHook, this);
+            checkpointer_ = std::thread([this] { RunCheckpoints(); });
+        }
         for (size_t i = 0; i < std::max<size_t>(1, settings_.readers); ++i) {
             YT_ASSIGN_OR_RETURN(auto reader, OpenConnection(/*read_only=*/true));
             idle_readers_.push_back(reader.get());
@@ -269,6 +293,45 @@ class SqliteDatabase final : public Database {
     }
 
   private:
+    // Called on the writer's thread after each commit with the WAL's length in pages (this
+    // replaces SQLite's automatic checkpoint).
+    static int WalHook(void* self_pointer, sqlite3* db, const char* schema, int pages) {
+        auto* self = static_cast<SqliteDatabase*>(self_pointer);
+        const auto length = static_cast<size_t>(pages);
+        if (length >= self->settings_.writer_checkpoint_pages) {
+            // The background checkpoint has fallen behind (or readers keep it from finishing):
+            // copy here, holding up the writer, so that the WAL stays bounded.
+            sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        } else if (length >= self->settings_.checkpoint_pages) {
+            {
+                std::lock_guard lock(self->checkpoint_mutex_);
+                self->checkpoint_due_ = true;
+            }
+            self->checkpoint_wanted_.notify_one();
+        }
+        return SQLITE_OK;
+    }
+
+    void RunCheckpoints() {
+        std::unique_lock lock(checkpoint_mutex_);
+        while (true) {
+            checkpoint_wanted_.wait(lock, [this] { return checkpoint_due_ || stopping_; });
+            if (stopping_) return;
+            checkpoint_due_ = false;
+            lock.unlock();
+            // PASSIVE: copies what it can without waiting for readers or the writer. A frame the
+            // writer appends meanwhile is copied next time.
+            const int rc = sqlite3_wal_checkpoint_v2(checkpoint_connection_->db(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                                     nullptr, nullptr);
+            if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+                // The frames stay in the WAL (committed and fsynced); the next checkpoint tries
+                // again.
+                spdlog::error("sqlite background checkpoint failed: {}", sqlite3_errmsg(checkpoint_connection_->db()));
+            }
+            lock.lock();
+        }
+    }
+
     Result<std::unique_ptr<Connection>> OpenConnection(bool read_only) {
         sqlite3* db = nullptr;
         const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -323,6 +386,12 @@ class SqliteDatabase final : public Database {
     std::condition_variable readers_available_;
     std::vector<std::unique_ptr<Connection>> readers_;
     std::vector<Connection*> idle_readers_;
+    std::unique_ptr<Connection> checkpoint_connection_;
+    std::mutex checkpoint_mutex_;
+    std::condition_variable checkpoint_wanted_;
+    bool checkpoint_due_ = false;
+    bool stopping_ = false;
+    std::thread checkpointer_;
 };
 
 }  // namespace

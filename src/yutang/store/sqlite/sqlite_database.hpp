@@ -7,6 +7,8 @@
 //                                         group commit (WriteBatcher) amortises the fsync.
 //   foreign_keys=ON, busy_timeout       — constraints enforced; a second process waits instead
 //                                         of failing at once.
+//   background checkpoints              — the writer does not stop to copy the WAL into the
+//                                         database file (checkpoint_pages below).
 //
 //   YT_ASSIGN_OR_RETURN(auto db, OpenSqlite({.path = data_dir + "/yutang.db"}));
 #pragma once
@@ -27,6 +29,13 @@ struct SqliteSettings {
     std::chrono::milliseconds busy_timeout{5000};
     SqliteSynchronous synchronous = SqliteSynchronous::kFull;
     size_t statement_cache = 128;  // prepared statements kept per connection
+    // Checkpoints (copying committed pages from the WAL into the database file) run on a
+    // background thread once the WAL holds this many pages (4 KiB each); 0 = SQLite's automatic
+    // checkpoint on the writer's thread, every 1 000 pages.
+    size_t checkpoint_pages = 4000;
+    // Past this many, the writer checkpoints itself after its commit, holding up writes, so the
+    // WAL stays bounded when the background checkpoints cannot keep up.
+    size_t writer_checkpoint_pages = 16000;
 };
 
 // Opens (creating if needed) the database file. unavailable if the file cannot be opened.
