@@ -786,9 +786,7 @@ LoadReport Fill(const std::string& db_path, const KeyRing& keys) {
     std::fprintf(stderr, "audience_benchmark: creating indexes (%.0f s)\n", SecondsSince(start));
     for (const auto& [name, sql] : indexes) raw.Exec(sql);
     for (const std::string& sql : kSqliteDbaIndexes) raw.Exec(sql);
-    // No ANALYZE: the store never runs it, and with its statistics SQLite reads the all-NULL
-    // customers_merged_into index as useless and scans customers for every refreshed customer
-    // (AudienceIndex::Refresh's merged-ids lookup).
+    // No ANALYZE: the store never runs it.
     raw.Exec("PRAGMA journal_mode=WAL");
     report.seconds = SecondsSince(start);
     std::fprintf(stderr, "audience_benchmark: SQLite store ready (%.0f s)\n", report.seconds);
