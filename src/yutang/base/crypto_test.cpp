@@ -1,6 +1,9 @@
 #include "yutang/base/crypto.hpp"
 
 #include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -57,6 +60,29 @@ TEST_F(CryptoTest, FieldEncryptionRoundTripsAndBindsContext) {
     EXPECT_EQ(keys.Decrypt(tampered, "t1/customer.phone").status().code(), ErrorCode::kInvalidArgument);
     EXPECT_EQ(keys.Decrypt("short", "t1/customer.phone").status().code(), ErrorCode::kInvalidArgument);
     EXPECT_EQ(*keys.Decrypt(keys.Encrypt("", "c"), "c"), "");
+}
+
+// Nonces are drawn from a per-thread pool of random bytes: across threads and past the pool's
+// refills, no two encryptions share one.
+TEST_F(CryptoTest, EveryEncryptionHasANonceOfItsOwn) {
+    const KeyRing keys = KeyRing::Generate();
+    constexpr int kPerThread = 2000;  // 24-byte nonces: several refills of a 4 KiB pool
+    std::vector<std::vector<std::string>> sealed(3);
+    std::vector<std::thread> threads;
+    for (auto& out : sealed) {
+        threads.emplace_back([&keys, &out] {
+            for (int i = 0; i < kPerThread; ++i) out.push_back(keys.Encrypt("same", "c"));
+        });
+    }
+    for (auto& t : threads) t.join();
+    std::set<std::string> nonces;
+    for (const auto& out : sealed) {
+        for (const std::string& value : out) {
+            ASSERT_EQ(*keys.Decrypt(value, "c"), "same");
+            nonces.insert(value.substr(0, value.size() - 4 - 16));  // key id and nonce
+        }
+    }
+    EXPECT_EQ(nonces.size(), sealed.size() * kPerThread);
 }
 
 TEST_F(CryptoTest, RotatedKeysStillDecryptOldValues) {
