@@ -203,8 +203,9 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
                                                .paid_at = order.paid_at,
                                                .completed_at = order.completed_at,
                                                .buyer_details = BuyerDetails(order)});
-        for (const auto& line : order.lines)
+        for (const auto& line : order.lines) {
             input.lines.push_back({line.sku, line.title, line.quantity, line.unit_price});
+        }
         orders_.Seal(tenant, input);
     };
 
