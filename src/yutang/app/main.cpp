@@ -141,6 +141,8 @@ class AppCommands final : public cli::Commands {
         // Saved segments: every live segment re-evaluated each minute, so windows and calendars turn
         // at the merchant's midnight and data changes show within a minute (plus the index's age).
         scheduler.Add("segment evaluation", [&instance] { return instance.segments().EvaluateDue().status(); });
+        // Several servers on one PostgreSQL store: the import jobs of a server that stopped for good.
+        scheduler.Add("abandoned imports", [&instance] { return instance.import_jobs().FailAbandoned().status(); });
         scheduler.Start();
 
         std::thread signal_waiter([&signals, &server] {

@@ -23,9 +23,9 @@ constexpr std::string_view kInsertJob =
     "INSERT INTO import_jobs (tenant_id, import_id, status, filename, platform, idempotency_key, node, actor_type, "
     "actor_id, created_at, started_at, finished_at, bytes_read, bytes_total, detected_platform, encoding, header_row, "
     "orders_read, orders_created, orders_updated, orders_unchanged, customers_created, customers_matched, "
-    "orders_unidentified, rows_rejected, error_code, error_message, error_field) "
+    "orders_unidentified, rows_rejected, error_code, error_message, error_field, heartbeat_at) "
     "VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, NULL, NULL, 0, $10, '', '', '', 0, 0, 0, 0, 0, 0, 0, 0, "
-    "'', '', '')";
+    "'', '', '', $9)";
 // The columns JobFromRow reads, in its order.
 constexpr std::string_view kSelectJob =
     "SELECT import_id, status, filename, platform, created_at, started_at, finished_at, bytes_read, bytes_total, "
@@ -47,12 +47,12 @@ constexpr std::string_view kSelectFirstRejections =
     "ORDER BY seq LIMIT $3";
 constexpr std::string_view kSelectTimeZone = "SELECT time_zone FROM tenants WHERE tenant_id = $1";
 constexpr std::string_view kStartJob =
-    "UPDATE import_jobs SET status = 'running', started_at = $3 WHERE tenant_id = $1 AND import_id = $2 "
-    "AND status = 'queued'";
+    "UPDATE import_jobs SET status = 'running', started_at = $3, heartbeat_at = $3 WHERE tenant_id = $1 AND "
+    "import_id = $2 AND status = 'queued'";
 constexpr std::string_view kUpdateProgress =
     "UPDATE import_jobs SET bytes_read = $3, bytes_total = $4, detected_platform = $5, encoding = $6, "
     "orders_read = $7, orders_created = $8, orders_updated = $9, orders_unchanged = $10, customers_created = $11, "
-    "customers_matched = $12, orders_unidentified = $13, rows_rejected = $14 "
+    "customers_matched = $12, orders_unidentified = $13, rows_rejected = $14, heartbeat_at = $15 "
     "WHERE tenant_id = $1 AND import_id = $2 AND status = 'running'";
 constexpr std::string_view kFinishJob =
     "UPDATE import_jobs SET status = $3, finished_at = $4, bytes_read = $5, bytes_total = $6, detected_platform = $7, "
@@ -73,6 +73,12 @@ constexpr std::string_view kSelectRejectedRows =
 constexpr std::string_view kFailInterrupted =
     "UPDATE import_jobs SET status = 'failed', finished_at = $3, error_code = 'aborted', error_message = $4, "
     "error_field = '' WHERE node = $1 AND status = $2";
+// Heartbeats: this node's jobs are alive; another node's that have not beaten for a while are not.
+constexpr std::string_view kTouchJobs =
+    "UPDATE import_jobs SET heartbeat_at = $2 WHERE node = $1 AND status IN ('queued', 'running')";
+constexpr std::string_view kFailAbandoned =
+    "UPDATE import_jobs SET status = 'failed', finished_at = $2, error_code = 'aborted', error_message = $3, "
+    "error_field = '' WHERE node <> $1 AND status IN ('queued', 'running') AND COALESCE(heartbeat_at, created_at) < $4";
 constexpr std::string_view kSelectExpired =
     "SELECT tenant_id, import_id FROM import_jobs WHERE finished_at IS NOT NULL AND finished_at < $1";
 constexpr std::string_view kDeleteRejectedRows =
@@ -82,6 +88,9 @@ constexpr std::string_view kDeleteJob = "DELETE FROM import_jobs WHERE tenant_id
 constexpr const char* kInterrupted =
     "interrupted by a restart; import the file again — importing twice changes nothing";
 constexpr const char* kNotStartedBeforeRestart = "not started before a restart; import the file again";
+constexpr const char* kAbandoned =
+    "the server holding this import stopped and has not come back; import the file again — importing twice "
+    "changes nothing";
 constexpr const char* kStopped =
     "stopped by a server shutdown; import the file again — importing twice changes nothing";
 constexpr const char* kNotStartedBeforeStop = "the server shut down before this import started; import the file again";
@@ -509,6 +518,35 @@ Result<std::string> ImportJobs::RejectedCsv(TenantId tenant, ImportId id, const 
     return out;
 }
 
+Status ImportJobs::Touch() {
+    std::string node;
+    {
+        std::lock_guard lock(mutex_);
+        node = node_;
+    }
+    if (node.empty()) return OkStatus();
+    return db_.Write([&](store::Session& s) { return s.Execute(kTouchJobs, {node, clock_.Now().micros()}).status(); });
+}
+
+Result<int64_t> ImportJobs::FailAbandoned() {
+    std::string node;
+    {
+        std::lock_guard lock(mutex_);
+        node = node_;
+    }
+    if (node.empty()) return FailedPrecondition("import jobs have not been started");
+    YT_TRY(Touch());
+    int64_t failed = 0;
+    YT_TRY(db_.Write([&](store::Session& s) -> Status {
+        const Timestamp now = clock_.Now();
+        const Timestamp cutoff = now - std::chrono::duration_cast<std::chrono::microseconds>(settings_.abandoned_after);
+        YT_ASSIGN_OR_RETURN(failed, s.Execute(kFailAbandoned, {node, now.micros(), kAbandoned, cutoff.micros()}));
+        return OkStatus();
+    }));
+    if (failed > 0) spdlog::warn("marked {} import job(s) of a server that stopped as failed", failed);
+    return failed;
+}
+
 Result<int64_t> ImportJobs::PurgeExpired() {
     const int64_t cutoff = (clock_.Now() - settings_.retention).micros();
     int64_t purged = 0;
@@ -608,6 +646,7 @@ void ImportJobs::Run(const Queued& job) {
 
     Totals totals;
     auto last_write = std::chrono::steady_clock::time_point{};
+    auto last_touch = std::chrono::steady_clock::now();
     ImportOptions options;
     options.reader.platform = job.platform;
     options.reader.time_zone = job.time_zone;
@@ -622,13 +661,20 @@ void ImportJobs::Run(const Queued& job) {
             last_write = now;
             Status stored = db_.Write([&](store::Session& s) -> Status {
                 return s
-                    .Execute(kUpdateProgress,
-                             {job.tenant.value(), job.id.value(), totals.bytes_read, totals.bytes_total,
-                              totals.platform, totals.encoding, totals.orders_read, totals.orders_created,
-                              totals.orders_updated, totals.orders_unchanged, totals.customers_created,
-                              totals.customers_matched, totals.orders_unidentified, totals.rows_rejected})
+                    .Execute(kUpdateProgress, {job.tenant.value(), job.id.value(), totals.bytes_read,
+                                               totals.bytes_total, totals.platform, totals.encoding, totals.orders_read,
+                                               totals.orders_created, totals.orders_updated, totals.orders_unchanged,
+                                               totals.customers_created, totals.customers_matched,
+                                               totals.orders_unidentified, totals.rows_rejected, clock_.Now().micros()})
                     .status();
             });
+            // The jobs queued behind this one are alive too.
+            if (now - last_touch >= settings_.heartbeat_interval) {
+                last_touch = now;
+                if (Status touched = Touch(); !touched.ok()) {
+                    spdlog::warn("import jobs: heartbeat not stored: {}", touched.ToString());
+                }
+            }
             if (!stored.ok()) spdlog::warn("import {}: progress not stored: {}", job.id.value(), stored.ToString());
         }
         if (settings_.after_batch) settings_.after_batch(job.tenant, job.id);

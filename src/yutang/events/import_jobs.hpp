@@ -103,6 +103,11 @@ struct ImportJobSettings {
     std::chrono::milliseconds progress_interval{500};  // progress is written at most this often
     size_t first_rejections = 20;                      // how many rejections Get returns
     size_t max_list = 100;                             // the largest List limit
+    // A node's queued and running jobs show they are alive at least this often (while one of
+    // them runs; FailAbandoned, which the scheduler calls every minute, too) …
+    std::chrono::seconds heartbeat_interval{30};
+    // … and another node fails them when they have not for this long.
+    std::chrono::minutes abandoned_after{10};
     // Called on the worker after each batch, once its progress is stored (tests).
     std::function<void(TenantId, ImportId)> after_batch;
 };
@@ -145,6 +150,11 @@ class ImportJobs {
     // Deletes the jobs (and their rejected rows) of every merchant that finished more than
     // `retention` ago; returns how many. The worker runs it at start, after each job and hourly.
     Result<int64_t> PurgeExpired();
+    // For several servers on one PostgreSQL store: marks this node's queued and running jobs
+    // alive, then fails (and returns how many) the queued and running jobs of other nodes that
+    // have not shown a heartbeat for abandoned_after: their node stopped, and the uploads in its
+    // spool dir went with it. failed_precondition before Start.
+    Result<int64_t> FailAbandoned();
 
     // Blocks until no job is queued or running (tests, and a clean shutdown).
     void WaitIdle();
@@ -162,6 +172,7 @@ class ImportJobs {
 
     struct Totals;
 
+    Status Touch();  // this node's queued and running jobs are alive
     void Work();
     void Run(const Queued& job);
     // Records the end of a job: its status, numbers and error, and (succeeded) its rejected rows.

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -329,6 +330,55 @@ TEST_P(ImportJobsTest, ARestartFailsTheJobsThisSpoolDirLeftBehind) {
     EXPECT_EQ(queued.error.message(), "not started before a restart; import the file again");
     EXPECT_EQ(jobs.Get(TenantId(1), ImportId(3))->status, ImportStatus::kRunning) << "another node's job";
     EXPECT_TRUE(SpoolFiles().empty()) << "files left by the crash are deleted";
+}
+
+// Several servers on one store: a server that stopped for good leaves jobs nobody will run; the
+// others fail them once their heartbeat is older than abandoned_after (10 minutes).
+TEST_P(ImportJobsTest, JobsOfAServerThatStoppedAreFailedByTheOthers) {
+    fs::create_directories(spool_);
+    std::ofstream(spool_ + "/node-id") << "node-a\n";
+    ImportJobs& jobs = Jobs();
+    const int64_t now = clock_.Now().micros();
+    constexpr int64_t kMinute = 60'000'000;
+    ASSERT_TRUE(db_->Write([&](store::Session& s) -> Status {
+                       for (const auto& [id, status, node, heartbeat] :
+                            {std::tuple{11, "running", "node-b", std::optional(now - 11 * kMinute)},
+                             std::tuple{12, "queued", "node-b", std::optional(now - 11 * kMinute)},
+                             std::tuple{13, "running", "node-c", std::optional(now - 1 * kMinute)},
+                             std::tuple{14, "running", "node-d", std::optional<int64_t>()},
+                             std::tuple{15, "running", "node-a", std::optional(now - 30 * kMinute)},
+                             std::tuple{16, "succeeded", "node-b", std::optional(now - 60 * kMinute)}}) {
+                           YT_TRY(s.Execute(
+                               "INSERT INTO import_jobs (tenant_id, import_id, status, filename, platform, node, "
+                               "actor_type, actor_id, created_at, bytes_read, bytes_total, detected_platform, "
+                               "encoding, header_row, orders_read, orders_created, orders_updated, orders_unchanged, "
+                               "customers_created, customers_matched, orders_unidentified, rows_rejected, "
+                               "error_code, error_message, error_field, heartbeat_at) VALUES (1, $1, $2, 'x.csv', "
+                               "'auto', $3, 'staff', 1, $4, 0, 10, '', '', '', 0, 0, 0, 0, 0, 0, 0, 0, '', '', '', $5)",
+                               {id, status, node, now - 120 * kMinute, heartbeat}));
+                       }
+                       return OkStatus();
+                   })
+                    .ok());
+    auto failed = jobs.FailAbandoned();
+    ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+    EXPECT_EQ(*failed, 3);
+    for (int64_t id : {11, 12, 14}) {
+        const ImportJob job = *jobs.Get(TenantId(1), ImportId(id));
+        EXPECT_EQ(job.status, ImportStatus::kFailed) << id;
+        EXPECT_EQ(job.error.message(),
+                  "the server holding this import stopped and has not come back; import the file again — importing "
+                  "twice changes nothing");
+    }
+    EXPECT_EQ(jobs.Get(TenantId(1), ImportId(13))->status, ImportStatus::kRunning) << "a recent heartbeat";
+    EXPECT_EQ(jobs.Get(TenantId(1), ImportId(15))->status, ImportStatus::kRunning) << "this server's own job";
+    EXPECT_EQ(jobs.Get(TenantId(1), ImportId(16))->status, ImportStatus::kSucceeded) << "finished jobs stay";
+    EXPECT_EQ(Count("SELECT heartbeat_at FROM import_jobs WHERE import_id = 15"), now) << "its heartbeat, renewed";
+    // Ten minutes on, node-c's job has not beaten either.
+    clock_.Advance(std::chrono::minutes(10));
+    EXPECT_EQ(*jobs.FailAbandoned(), 1);
+    EXPECT_EQ(jobs.Get(TenantId(1), ImportId(13))->status, ImportStatus::kFailed);
+    EXPECT_EQ(jobs.Get(TenantId(1), ImportId(15))->status, ImportStatus::kRunning);
 }
 
 TEST_P(ImportJobsTest, StoppingFailsTheRunningAndTheQueuedJobs) {
