@@ -97,6 +97,11 @@ std::string IdentityResolver::Context(TenantId tenant, IdentityKind kind) const 
 }
 
 PreparedIdentities IdentityResolver::Prepare(TenantId tenant, std::span<const IdentityInput> identities) const {
+    return Normalize(tenant, identities, /*seal=*/true);
+}
+
+PreparedIdentities IdentityResolver::Normalize(TenantId tenant, std::span<const IdentityInput> identities,
+                                               bool seal) const {
     PreparedIdentities prepared;
     for (const IdentityInput& input : identities) {
         auto normalized = NormalizeIdentity(input);
@@ -113,7 +118,7 @@ PreparedIdentities IdentityResolver::Prepare(TenantId tenant, std::span<const Id
         });
         if (repeated) continue;
         std::string index = Index(tenant, input.kind, normalized->value);
-        std::string sealed = keys_.Encrypt(normalized->value, Context(tenant, input.kind));
+        std::string sealed = seal ? keys_.Encrypt(normalized->value, Context(tenant, input.kind)) : std::string();
         prepared.candidates.push_back({std::move(*normalized), std::move(index), std::move(sealed), std::nullopt});
     }
     return prepared;
@@ -121,7 +126,8 @@ PreparedIdentities IdentityResolver::Prepare(TenantId tenant, std::span<const Id
 
 Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
                                              std::span<const IdentityInput> identities, std::string_view source) {
-    PreparedIdentities prepared = Prepare(tenant, identities);
+    // Values are sealed only if they are attached (most resolutions find them known).
+    PreparedIdentities prepared = Normalize(tenant, identities, /*seal=*/false);
     Resolution result;
     result.skipped = std::move(prepared.skipped);
     std::vector<Candidate>& candidates = prepared.candidates;
@@ -268,8 +274,11 @@ Status IdentityResolver::Settle(store::Session& s, TenantId tenant, std::vector<
             result.skipped.push_back({kind, "limit", c.identity.hint});
             continue;
         }
-        YT_TRY(s.Execute(kInsertIdentity, {tenant.value(), IdentityKindName(kind), store::Blob{c.index},
-                                           store::Blob{c.sealed}, c.identity.hint, winner, source, now.micros()}));
+        YT_TRY(s.Execute(
+            kInsertIdentity,
+            {tenant.value(), IdentityKindName(kind), store::Blob{c.index},
+             store::Blob{c.sealed.empty() ? keys_.Encrypt(c.identity.value, Context(tenant, kind)) : c.sealed},
+             c.identity.hint, winner, source, now.micros()}));
         ++winner_counts[kind];
         c.owner = winner;
         changed = true;

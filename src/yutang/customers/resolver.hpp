@@ -78,7 +78,7 @@ struct PreparedIdentities {
     struct Candidate {
         NormalizedIdentity identity;
         std::string index;             // blind index
-        std::string sealed;            // the value, encrypted
+        std::string sealed;            // the value, encrypted ("" = sealed when attached)
         std::optional<int64_t> owner;  // the customer it points at, while resolving
     };
     std::vector<Candidate> candidates;     // usable, each once
@@ -124,6 +124,9 @@ class IdentityResolver {
 
   private:
     using Candidate = PreparedIdentities::Candidate;
+
+    // Prepare, with the values sealed or (seal false) left to Settle to seal when it attaches them.
+    PreparedIdentities Normalize(TenantId tenant, std::span<const IdentityInput> identities, bool seal) const;
 
     // Given where each candidate points now: picks or creates the winner, merges, attaches, and
     // leaves each candidate's owner as it points afterwards.
