@@ -214,7 +214,7 @@ TEST_F(AudienceTest, PreviewCountsWhatTheDataSays) {
     const auto csv = Send("GET", path + "/export", "", owner);
     EXPECT_EQ(csv.status, 200);
     EXPECT_EQ(csv.body.rfind("\xEF\xBB\xBF"
-                             "customer_id,entered_at,identities\r\n",
+                             "客户ID customer_id,进入时间 entered_at,身份 identities\r\n",
                              0),
               0u)
         << csv.body;

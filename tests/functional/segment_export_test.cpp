@@ -141,7 +141,7 @@ TEST_F(SegmentExportTest, TheApiExportsAWorkbookWithTheCsvsRows) {
     WriteFile(dir_.File("api.xlsx"), xlsx.body);
     const auto rows = SheetRows(dir_.File("api.xlsx"));
     ASSERT_EQ(rows.size(), 3u);
-    EXPECT_EQ(rows[0], (std::vector<std::string>{"customer_id", "entered_at", "identities"}));
+    EXPECT_EQ(rows[0], (std::vector<std::string>{"客户ID customer_id", "进入时间 entered_at", "身份 identities"}));
     for (size_t i = 0; i < members.size(); ++i) {
         ASSERT_EQ(rows[i + 1].size(), 3u);
         EXPECT_EQ(rows[i + 1][0], members[i].first);
@@ -156,7 +156,7 @@ TEST_F(SegmentExportTest, TheApiExportsAWorkbookWithTheCsvsRows) {
     EXPECT_EQ(csv.body, Send("GET", path_ + "/export?format=csv", "", owner_).body);
     std::string expected =
         "\xEF\xBB\xBF"
-        "customer_id,entered_at,identities\r\n";
+        "客户ID customer_id,进入时间 entered_at,身份 identities\r\n";
     for (size_t i = 1; i < rows.size(); ++i) expected += rows[i][0] + "," + rows[i][1] + ",\"" + rows[i][2] + "\"\r\n";
     EXPECT_EQ(csv.body, expected);
 
@@ -191,7 +191,7 @@ TEST_F(SegmentExportTest, TheCommandLineWritesTheSameFilesAndIsAudited) {
     const auto rows = SheetRows(file);
     const auto members = Members();
     ASSERT_EQ(rows.size(), 3u);
-    EXPECT_EQ(rows[0], (std::vector<std::string>{"customer_id", "entered_at", "identities"}));
+    EXPECT_EQ(rows[0], (std::vector<std::string>{"客户ID customer_id", "进入时间 entered_at", "身份 identities"}));
     EXPECT_EQ(rows[1][0], members[0].first);
     EXPECT_EQ(rows[2][2], members[1].second);
 

@@ -6,11 +6,12 @@
 namespace yutang::http {
 namespace {
 
-// The column names, in both formats. Keep in sync with the description of exportSegment in
+// The column names, in both formats: Chinese first, then the field's name, as the import's
+// rejected-rows file has them. Keep in sync with the description of exportSegment in
 // openapi.json.
-constexpr std::string_view kCustomerId = "customer_id";
-constexpr std::string_view kEnteredAt = "entered_at";
-constexpr std::string_view kIdentities = "identities";
+constexpr std::string_view kCustomerId = "客户ID customer_id";
+constexpr std::string_view kEnteredAt = "进入时间 entered_at";
+constexpr std::string_view kIdentities = "身份 identities";
 
 std::string Identities(const audience::SegmentMember& member) {
     std::string out;
