@@ -55,7 +55,7 @@ TEST_F(SqliteCheckpointTest, BackgroundCheckpointsCopyTheWalIntoTheDatabaseAndLo
                       return s.ExecuteScript("CREATE TABLE items (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)");
                   }).ok());
     int64_t next = 0;
-    Fill(*db, 600, next);  // about 3 600 pages through the WAL
+    Fill(*db, 600, next);  // about 6 800 pages through the WAL
     // Without the writer stopping for them, checkpoints still reach the database file.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (Size(path_) < uintmax_t{2500} * kPage && std::chrono::steady_clock::now() < deadline) {
@@ -91,8 +91,10 @@ TEST_F(SqliteCheckpointTest, TheWriterCheckpointsItselfWhenTheWalGrowsPastItsLim
                       return s.ExecuteScript("CREATE TABLE items (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)");
                   }).ok());
     int64_t next = 0;
-    Fill(*db, 600, next);
-    EXPECT_LT(Size(path_ + "-wal"), uintmax_t{(400 + 50) * (kPage + 24)});
+    Fill(*db, 600, next);  // about 6 800 pages through the WAL
+    // Past 400 pages every commit checkpoints; one that finds the thread checkpointing (busy)
+    // leaves it to the next, so the WAL may pass 400 by a few transactions, never by thousands.
+    EXPECT_LT(Size(path_ + "-wal"), uintmax_t{800 * (kPage + 24)});
 }
 
 TEST_F(SqliteCheckpointTest, WithoutTheThreadSqliteCheckpointsOnTheWriter) {
