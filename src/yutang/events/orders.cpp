@@ -212,11 +212,11 @@ Result<std::vector<UpsertOutcome>> OrderStore::UpsertBatch(store::Session& s, Te
                          .lines = order.lines_json.empty() ? LinesJson(order.lines) : order.lines_json};
         if (!slot) {
             next.order_id = next_order++;
-            YT_TRY(s.Execute(kInsertOrder,
-                             {tenant.value(), next.order_id, order.source, order.external_id, next.customer,
-                              order.status, order.raw_status, next.total, next.paid, next.refunded, order.currency,
-                              next.ordered_at, next.paid_at, next.completed_at, next.lines, order.buyer_hint,
-                              sealed(order), now.micros()}));
+            YT_TRY(s.Execute(
+                kInsertOrder,
+                {tenant.value(), next.order_id, order.source, order.external_id, next.customer, order.status,
+                 order.raw_status, next.total, next.paid, next.refunded, order.currency, next.ordered_at, next.paid_at,
+                 next.completed_at, next.lines, order.buyer_hint, sealed(order), now.micros()}));
             outcomes.push_back(UpsertOutcome::kCreated);
         } else {
             next.order_id = slot->order_id;
@@ -225,10 +225,10 @@ Result<std::vector<UpsertOutcome>> OrderStore::UpsertBatch(store::Session& s, Te
                 outcomes.push_back(UpsertOutcome::kUnchanged);
                 continue;
             }
-            YT_TRY(s.Execute(kUpdateOrder, {tenant.value(), next.order_id, next.customer, order.status,
-                                            order.raw_status, next.total, next.paid, next.refunded, next.ordered_at,
-                                            next.paid_at, next.completed_at, next.lines, order.buyer_hint,
-                                            sealed(order), now.micros()}));
+            YT_TRY(s.Execute(kUpdateOrder,
+                             {tenant.value(), next.order_id, next.customer, order.status, order.raw_status, next.total,
+                              next.paid, next.refunded, next.ordered_at, next.paid_at, next.completed_at, next.lines,
+                              order.buyer_hint, sealed(order), now.micros()}));
             if (slot->customer && slot->customer != next.customer) recompute.insert(*slot->customer);
             outcomes.push_back(UpsertOutcome::kUpdated);
         }
@@ -264,8 +264,7 @@ Result<std::optional<OrderInput>> OrderStore::Find(store::Session& s, TenantId t
     if (auto completed_at = row->OptionalInt(9)) order.completed_at = Timestamp::FromMicros(*completed_at);
     order.lines_json = row->Text(10);
     order.buyer_hint = row->Text(11);
-    YT_ASSIGN_OR_RETURN(order.buyer_details,
-                        keys_.Decrypt(row->Text(12), BuyerContext(tenant)));
+    YT_ASSIGN_OR_RETURN(order.buyer_details, keys_.Decrypt(row->Text(12), BuyerContext(tenant)));
     return std::optional<OrderInput>(std::move(order));
 }
 
