@@ -18,11 +18,17 @@ constexpr int kPage = 4096;
 
 class SqliteCheckpointTest : public ::testing::Test {
   protected:
+    // Opens the store at path_ with its `items` table.
     std::unique_ptr<Database> Open(size_t checkpoint_pages, size_t writer_checkpoint_pages) {
         auto db = OpenSqlite(
             {.path = path_, .checkpoint_pages = checkpoint_pages, .writer_checkpoint_pages = writer_checkpoint_pages});
         EXPECT_TRUE(db.ok()) << db.status().ToString();
-        return db.ok() ? std::move(*db) : nullptr;
+        if (!db.ok()) return nullptr;
+        const Status created = (*db)->Write([](Session& s) {
+            return s.ExecuteScript("CREATE TABLE IF NOT EXISTS items (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)");
+        });
+        EXPECT_TRUE(created.ok()) << created.ToString();
+        return std::move(*db);
     }
     // Commits `transactions` transactions of 20 rows of 1 KiB (about 6 pages each).
     static void Fill(Database& db, int transactions, int64_t& next) {
@@ -51,9 +57,6 @@ TEST_F(SqliteCheckpointTest, BackgroundCheckpointsCopyTheWalIntoTheDatabaseAndLo
     // The writer never checkpoints itself here: what reaches the file is the thread's doing.
     auto db = Open(/*checkpoint_pages=*/50, /*writer_checkpoint_pages=*/1'000'000);
     ASSERT_NE(db, nullptr);
-    ASSERT_TRUE(db->Write([](Session& s) {
-                      return s.ExecuteScript("CREATE TABLE items (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)");
-                  }).ok());
     int64_t next = 0;
     Fill(*db, 600, next);  // about 6 800 pages through the WAL
     // Without the writer stopping for them, checkpoints still reach the database file.
@@ -87,9 +90,6 @@ TEST_F(SqliteCheckpointTest, TheWriterCheckpointsItselfWhenTheWalGrowsPastItsLim
     // WAL cannot start over until the writer copies the rest itself.
     auto db = Open(/*checkpoint_pages=*/50, /*writer_checkpoint_pages=*/400);
     ASSERT_NE(db, nullptr);
-    ASSERT_TRUE(db->Write([](Session& s) {
-                      return s.ExecuteScript("CREATE TABLE items (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)");
-                  }).ok());
     int64_t next = 0;
     Fill(*db, 600, next);  // about 6 800 pages through the WAL
     // Past 400 pages every commit checkpoints; one that finds the thread checkpointing (busy)
@@ -100,9 +100,6 @@ TEST_F(SqliteCheckpointTest, TheWriterCheckpointsItselfWhenTheWalGrowsPastItsLim
 TEST_F(SqliteCheckpointTest, WithoutTheThreadSqliteCheckpointsOnTheWriter) {
     auto db = Open(/*checkpoint_pages=*/0, /*writer_checkpoint_pages=*/0);
     ASSERT_NE(db, nullptr);
-    ASSERT_TRUE(db->Write([](Session& s) {
-                      return s.ExecuteScript("CREATE TABLE items (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)");
-                  }).ok());
     int64_t next = 0;
     Fill(*db, 300, next);
     // SQLite's automatic checkpoint, every 1 000 pages, restarts the WAL.
