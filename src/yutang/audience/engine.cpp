@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <memory>
+#include <span>
 #include <string>
 
 #include "yutang/audience/internal/bitmap.hpp"
@@ -903,9 +905,72 @@ class Evaluator {
     }
 
     // Order traits over the purchases placed in the window (local midnight N-1 days ago, or N
-    // hours ago, until now).
+    // hours ago, until now). A day window reads its tally (window_tally.hpp): the window's buyers
+    // are one intersection and only they are tested, along sorted arrays; everyone else has a
+    // count and spend of 0. Customers the tally cannot answer exactly (a purchase after the time
+    // they were tallied), and hour windows, are searched in their purchases.
     Bitmap Windowed(const TraitCondition& c, int platform, const Bitmap& within) const {
         const int64_t start = calendar_.WindowStart(*c.window);
+        std::shared_ptr<const internal::WindowTally> tally;
+        if (c.window->unit == TimeUnit::kDays) tally = IndexAccess::Tally(d_, start, platform, calendar_.now());
+        if (tally == nullptr) return SearchWindow(c, platform, start, within);
+
+        const IntRanges match = IntRanges::Of(IntegerTest(c.test));
+        const bool average = c.trait == Trait::kAverageOrderValue;
+        const bool spend = c.trait == Trait::kTotalSpend;
+        Bitmap buyers = within & tally->buyers;
+        buyers -= tally->late;
+        Bitmap out;
+        const int64_t low = spend ? tally->min_spend : tally->min_count;
+        const int64_t high = spend ? tally->max_spend : tally->max_count;
+        if (!average && std::any_of(match.ranges.begin(), match.ranges.end(),
+                                    [&](const auto& r) { return r.first <= low && high <= r.second; })) {
+            out = std::move(buyers);  // every buyer's value is in one range
+        } else {
+            out = FilterTally(*tally, buyers, [&](int64_t count, int64_t fen) {
+                if (average) return AverageMatches(c.test, fen, count);
+                return match(spend ? fen : count);
+            });
+        }
+        if (!average && match(0)) out |= within - tally->buyers;
+        if (!tally->late.Empty()) {
+            const Bitmap late = within & tally->late;
+            if (!late.Empty()) out |= SearchWindow(c, platform, start, late);
+        }
+        return out;
+    }
+
+    // The buyers of `tally` among `candidates` (all of them buyers) whose count and net spend
+    // pass `test`, walking each block's sorted slots alongside the ascending ids.
+    template <typename Test>
+    static Bitmap FilterTally(const internal::WindowTally& tally, const Bitmap& candidates, const Test& test) {
+        std::vector<uint32_t> ids = candidates.ToVector();
+        size_t kept = 0;
+        const internal::TallyBlock* block = nullptr;
+        uint32_t block_index = 0;
+        size_t at = 0;
+        for (uint32_t id : ids) {
+            if (block == nullptr || id >> internal::kPurchaseBlockBits != block_index) {
+                block_index = id >> internal::kPurchaseBlockBits;
+                block = block_index < tally.blocks.size() ? &tally.blocks[block_index] : nullptr;
+                at = 0;
+                if (block == nullptr || block->slots.empty()) {
+                    block = nullptr;
+                    continue;
+                }
+            }
+            const auto slot = static_cast<uint16_t>(id & (internal::kPurchaseBlock - 1));
+            while (at + 1 < block->slots.size() && block->slots[at] < slot) ++at;
+            ids[kept] = id;
+            kept += block->slots[at] == slot && test(block->counts[at], block->spend[at]) ? size_t{1} : size_t{0};
+        }
+        internal::BitmapBuilder out;
+        out.AddSorted(std::span<const uint32_t>(ids.data(), kept));
+        return out.Done();
+    }
+
+    // Order traits in the window [start, now], from each candidate's purchases.
+    Bitmap SearchWindow(const TraitCondition& c, int platform, int64_t start, const Bitmap& within) const {
         const int64_t end = calendar_.now();
         const IntRanges match = IntRanges::Of(IntegerTest(c.test));
         return Filter(within, [&](uint32_t id) {

@@ -951,11 +951,6 @@ Status LoadTagCatalogue(store::Session& s, TenantId tenant, std::vector<TagInfo>
     return OkStatus();
 }
 
-template <typename T>
-size_t VectorBytes(const std::vector<T>& v) {
-    return v.capacity() * sizeof(T);
-}
-
 // A hash map's nodes (each its element and a link, and the allocator's overhead) and buckets,
 // approximately.
 template <typename K, typename V, typename... Rest>
@@ -1205,6 +1200,19 @@ Status AudienceIndex::Refresh(std::span<const CustomerId> customers) {
     loader.Apply(batch);
     loader.Finish(refreshed);
     loader.ReplacePurchases(changed_ids);
+    // The window tallies follow the purchase blocks just rewritten.
+    {
+        std::lock_guard tallies_lock(d.tallies_mutex);
+        if (!d.tallies.empty()) {
+            std::vector<uint32_t> blocks;
+            for (uint32_t c : changed_ids) {
+                if (blocks.empty() || blocks.back() != c >> internal::kPurchaseBlockBits)
+                    blocks.push_back(c >> internal::kPurchaseBlockBits);
+            }
+            const int64_t now = d.clock->Now().micros();
+            for (const auto& tally : d.tallies) internal::RetallyBlocks(d, *tally, blocks, now);
+        }
+    }
     const std::vector<std::string> rebuilt = loader.ReplaceEvents(changed_ids);
     d.tags = std::move(catalogue);
     if (!changed.Empty()) {
@@ -1300,6 +1308,8 @@ IndexStats AudienceIndex::Stats() const {
     }
     for (const auto& [version, customers] : d.changes) bytes += customers.Bytes();
     stats.bytes = bytes;
+    std::lock_guard tallies_lock(d.tallies_mutex);
+    for (const auto& tally : d.tallies) stats.window_bytes += tally->Bytes();
     return stats;
 }
 

@@ -261,11 +261,11 @@ class IndexTest : public ::testing::TestWithParam<std::string> {
         for (const std::string& rule : rules) EXPECT_EQ(Members(refreshed, rule), Members(*built, rule)) << rule;
     }
 
-    Ids Members(const AudienceIndex& index, std::string_view text) {
+    Ids Members(const AudienceIndex& index, std::string_view text, std::optional<Timestamp> now = {}) {
         const RuleResult rule = ParseRuleText(text);
         EXPECT_TRUE(rule.ok()) << text << ": " << (rule.ok() ? "" : rule.error().message_en);
         if (!rule.ok()) return {};
-        auto result = Evaluate(index, rule.value(), {.sample_size = 100'000});
+        auto result = Evaluate(index, rule.value(), {.now = now, .sample_size = 100'000});
         EXPECT_TRUE(result.ok()) << text << ": " << result.status().ToString();
         if (!result.ok()) return {};
         Ids ids;
@@ -617,6 +617,97 @@ TEST_P(IndexTest, ARandomBatchRefreshesToWhatABuildReads) {
     ExpectSameAsRebuilt(*index, {"everyone", R"(tag = "母婴")", "has phone and consent marketing.sms",
                                  "orders_on.jd >= 1 within 90d", "orders_on.jd >= 300", "owner = none",
                                  R"(event "Viewed" within 14d)", "attr.points > 2500", "attr.birthday = 2026-06-30"});
+}
+
+// Day windows are answered from window tallies (internal/window_tally.hpp) made on first use and
+// patched by refreshes. Whatever happens to the purchases — changes, purchases dated after now,
+// days turning, an evaluation at an earlier "now" than a tally was checked at, tallies dropped
+// for newer ones — a window's members must be what each customer's own purchases say.
+TEST_P(IndexTest, DayWindowsFromTalliesAgreeWithEachCustomersPurchases) {
+    constexpr int64_t kCustomers = 9000;  // three purchase blocks
+    std::mt19937_64 rng(11);
+    const auto pick = [&](int64_t n) { return static_cast<int64_t>(rng() % static_cast<uint64_t>(n)); };
+    const std::vector<std::string> sources = {"jd", "taobao", "douyin", "store"};
+    const auto buy = [&](int64_t id, int64_t n, int month_from) {
+        for (; n > 0; --n) {
+            Order(id, sources[static_cast<size_t>(pick(4))], 100 + pick(20000),
+                  At(2026, month_from + static_cast<int>(pick(7 - month_from)), 1 + static_cast<int>(pick(28)),
+                     static_cast<int>(pick(24))));
+        }
+    };
+    for (int64_t id = 1; id <= kCustomers; ++id) {
+        Customer(id);
+        buy(id, pick(5) - 1, 1);
+    }
+    auto index = Build();
+    ASSERT_NE(index, nullptr);
+
+    struct Case {
+        std::string text;
+        int32_t days;
+        int platform;  // into kPlatforms, -1 = all
+        bool (*test)(int64_t count, int64_t fen);
+    };
+    const std::vector<Case> cases = {
+        {"order_count >= 2 within 90d", 90, -1, [](int64_t n, int64_t) { return n >= 2; }},
+        {"total_spend >= 150 within 30d", 30, -1, [](int64_t, int64_t fen) { return fen >= 15000; }},
+        {"orders_on.jd >= 1 within 120d", 120, 0, [](int64_t n, int64_t) { return n >= 1; }},
+        {"average_order_value > 80 within 60d", 60, -1, [](int64_t n, int64_t fen) { return n > 0 && fen > 8000 * n; }},
+        {"order_count = 0 within 10d", 10, -1, [](int64_t n, int64_t) { return n == 0; }},
+        {"not total_spend between 50 and 300 within 150d", 150, -1,
+         [](int64_t, int64_t fen) { return fen < 5000 || fen > 30000; }},
+        {"order_count < 3 within 200d", 200, -1, [](int64_t n, int64_t) { return n < 3; }},
+        {"order_count >= 1 within 365d", 365, -1, [](int64_t n, int64_t) { return n >= 1; }},
+    };
+    const auto expect_members = [&](Timestamp now, const std::string& when) {
+        const IndexData& d = IndexAccess::Data(*index);
+        const int32_t today = DayNumber(zone_.ToLocal(now).date);
+        for (const Case& k : cases) {
+            const int64_t start = zone_.StartOfDay(DateOfDay(today - (k.days - 1))).micros();
+            Ids expected;
+            d.live.ForEach([&](uint32_t c) {
+                int64_t count = 0, fen = 0;
+                for (const internal::Purchase& p : d.PurchasesOf(c)) {
+                    if (p.at < start || p.at > now.micros() || (k.platform >= 0 && p.platform() != k.platform))
+                        continue;
+                    ++count;
+                    fen += p.net_fen();
+                }
+                if (k.test(count, fen)) expected.push_back(c);
+            });
+            EXPECT_EQ(Members(*index, k.text, now), expected) << k.text << " " << when;
+        }
+    };
+    const Timestamp first = clock_.Now();
+    expect_members(first, "when built");
+    EXPECT_EQ(IndexAccess::Data(*index).tallies.size(), internal::kKeptTallies) << "one per window, the oldest dropped";
+
+    // Purchases replaced, some dated two days ahead (a shop's clock), new customers.
+    Ids changed;
+    for (int i = 0; i < 400; ++i) {
+        const int64_t id = 1 + pick(kCustomers);
+        changed.push_back(id);
+        if (pick(2) == 0) Queue("DELETE FROM orders WHERE tenant_id = $1 AND customer_id = $2", {kTenant, id});
+        buy(id, pick(3), 5);
+        if (pick(4) == 0) Order(id, "jd", 5000 + pick(20000), first + std::chrono::hours(48 + pick(24)));
+        if (pick(4) == 0) Order(id, "taobao", 5000 + pick(20000), first - std::chrono::minutes(1 + pick(50)));
+    }
+    for (int64_t id = kCustomers + 1; id <= kCustomers + 50; ++id) {
+        Customer(id);
+        buy(id, 1 + pick(3), 4);
+        changed.push_back(id);
+    }
+    Refresh(*index, changed);
+    bool late = false;
+    for (const auto& tally : IndexAccess::Data(*index).tallies) late = late || !tally->late.Empty();
+    EXPECT_TRUE(late) << "purchases after now are searched, not tallied";
+    expect_members(first, "after a refresh");
+    expect_members(first + std::chrono::hours(2), "two hours later");
+    expect_members(first - std::chrono::hours(1), "at an earlier now than the tallies were checked at");
+    expect_members(first - std::chrono::hours(30), "the day before");
+    clock_.Advance(std::chrono::hours(24 * 3));
+    expect_members(clock_.Now(), "three days later, past the purchases dated ahead");
+    ExpectSameAsRebuilt(*index, {"order_count >= 2 within 90d", "orders_on.jd >= 1 within 120d"});
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IndexTest, ::testing::Values("sqlite", "postgres"),

@@ -54,6 +54,10 @@ class Bitmap {
         if (!ids.empty()) roaring_bitmap_add_many(r_, ids.size(), ids.data());
     }
     void Remove(uint32_t id) { roaring_bitmap_remove(r_, id); }
+    // Removes [low, high).
+    void RemoveRange(uint64_t low, uint64_t high) {
+        if (low < high) roaring_bitmap_remove_range(r_, low, high);
+    }
     void Clear() { roaring_bitmap_clear(r_); }
     bool Contains(uint32_t id) const { return roaring_bitmap_contains(r_, id); }
     uint64_t Cardinality() const { return roaring_bitmap_get_cardinality(r_); }

@@ -21,6 +21,7 @@
 #include "yutang/audience/customer_set.hpp"
 #include "yutang/audience/index.hpp"
 #include "yutang/audience/internal/bitmap.hpp"
+#include "yutang/audience/internal/window_tally.hpp"
 #include "yutang/audience/rule.hpp"
 
 namespace yutang::audience::internal {
@@ -181,10 +182,23 @@ struct IndexData {
     uint64_t version = 0;
     std::deque<std::pair<uint64_t, Bitmap>> changes;
 
+    // Window tallies made by evaluations of day windows, the kKeptTallies most recently used.
+    // Made under `tallies_mutex` by evaluations (which hold `mutex` shared); patched by Refresh,
+    // which holds `mutex` exclusively.
+    mutable std::mutex tallies_mutex;
+    mutable std::vector<std::shared_ptr<WindowTally>> tallies;
+    mutable uint64_t tally_uses = 0;
+
     // Loaded on first use; cleared by Refresh (the runs they parallel change).
     mutable std::mutex properties_mutex;
     mutable std::map<std::pair<std::string, std::string>, std::shared_ptr<const PropertyColumn>> properties;
 };
+
+// Memory held by a vector's elements.
+template <typename T>
+size_t VectorBytes(const std::vector<T>& v) {
+    return v.capacity() * sizeof(T);
+}
 
 // The engine's way in to the index and to sets; not for other modules.
 struct IndexAccess {
@@ -194,6 +208,9 @@ struct IndexAccess {
     // The property column of (event, property), read from the store on first use.
     static Result<std::shared_ptr<const PropertyColumn>> Property(const IndexData& data, const std::string& event,
                                                                   const std::string& property);
+    // The tally of the purchases at or after `start` (of `platform`, -1 = all), made on first
+    // use; null when it was last checked after `now` (evaluate from the purchases then).
+    static std::shared_ptr<const WindowTally> Tally(const IndexData& data, int64_t start, int platform, int64_t now);
 };
 
 }  // namespace yutang::audience::internal
