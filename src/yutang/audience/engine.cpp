@@ -473,9 +473,10 @@ bool AverageMatches(const Comparison& c, int64_t spend, int64_t count) {
     }
 }
 
-// What testing a condition costs: a bitmap the index holds, a column read per customer, or runs
-// (purchases, events) searched per customer.
-enum class Cost { kBitmap = 0, kColumn = 1, kRuns = 2 };
+// What testing a condition costs: a bitmap the index holds, a window tally (an intersection, then
+// sorted arrays read in order), a column read per customer, or runs (purchases, events) searched
+// per customer.
+enum class Cost { kBitmap = 0, kTally = 1, kColumn = 2, kRuns = 3 };
 
 Cost ConditionCost(const AttributeCondition& c) {
     const Family family = c.test.op == Op::kIsSet ? Family::kOther : FamilyOf(c.test);
@@ -483,7 +484,7 @@ Cost ConditionCost(const AttributeCondition& c) {
                                                                                             : Cost::kColumn;
 }
 Cost ConditionCost(const TraitCondition& c) {
-    if (c.window) return Cost::kRuns;
+    if (c.window) return c.window->unit == TimeUnit::kDays ? Cost::kTally : Cost::kRuns;
     switch (c.trait) {
         case Trait::kLifecycleStage:
         case Trait::kOwner:
@@ -668,8 +669,51 @@ class Evaluator {
         }
         return Filter(within, [&](uint32_t id) { return ranges(static_cast<int64_t>(values[id])); });
     }
+    // The same over a narrow column: values too wide for it are looked up aside.
+    template <typename T>
+    Bitmap FilterColumn(const Bitmap& within, const internal::NarrowColumn<T>& column, const IntRanges& ranges) const {
+        if (column.values.empty() || ranges.ranges.empty()) return Bitmap();
+        const T* values = column.values.data();
+        constexpr T kWide = internal::NarrowColumn<T>::kWide;
+        if (ranges.ranges.size() == 1) {
+            const auto low = static_cast<uint64_t>(ranges.ranges[0].first);
+            const uint64_t width = static_cast<uint64_t>(ranges.ranges[0].second) - low;
+            return Filter(within, [&, low, width](uint32_t id) {
+                const T v = values[id];
+                const auto x = static_cast<uint64_t>(v != kWide ? int64_t{v} : column.wide.at(id));
+                return x - low <= width;
+            });
+        }
+        return Filter(within, [&](uint32_t id) { return ranges(column.Get(id)); });
+    }
 
     // ---- conditions --------------------------------------------------------------------------
+
+    // The candidates whose number (NaN = none, which no comparison passes) passes `match`, with
+    // the operator chosen once rather than per value.
+    Bitmap FilterNumbers(const Bitmap& within, const double* values, const OrderTest<double>& match) const {
+        const std::vector<double>& v = match.v;
+        switch (match.op) {
+            case Op::kEq:
+                return Filter(within, [&, x = v[0]](uint32_t id) { return values[id] == x; });
+            case Op::kNe:
+                return Filter(within,
+                              [&, x = v[0]](uint32_t id) { return values[id] != x && !std::isnan(values[id]); });
+            case Op::kLt:
+                return Filter(within, [&, x = v[0]](uint32_t id) { return values[id] < x; });
+            case Op::kLe:
+                return Filter(within, [&, x = v[0]](uint32_t id) { return values[id] <= x; });
+            case Op::kGt:
+                return Filter(within, [&, x = v[0]](uint32_t id) { return values[id] > x; });
+            case Op::kGe:
+                return Filter(within, [&, x = v[0]](uint32_t id) { return values[id] >= x; });
+            case Op::kBetween:
+                return Filter(within,
+                              [&, a = v[0], b = v[1]](uint32_t id) { return a <= values[id] && values[id] <= b; });
+            default:
+                return Filter(within, [&](uint32_t id) { return !std::isnan(values[id]) && match(values[id]); });
+        }
+    }
 
     // within ∩ (parts[0] ∪ parts[1] ∪ …), intersecting each part with the candidates rather than
     // copying the index's (large) bitmaps into a union first.
@@ -751,14 +795,11 @@ class Evaluator {
                 if (BoolMatches(test, false)) parts.push_back(&column.bool_false);
                 return Among(within, parts);
             }
-            case Family::kNumber: {
+            case Family::kNumber:
                 if (column.number_of.empty()) return Bitmap();
-                const OrderTest<double> match = NumberTest(test);
-                const double* values = column.number_of.data();
-                return Filter(within, [&](uint32_t id) { return !std::isnan(values[id]) && match(values[id]); });
-            }
+                return FilterNumbers(within & column.present, column.number_of.data(), NumberTest(test));
             case Family::kDate:
-                return FilterColumn(within, column.day_of, DayRanges(test));
+                return FilterColumn(within & column.present, column.day_of, DayRanges(test));
             case Family::kDuration: {
                 // A datetime's own time; a date's time is the start of its local day, so the
                 // ranges of times become ranges of days (StartOfDay only grows with the day).
@@ -771,7 +812,7 @@ class Evaluator {
                 const int64_t* instant = column.instant_of.data();
                 const int32_t* day = column.day_of.data();
                 if (column.day_of.empty()) return Bitmap();
-                return Filter(within, [&](uint32_t id) {
+                return Filter(within & column.present, [&](uint32_t id) {
                     if (has_instants && instant[id] != kNoTime) return instants(instant[id]);
                     return day[id] != kNoDay && days(day[id]);
                 });
@@ -813,10 +854,10 @@ class Evaluator {
             case Trait::kTotalSpend:
                 return FilterColumn(within, d_.net_spend, IntRanges::Of(IntegerTest(test)));
             case Trait::kAverageOrderValue: {
-                const int32_t* counts = d_.order_count.data();
-                const int64_t* spend = d_.net_spend.data();
-                return Filter(
-                    within, [&](uint32_t id) { return counts[id] > 0 && AverageMatches(test, spend[id], counts[id]); });
+                return Filter(within, [&](uint32_t id) {
+                    const int64_t count = d_.order_count.Get(id);
+                    return count > 0 && AverageMatches(test, d_.net_spend.Get(id), count);
+                });
             }
             case Trait::kFirstOrderAt:
                 return Times(within, d_.first_order_at, test, false);
@@ -880,13 +921,8 @@ class Evaluator {
                 break;
         }
         if (platform >= 0) {
-            const auto p = static_cast<size_t>(platform);
-            const IntRanges ranges = IntRanges::Of(IntegerTest(test));
-            const uint8_t* counts = d_.platform_orders[p].data();
-            if (d_.platform_orders[p].empty()) return Bitmap();
-            return Filter(within, [&](uint32_t id) {
-                return counts[id] < internal::kManyOrders ? ranges(counts[id]) : ranges(d_.PlatformOrders(p, id));
-            });
+            return FilterColumn(within, d_.platform_orders[static_cast<size_t>(platform)],
+                                IntRanges::Of(IntegerTest(test)));
         }
         return Bitmap();
     }
@@ -944,6 +980,23 @@ class Evaluator {
     // pass `test`, walking each block's sorted slots alongside the ascending ids.
     template <typename Test>
     static Bitmap FilterTally(const internal::WindowTally& tally, const Bitmap& candidates, const Test& test) {
+        if (candidates.Cardinality() * 4 >= tally.buyers.Cardinality()) {
+            // Most buyers are candidates: test every buyer in order, then intersect.
+            std::vector<uint32_t> passed;
+            internal::BitmapBuilder out;
+            for (size_t b = 0; b < tally.blocks.size(); ++b) {
+                const internal::TallyBlock& block = tally.blocks[b];
+                const auto base = static_cast<uint32_t>(b << internal::kPurchaseBlockBits);
+                passed.clear();
+                for (size_t i = 0; i < block.slots.size(); ++i) {
+                    if (test(block.counts[i], block.spend[i])) passed.push_back(base + block.slots[i]);
+                }
+                out.AddSorted(passed);
+            }
+            Bitmap all = out.Done();
+            all &= candidates;
+            return all;
+        }
         std::vector<uint32_t> ids = candidates.ToVector();
         size_t kept = 0;
         const internal::TallyBlock* block = nullptr;
@@ -960,7 +1013,19 @@ class Evaluator {
                 }
             }
             const auto slot = static_cast<uint16_t>(id & (internal::kPurchaseBlock - 1));
-            while (at + 1 < block->slots.size() && block->slots[at] < slot) ++at;
+            // Gallop, then bisect: candidates may be sparse among the block's buyers.
+            const std::vector<uint16_t>& slots = block->slots;
+            size_t step = 1, high = at;
+            while (high < slots.size() && slots[high] < slot) {
+                at = high + 1;
+                high += step;
+                step *= 2;
+            }
+            at = static_cast<size_t>(
+                std::lower_bound(slots.begin() + static_cast<ptrdiff_t>(at),
+                                 slots.begin() + static_cast<ptrdiff_t>(std::min(high, slots.size())), slot) -
+                slots.begin());
+            if (at == slots.size()) at = slots.size() - 1;
             ids[kept] = id;
             kept += block->slots[at] == slot && test(block->counts[at], block->spend[at]) ? size_t{1} : size_t{0};
         }
@@ -1151,7 +1216,7 @@ class Evaluator {
             }
         }
         const int32_t* day_of = it->second.day_of.data();
-        return Filter(within, [&](uint32_t id) {
+        return Filter(within & it->second.present, [&](uint32_t id) {
             const int32_t day = day_of[id];
             if (day == kNoDay) return false;
             if (day >= first && day <= last) return table[static_cast<size_t>(day - first)] != 0;
@@ -1193,7 +1258,7 @@ class Evaluator {
             const int64_t to = low;
             days.Add(from, to);
         }
-        return FilterColumn(within, it->second.day_of, days.Normalize());
+        return FilterColumn(within & it->second.present, it->second.day_of, days.Normalize());
     }
 
     static constexpr uint64_t kDenseShare = 4;  // test one by one below capacity / kDenseShare

@@ -254,15 +254,9 @@ uint32_t Intern(std::string_view text, std::vector<std::string>& values,
     return it->second;
 }
 
-// Orders of customer `c` on platform `p`; counts of kManyOrders and more go to the overflow.
+// Orders of customer `c` on platform `p` (a negative count reads as none).
 void SetPlatformOrders(IndexData& d, size_t p, uint32_t c, int64_t n) {
-    if (d.platform_orders[p][c] == kManyOrders) d.platform_overflow[p].erase(c);
-    if (n >= kManyOrders) {
-        d.platform_orders[p][c] = kManyOrders;
-        d.platform_overflow[p][c] = n;
-    } else {
-        d.platform_orders[p][c] = static_cast<uint8_t>(std::max<int64_t>(n, 0));
-    }
+    d.platform_orders[p].Set(c, std::max<int64_t>(n, 0));
 }
 
 // Grows every column to `capacity` slots. A column that must move gets room for a sixteenth more
@@ -273,13 +267,13 @@ void Grow(IndexData& d, uint32_t capacity) {
     const size_t room = std::max<size_t>(capacity, size_t{d.capacity} + d.capacity / 16);
     GrowTo(d.owner_of, room, capacity, 0u);
     GrowTo(d.channel_of, room, capacity, 0u);
-    GrowTo(d.order_count, room, capacity, 0);
-    GrowTo(d.net_spend, room, capacity, int64_t{0});
+    GrowTo(d.order_count.values, room, capacity, uint8_t{0});
+    GrowTo(d.net_spend.values, room, capacity, 0);
     GrowTo(d.first_order_at, room, capacity, kNoTime);
     GrowTo(d.last_order_at, room, capacity, kNoTime);
     GrowTo(d.last_seen, room, capacity, kNoTime);
     for (auto& column : d.rfm) GrowTo(column, room, capacity, uint8_t{0});
-    for (auto& column : d.platform_orders) GrowTo(column, room, capacity, uint8_t{0});
+    for (auto& column : d.platform_orders) GrowTo(column.values, room, capacity, uint8_t{0});
     d.purchase_blocks.resize((size_t{capacity} + kPurchaseBlock - 1) >> kPurchaseBlockBits);
     for (auto& [name, column] : d.attributes) {
         // Only the columns of the types the attribute has.
@@ -315,8 +309,8 @@ void ClearCustomers(IndexData& d, const Bitmap& changed) {
             d.channel_members[d.channel_of[c] - 1].Remove(c);
             d.channel_of[c] = 0;
         }
-        d.order_count[c] = 0;
-        d.net_spend[c] = 0;
+        d.order_count.Set(c, 0);
+        d.net_spend.Set(c, 0);
         d.first_order_at[c] = kNoTime;
         d.last_order_at[c] = kNoTime;
         d.last_seen[c] = kNoTime;
@@ -755,9 +749,8 @@ class Loader {
         // A tombstone's traits row (left when its orders were not reassigned) is not the person's.
         if (c == 0 || c != id) return;
         has_traits_.Add(c);
-        d_.order_count[c] = static_cast<int32_t>(
-            std::clamp<int64_t>(row.Int(1), std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
-        d_.net_spend[c] = row.Int(2) - row.Int(3);
+        d_.order_count.Set(c, row.Int(1));
+        d_.net_spend.Set(c, row.Int(2) - row.Int(3));
         d_.first_order_at[c] = row.OptionalInt(4).value_or(kNoTime);
         d_.last_order_at[c] = row.OptionalInt(5).value_or(kNoTime);
         boost::system::error_code ec;
@@ -956,6 +949,11 @@ Status LoadTagCatalogue(store::Session& s, TenantId tenant, std::vector<TagInfo>
 template <typename K, typename V, typename... Rest>
 size_t MapBytes(const std::unordered_map<K, V, Rest...>& map) {
     return map.size() * (sizeof(std::pair<const K, V>) + 2 * sizeof(void*)) + map.bucket_count() * sizeof(void*);
+}
+
+template <typename T>
+size_t NarrowBytes(const NarrowColumn<T>& column) {
+    return VectorBytes(column.values) + MapBytes(column.wide);
 }
 
 size_t StringsBytes(const std::vector<std::string>& strings) {
@@ -1269,6 +1267,7 @@ IndexStats AudienceIndex::Stats() const {
     stats.event_names = static_cast<int64_t>(d.events.size());
     stats.build_time = d.build_time;
     using internal::MapBytes;
+    using internal::NarrowBytes;
     using internal::StringsBytes;
     using internal::VectorBytes;
     // Everything the index holds but the property columns, a cache read on demand.
@@ -1286,11 +1285,10 @@ IndexStats AudienceIndex::Stats() const {
              VectorBytes(d.channel_members);
     for (const auto& [channel, code] : d.channel_codes) bytes += channel.capacity();
     for (const auto& b : d.channel_members) bytes += b.Bytes();
-    bytes += VectorBytes(d.order_count) + VectorBytes(d.net_spend) + VectorBytes(d.first_order_at) +
+    bytes += NarrowBytes(d.order_count) + NarrowBytes(d.net_spend) + VectorBytes(d.first_order_at) +
              VectorBytes(d.last_order_at) + VectorBytes(d.last_seen);
     for (const auto& column : d.rfm) bytes += VectorBytes(column);
-    for (const auto& column : d.platform_orders) bytes += VectorBytes(column);
-    for (const auto& overflow : d.platform_overflow) bytes += MapBytes(overflow);
+    for (const auto& column : d.platform_orders) bytes += NarrowBytes(column);
     bytes += VectorBytes(d.purchase_blocks);
     for (const auto& block : d.purchase_blocks) bytes += VectorBytes(block.offsets) + VectorBytes(block.items);
     for (const auto& [name, column] : d.attributes) {

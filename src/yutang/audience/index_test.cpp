@@ -62,8 +62,8 @@ Slot SlotOf(const IndexData& d, uint32_t c) {
     s.live = d.live.Contains(c);
     s.owner = d.owner_of[c] == 0 ? 0 : d.owners[d.owner_of[c] - 1];
     s.channel = d.channel_of[c] == 0 ? "" : d.channels[d.channel_of[c] - 1];
-    s.order_count = d.order_count[c];
-    s.net_spend = d.net_spend[c];
+    s.order_count = d.order_count.Get(c);
+    s.net_spend = d.net_spend.Get(c);
     s.first_order_at = d.first_order_at[c];
     s.last_order_at = d.last_order_at[c];
     s.last_seen = d.last_seen[c];
@@ -411,14 +411,14 @@ TEST_P(IndexTest, PlatformCountsFrom255OnAreReadThroughTheOverflow) {
     ASSERT_NE(index, nullptr);
     {
         const IndexData& d = IndexAccess::Data(*index);
-        EXPECT_EQ(d.platform_orders[0][1], internal::kManyOrders);
+        EXPECT_EQ(d.platform_orders[0].values[1], internal::NarrowColumn<uint8_t>::kWide);
         EXPECT_EQ(d.PlatformOrders(0, 1), 1000);
         EXPECT_EQ(d.PlatformOrders(1, 1), 254);
         EXPECT_EQ(d.PlatformOrders(2, 1), 255);
         EXPECT_EQ(d.PlatformOrders(0, 2), 300);
-        EXPECT_EQ(d.platform_overflow[0].size(), 2u);
-        EXPECT_EQ(d.platform_overflow[1].size(), 0u);
-        EXPECT_EQ(d.platform_overflow[2].size(), 1u);
+        EXPECT_EQ(d.platform_orders[0].wide.size(), 2u);
+        EXPECT_EQ(d.platform_orders[1].wide.size(), 0u);
+        EXPECT_EQ(d.platform_orders[2].wide.size(), 1u);
     }
     EXPECT_EQ(Members(*index, "orders_on.jd >= 300"), (Ids{1, 2}));
     EXPECT_EQ(Members(*index, "orders_on.jd = 300"), (Ids{2}));
@@ -434,7 +434,7 @@ TEST_P(IndexTest, PlatformCountsFrom255OnAreReadThroughTheOverflow) {
     EXPECT_EQ(d.PlatformOrders(0, 1), 7);
     EXPECT_EQ(d.PlatformOrders(0, 2), 0);
     EXPECT_EQ(d.PlatformOrders(0, 3), 512);
-    EXPECT_EQ(d.platform_overflow[0].size(), 1u) << "the entries of counts under 255 are gone";
+    EXPECT_EQ(d.platform_orders[0].wide.size(), 1u) << "the entries of counts under 255 are gone";
     EXPECT_EQ(Members(*index, "orders_on.jd >= 300"), (Ids{3}));
     ExpectSameAsRebuilt(*index, {"orders_on.jd >= 300", "orders_on.douyin = 255", "orders_on.taobao = 254",
                                  R"(lifecycle_stage = prospect)"});
@@ -638,6 +638,7 @@ TEST_P(IndexTest, DayWindowsFromTalliesAgreeWithEachCustomersPurchases) {
     for (int64_t id = 1; id <= kCustomers; ++id) {
         Customer(id);
         buy(id, pick(5) - 1, 1);
+        if (pick(10) == 0) Identity(id, "phone");  // a few candidates among many buyers
     }
     auto index = Build();
     ASSERT_NE(index, nullptr);
@@ -647,6 +648,7 @@ TEST_P(IndexTest, DayWindowsFromTalliesAgreeWithEachCustomersPurchases) {
         int32_t days;
         int platform;  // into kPlatforms, -1 = all
         bool (*test)(int64_t count, int64_t fen);
+        bool phone = false;  // only customers with a phone number
     };
     const std::vector<Case> cases = {
         {"order_count >= 2 within 90d", 90, -1, [](int64_t n, int64_t) { return n >= 2; }},
@@ -658,6 +660,8 @@ TEST_P(IndexTest, DayWindowsFromTalliesAgreeWithEachCustomersPurchases) {
          [](int64_t, int64_t fen) { return fen < 5000 || fen > 30000; }},
         {"order_count < 3 within 200d", 200, -1, [](int64_t n, int64_t) { return n < 3; }},
         {"order_count >= 1 within 365d", 365, -1, [](int64_t n, int64_t) { return n >= 1; }},
+        {"has phone and order_count >= 2 within 90d", 90, -1, [](int64_t n, int64_t) { return n >= 2; }, true},
+        {"has phone and total_spend < 150 within 30d", 30, -1, [](int64_t, int64_t fen) { return fen < 15000; }, true},
     };
     const auto expect_members = [&](Timestamp now, const std::string& when) {
         const IndexData& d = IndexAccess::Data(*index);
@@ -673,7 +677,8 @@ TEST_P(IndexTest, DayWindowsFromTalliesAgreeWithEachCustomersPurchases) {
                     ++count;
                     fen += p.net_fen();
                 }
-                if (k.test(count, fen)) expected.push_back(c);
+                const bool phone = d.identities[static_cast<size_t>(IdentityKind::kPhone)].Contains(c);
+                if (k.test(count, fen) && (phone || !k.phone)) expected.push_back(c);
             });
             EXPECT_EQ(Members(*index, k.text, now), expected) << k.text << " " << when;
         }
