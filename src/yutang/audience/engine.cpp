@@ -1310,7 +1310,38 @@ Timing ConditionTiming(const C&) {
     return Timing::kFixed;  // tags, identities, consent, everyone
 }
 
+Facets ConditionFacets(const TraitCondition& c) {
+    if (c.window) return kFacetPurchases;
+    switch (c.trait) {
+        case Trait::kDaysSinceLastSeen:
+            return kFacetLastSeen;
+        case Trait::kOwner:
+        case Trait::kSourceChannel:
+            return kFacetProfile;
+        default:
+            return kFacetTraits;  // order traits, RFM, stage, orders per platform
+    }
+}
+Facets ConditionFacets(const Everyone&) { return 0; }
+Facets ConditionFacets(const TagCondition&) { return kFacetTags; }
+Facets ConditionFacets(const IdentityCondition&) { return kFacetIdentities; }
+Facets ConditionFacets(const ConsentCondition&) { return kFacetConsent; }
+Facets ConditionFacets(const AttributeCondition&) { return kFacetAttributes; }
+Facets ConditionFacets(const BirthdayCondition&) { return kFacetAttributes; }
+Facets ConditionFacets(const MonthsSinceCondition&) { return kFacetAttributes; }
+Facets ConditionFacets(const EventCondition&) { return kFacetEvents; }
+Facets ConditionFacets(const SegmentCondition&) { return kAllFacets; }
+
 }  // namespace
+
+Facets FacetsOf(const Rule& rule) {
+    if (rule.kind == Rule::Kind::kCondition) {
+        return kFacetLive | std::visit([](const auto& c) { return ConditionFacets(c); }, rule.condition);
+    }
+    Facets out = kFacetLive;
+    for (const Rule& child : rule.children) out |= FacetsOf(child);
+    return out;
+}
 
 Timing TimingOf(const Rule& rule) {
     if (rule.kind == Rule::Kind::kCondition) {

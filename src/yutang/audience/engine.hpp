@@ -60,6 +60,12 @@ struct Evaluation {
 enum class Timing { kFixed, kDaily, kContinuous };
 Timing TimingOf(const Rule& rule);
 
+// What a rule reads (Facets, index.hpp), always including kFacetLive: a customer whom a refresh
+// found unchanged in all of these is still a member or still not one, so a saved segment
+// re-tests only AudienceIndex::ChangedSince(version, FacetsOf(rule)). A segment condition reads
+// everything (kAllFacets).
+Facets FacetsOf(const Rule& rule);
+
 // Evaluates a valid rule (as the parsers return; Validate() it when built in code).
 // invalid_argument (field "rule", message "<JSON pointer>: unknown segment …") for a segment
 // condition when options.segments is null or says not_found; otherwise the callback's errors;

@@ -11,6 +11,7 @@
 
 #include <boost/json.hpp>
 
+#include "yutang/audience/internal/facet_probe.hpp"
 #include "yutang/audience/internal/index_data.hpp"
 #include "yutang/audience/internal/spec.hpp"
 
@@ -1188,6 +1189,7 @@ Status AudienceIndex::Refresh(std::span<const CustomerId> customers) {
     // 2. Apply, with evaluations waiting. Nothing here can fail.
     std::unique_lock lock(d.mutex);
     internal::Grow(d, max_slot + 1);
+    const internal::FacetProbe probe(d, changed);
     internal::ClearCustomers(d, changed);
     Bitmap refreshed;
     for (const store::Row& row : scope.canonical_rows) {
@@ -1214,12 +1216,12 @@ Status AudienceIndex::Refresh(std::span<const CustomerId> customers) {
     const std::vector<std::string> rebuilt = loader.ReplaceEvents(changed_ids);
     d.tags = std::move(catalogue);
     if (!changed.Empty()) {
-        d.changes.emplace_back(++d.version, std::move(changed));
+        d.changes.push_back({.version = ++d.version, .customers = std::move(changed), .facets = probe.Changed(d)});
         uint64_t kept = 0;
-        for (const auto& [made, ids] : d.changes) kept += ids.Cardinality();
+        for (const auto& change : d.changes) kept += change.customers.Cardinality();
         while (d.changes.size() > internal::kKeptRefreshes ||
                (d.changes.size() > 1 && kept > internal::kKeptCustomers)) {
-            kept -= d.changes.front().second.Cardinality();
+            kept -= d.changes.front().customers.Cardinality();
             d.changes.pop_front();
         }
     }
@@ -1237,16 +1239,23 @@ uint64_t AudienceIndex::version() const {
     return data_->version;
 }
 
-std::optional<CustomerSet> AudienceIndex::ChangedSince(uint64_t version) const {
+std::optional<CustomerSet> AudienceIndex::ChangedSince(uint64_t version, Facets facets) const {
     const IndexData& d = *data_;
     std::shared_lock lock(d.mutex);
     if (version > d.version) return std::nullopt;
     if (version == d.version) return CustomerSet();
     // Refreshes version + 1 … d.version must all be remembered.
-    if (d.changes.empty() || d.changes.front().first > version + 1) return std::nullopt;
+    if (d.changes.empty() || d.changes.front().version > version + 1) return std::nullopt;
     Bitmap changed;
-    for (const auto& [made, customers] : d.changes) {
-        if (made > version) changed |= customers;
+    for (const auto& change : d.changes) {
+        if (change.version <= version) continue;
+        if ((facets & kAllFacets) == kAllFacets) {
+            changed |= change.customers;
+            continue;
+        }
+        for (size_t f = 0; f < kFacetCount; ++f) {
+            if ((facets >> f & 1u) != 0) changed |= change.facets[f];
+        }
     }
     return internal::IndexAccess::Wrap(std::move(changed));
 }
@@ -1304,7 +1313,10 @@ IndexStats AudienceIndex::Stats() const {
         bytes += name.capacity() + VectorBytes(runs.customers) + VectorBytes(runs.offsets) + VectorBytes(runs.times) +
                  VectorBytes(runs.event_ids);
     }
-    for (const auto& [version, customers] : d.changes) bytes += customers.Bytes();
+    for (const auto& change : d.changes) {
+        bytes += change.customers.Bytes();
+        for (const auto& facet : change.facets) bytes += facet.Bytes();
+    }
     stats.bytes = bytes;
     std::lock_guard tallies_lock(d.tallies_mutex);
     for (const auto& tally : d.tallies) stats.window_bytes += tally->Bytes();

@@ -62,6 +62,24 @@ struct IndexStats {
     std::chrono::microseconds build_time{0};
 };
 
+// What a refresh found changed about a customer, so that a saved segment re-tests only the
+// customers changed in what its rule reads (TouchedFacets, engine.hpp). Bits of Facets.
+enum Facet : uint32_t {
+    kFacetLive = 1u << 0,        // became or stopped being a canonical customer (new, merged)
+    kFacetTags = 1u << 1,        // tags held
+    kFacetIdentities = 1u << 2,  // identity kinds held
+    kFacetConsent = 1u << 3,     // current consent per purpose
+    kFacetProfile = 1u << 4,     // owner guide, source channel
+    kFacetTraits = 1u << 5,      // order count, spend, first/last order, RFM, stage, orders per platform
+    kFacetLastSeen = 1u << 6,    // last seen
+    kFacetPurchases = 1u << 7,   // the purchases windows count
+    kFacetAttributes = 1u << 8,  // attribute values
+    kFacetEvents = 1u << 9,      // named events
+};
+using Facets = uint32_t;
+inline constexpr Facets kAllFacets = (1u << 10) - 1;
+inline constexpr size_t kFacetCount = 10;
+
 // Thread-safe: any number of evaluations run at once; Refresh waits for them and they for it.
 class AudienceIndex {
   public:
@@ -95,12 +113,13 @@ class AudienceIndex {
 
     // How many refreshes have changed the index: each that re-read anyone adds one.
     uint64_t version() const;
-    // The customers (tombstones included) that the refreshes after `version` re-read: whoever
-    // may have entered or left a rule's members since an evaluation at `version`. Empty when
-    // `version` is the current one; std::nullopt when it is not one of this index's versions, or
-    // older than the index remembers (the last 64 refreshes, and only as far back as their
-    // customers number at most a million).
-    std::optional<CustomerSet> ChangedSince(uint64_t version) const;
+    // The customers whom the refreshes after `version` found changed in one of `facets` (with
+    // kAllFacets: every customer they re-read, tombstones included): whoever may have entered or
+    // left the members of a rule reading those facets since an evaluation at `version`. Empty
+    // when `version` is the current one; std::nullopt when it is not one of this index's
+    // versions, or older than the index remembers (the last 64 refreshes, and only as far back
+    // as their customers number at most a million).
+    std::optional<CustomerSet> ChangedSince(uint64_t version, Facets facets = kAllFacets) const;
 
     TenantId tenant() const;
     const TimeZone& time_zone() const;

@@ -552,6 +552,66 @@ TEST_P(IndexTest, ChangedSinceListsWhomTheLaterRefreshesReRead) {
     EXPECT_EQ(ids(index->ChangedSince(3)), (Ids{1}));
 }
 
+// A refresh tells which facets of whom it found changed: each customer below changes in one way
+// (and 3 not at all), and only the facets that changed name them.
+TEST_P(IndexTest, ChangedSinceByFacetNamesOnlyWhatChanged) {
+    const int64_t tag = TagId("人群", "母婴");
+    for (int64_t id = 1; id <= 12; ++id) {
+        if (id != 5) Customer(id, std::nullopt, "import:jd");
+    }
+    Order(2, "jd", 5000, At(2026, 5, 1));
+    Traits(2, 1, 5000, R"({"jd":1})");
+    Attribute(4, "points", "number", "10");
+    Event(8, "Viewed", At(2026, 6, 1));
+    auto index = Build();
+    ASSERT_NE(index, nullptr);
+    const auto ids = [&](Facets facets) {
+        Ids out;
+        if (const auto set = index->ChangedSince(0, facets)) {
+            for (CustomerId id : set->ToVector()) out.push_back(id.value());
+        }
+        return out;
+    };
+
+    Tag(1, tag);                                        // 1: a tag
+    Order(2, "jd", 7000, At(2026, 6, 20));              // 2: a purchase and its traits
+    Traits(2, 2, 12000, R"({"jd":2})", "repeat");       //
+    Attribute(4, "level", "string", "金卡");            // 4: an attribute value
+    Customer(5);                                        // 5: new, with nothing
+    Merge(6, 7);                                        // 6: merged into 7
+    Event(8, "Viewed", At(2026, 6, 2));                 // 8: an event
+    Consent(9, "marketing.sms", true, At(2026, 6, 3));  // 9: consent
+    Identity(10, "phone");                              // 10: an identity
+    Queue("UPDATE customers SET owner_staff_id = 42 WHERE tenant_id = $1 AND customer_id = 11", {kTenant});
+    Queue("UPDATE customers SET last_seen_at = $2 WHERE tenant_id = $1 AND customer_id = 12",
+          {kTenant, At(2026, 6, 29).micros()});
+    Refresh(*index, {1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12});
+
+    EXPECT_EQ(ids(kAllFacets), (Ids{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})) << "everyone re-read";
+    EXPECT_EQ(ids(kFacetTags), (Ids{1}));
+    EXPECT_EQ(ids(kFacetTraits), (Ids{2, 5, 6}))
+        << "5 became a prospect (no traits row), the tombstone 6 stopped being one";
+    EXPECT_EQ(ids(kFacetPurchases), (Ids{2}));
+    EXPECT_EQ(ids(kFacetAttributes), (Ids{4}));
+    EXPECT_EQ(ids(kFacetLive), (Ids{5, 6})) << "a new customer, a tombstone";
+    EXPECT_EQ(ids(kFacetEvents), (Ids{8}));
+    EXPECT_EQ(ids(kFacetConsent), (Ids{9}));
+    EXPECT_EQ(ids(kFacetIdentities), (Ids{10}));
+    EXPECT_EQ(ids(kFacetProfile), (Ids{6, 11})) << "a tombstone holds no channel; 5 has none either";
+    EXPECT_EQ(ids(kFacetLastSeen), (Ids{5, 6, 12}));
+    EXPECT_EQ(ids(kFacetTags | kFacetConsent), (Ids{1, 9}));
+
+    // What a segment re-tests: the customers changed in what its rule reads.
+    const auto facets = [](std::string_view text) { return FacetsOf(ParseRuleText(text).value()); };
+    EXPECT_EQ(facets(R"(tag = "母婴")"), kFacetLive | kFacetTags);
+    EXPECT_EQ(facets("order_count >= 2 within 90d or owner = none"), kFacetLive | kFacetPurchases | kFacetProfile);
+    EXPECT_EQ(facets(R"(not (attr.points > 1 and event "Viewed" within 7d))"),
+              kFacetLive | kFacetAttributes | kFacetEvents);
+    EXPECT_EQ(facets("days_since_last_seen > 30 and lifecycle_stage = new"),
+              kFacetLive | kFacetLastSeen | kFacetTraits);
+    EXPECT_EQ(facets(R"(segment "回购" and has phone)"), kAllFacets);
+}
+
 // Enough customers for every way a refresh reads: lists padded to 16, lists of 500, runs of
 // consecutive ids, merge chains; the whole index must then equal a fresh build.
 TEST_P(IndexTest, ARandomBatchRefreshesToWhatABuildReads) {

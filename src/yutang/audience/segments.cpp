@@ -477,7 +477,7 @@ Result<SegmentEvaluation> SegmentService::Evaluate(TenantId tenant, SegmentId se
     const Timing timing = TimingOf(saved.rule);
     std::optional<CustomerSet> changed;
     if (known != nullptr && (timing == Timing::kFixed || (timing == Timing::kDaily && known->local_day == today))) {
-        changed = index->ChangedSince(known->version);
+        changed = index->ChangedSince(known->version, FacetsOf(saved.rule));
     }
 
     CustomerSet members, entered, exited;

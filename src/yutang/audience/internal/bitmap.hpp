@@ -78,6 +78,7 @@ class Bitmap {
     friend Bitmap operator&(const Bitmap& a, const Bitmap& b) { return Bitmap(roaring_bitmap_and(a.r_, b.r_)); }
     friend Bitmap operator|(const Bitmap& a, const Bitmap& b) { return Bitmap(roaring_bitmap_or(a.r_, b.r_)); }
     friend Bitmap operator-(const Bitmap& a, const Bitmap& b) { return Bitmap(roaring_bitmap_andnot(a.r_, b.r_)); }
+    friend Bitmap operator^(const Bitmap& a, const Bitmap& b) { return Bitmap(roaring_bitmap_xor(a.r_, b.r_)); }
     friend bool operator==(const Bitmap& a, const Bitmap& b) { return roaring_bitmap_equals(a.r_, b.r_); }
 
     // Calls f(id) for every id in increasing order.

@@ -195,10 +195,15 @@ struct IndexData {
     std::map<std::string, AttributeColumn, std::less<>> attributes;
     std::map<std::string, EventRuns, std::less<>> events;
 
-    // Refreshes applied, and the customers each of the latest re-read (oldest first), for
-    // AudienceIndex::ChangedSince. Guarded by `mutex`.
+    // Refreshes applied, and what each of the latest re-read and found changed (oldest first),
+    // for AudienceIndex::ChangedSince. Guarded by `mutex`.
+    struct Change {
+        uint64_t version = 0;
+        Bitmap customers;                        // re-read
+        std::array<Bitmap, kFacetCount> facets;  // changed, by facet (bit i of Facets at [i])
+    };
     uint64_t version = 0;
-    std::deque<std::pair<uint64_t, Bitmap>> changes;
+    std::deque<Change> changes;
 
     // Window tallies made by evaluations of day windows, the kKeptTallies most recently used.
     // Made under `tallies_mutex` by evaluations (which hold `mutex` shared); patched by Refresh,
