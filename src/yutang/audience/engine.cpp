@@ -4,8 +4,10 @@
 #include <array>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <thread>
 
 #include "yutang/audience/internal/bitmap.hpp"
 #include "yutang/audience/internal/index_data.hpp"
@@ -582,11 +584,11 @@ class Evaluator {
         return Bitmap();
     }
 
-  private:
     static Cost CostOf(const audience::Condition& condition) {
         return std::visit([](const auto& c) { return ConditionCost(c); }, condition);
     }
 
+    // The costliest condition's.
     static Cost CostOf(const Rule& rule) {
         if (rule.kind == Rule::Kind::kCondition) return CostOf(rule.condition);
         Cost cost = Cost::kBitmap;
@@ -594,6 +596,7 @@ class Evaluator {
         return cost;
     }
 
+  private:
     // The children's positions, cheapest first (document order among equals).
     static std::vector<size_t> ByCost(const std::vector<Rule>& children) {
         std::vector<std::pair<Cost, size_t>> costs;
@@ -625,7 +628,11 @@ class Evaluator {
     // the result intersected (a bitmap operation) instead.
     template <typename Test>
     Bitmap Filter(const Bitmap& within, const Test& test) const {
-        if (within.Cardinality() * kDenseShare < d_.capacity) {
+        if (within.Empty()) return Bitmap();
+        // The 2^16-id chunks `within` spans: only their slots are tested on the dense path.
+        const uint64_t first = uint64_t{within.Minimum()} & ~(kChunk - 1);
+        const uint64_t last = std::min<uint64_t>(d_.capacity, uint64_t{within.Maximum()} + 1);
+        if (within.Cardinality() * kDenseShare < last - first) {
             // The candidates as one array (CRoaring's bulk conversion), filtered in place.
             std::vector<uint32_t> ids = within.ToVector();
             size_t kept = 0;
@@ -639,8 +646,8 @@ class Evaluator {
         }
         internal::BitmapBuilder out;
         std::array<uint64_t, internal::BitmapBuilder::kChunkWords> words;
-        for (uint64_t start = 0; start < d_.capacity; start += kChunk) {
-            const auto end = static_cast<uint32_t>(std::min<uint64_t>(d_.capacity, start + kChunk));
+        for (uint64_t start = first; start < last; start += kChunk) {
+            const auto end = static_cast<uint32_t>(std::min<uint64_t>(last, start + kChunk));
             words.fill(0);
             for (auto id = static_cast<uint32_t>(start); id < end; id += 64) {
                 const uint32_t n = std::min<uint32_t>(64, end - id);
@@ -980,11 +987,17 @@ class Evaluator {
     // pass `test`, walking each block's sorted slots alongside the ascending ids.
     template <typename Test>
     static Bitmap FilterTally(const internal::WindowTally& tally, const Bitmap& candidates, const Test& test) {
-        if (candidates.Cardinality() * 4 >= tally.buyers.Cardinality()) {
+        if (candidates.Empty()) return Bitmap();
+        const size_t first = candidates.Minimum() >> internal::kPurchaseBlockBits;
+        const size_t last =
+            std::min<size_t>(tally.blocks.size(), (candidates.Maximum() >> internal::kPurchaseBlockBits) + 1);
+        // The buyers in those blocks, approximately (in proportion to the blocks).
+        const uint64_t buyers = tally.buyers.Cardinality() * (last - first) / std::max<size_t>(1, tally.blocks.size());
+        if (candidates.Cardinality() * 4 >= buyers) {
             // Most buyers are candidates: test every buyer in order, then intersect.
             std::vector<uint32_t> passed;
             internal::BitmapBuilder out;
-            for (size_t b = 0; b < tally.blocks.size(); ++b) {
+            for (size_t b = first; b < last; ++b) {
                 const internal::TallyBlock& block = tally.blocks[b];
                 const auto base = static_cast<uint32_t>(b << internal::kPurchaseBlockBits);
                 passed.clear();
@@ -1332,6 +1345,32 @@ Facets ConditionFacets(const MonthsSinceCondition&) { return kFacetAttributes; }
 Facets ConditionFacets(const EventCondition&) { return kFacetEvents; }
 Facets ConditionFacets(const SegmentCondition&) { return kAllFacets; }
 
+// The rule's members among `within`. Many candidates are split at the middle one and the halves
+// evaluated on two threads (conditions are decided customer by
+// customer, so the halves' members are the whole's): the caller's shared lock on the index
+// covers both.
+Result<Bitmap> EvalInHalves(Evaluator& evaluator, const IndexData& d, const Rule& rule, const Bitmap& within) {
+    const uint64_t n = within.Cardinality();
+    // Rules of bitmap conditions only take a few operations: a thread would cost more than it saves.
+    if (n < 2 || n < static_cast<uint64_t>(std::max<int64_t>(1, d.settings.parallel_from)) ||
+        Evaluator::CostOf(rule) == Cost::kBitmap) {
+        return evaluator.Eval(rule, within);
+    }
+    const uint32_t middle = within.Select(static_cast<uint32_t>(n / 2));  // > the smallest, as n ≥ 2
+    const Bitmap low = within & Bitmap::Range(0, middle);
+    const Bitmap high = within - low;
+    Evaluator other = evaluator;
+    std::optional<Result<Bitmap>> high_members;
+    std::thread helper([&] { high_members.emplace(other.Eval(rule, high)); });
+    Result<Bitmap> low_members = evaluator.Eval(rule, low);
+    helper.join();
+    YT_TRY(low_members.status());
+    YT_TRY(high_members->status());
+    Bitmap out = std::move(*low_members);
+    out |= **high_members;
+    return out;
+}
+
 }  // namespace
 
 Facets FacetsOf(const Rule& rule) {
@@ -1362,7 +1401,7 @@ Result<Evaluation> Evaluate(const AudienceIndex& index, const Rule& rule, const 
     YT_TRY(evaluator.ResolveSegments(rule, "", options.segments));
     Bitmap within = d.live;
     if (options.within != nullptr) within &= IndexAccess::Bits(*options.within);
-    YT_ASSIGN_OR_RETURN(Bitmap members, evaluator.Eval(rule, within));
+    YT_ASSIGN_OR_RETURN(Bitmap members, EvalInHalves(evaluator, d, rule, within));
     if (options.owner) {
         auto it = d.owner_members.find(options.owner->value());
         if (it == d.owner_members.end()) {

@@ -62,6 +62,15 @@ class Bitmap {
     bool Contains(uint32_t id) const { return roaring_bitmap_contains(r_, id); }
     uint64_t Cardinality() const { return roaring_bitmap_get_cardinality(r_); }
     bool Empty() const { return roaring_bitmap_is_empty(r_); }
+    // The smallest and largest ids; not for an empty set.
+    uint32_t Minimum() const { return roaring_bitmap_minimum(r_); }
+    uint32_t Maximum() const { return roaring_bitmap_maximum(r_); }
+    // The id of rank `rank` (0 = the smallest); `rank` < Cardinality().
+    uint32_t Select(uint32_t rank) const {
+        uint32_t id = 0;
+        roaring_bitmap_select(r_, rank, &id);
+        return id;
+    }
 
     Bitmap& operator&=(const Bitmap& other) {
         roaring_bitmap_and_inplace(r_, other.r_);
