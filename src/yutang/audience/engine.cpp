@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "yutang/audience/internal/bitmap.hpp"
@@ -1361,7 +1362,12 @@ Result<Bitmap> EvalInHalves(Evaluator& evaluator, const IndexData& d, const Rule
     const Bitmap high = within - low;
     Evaluator other = evaluator;
     std::optional<Result<Bitmap>> high_members;
-    std::thread helper([&] { high_members.emplace(other.Eval(rule, high)); });
+    std::thread helper;
+    try {
+        helper = std::thread([&] { high_members.emplace(other.Eval(rule, high)); });
+    } catch (const std::system_error&) {
+        return evaluator.Eval(rule, within);  // no thread to be had: one thread does it all
+    }
     Result<Bitmap> low_members = evaluator.Eval(rule, low);
     helper.join();
     YT_TRY(low_members.status());
