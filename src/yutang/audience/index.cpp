@@ -1185,11 +1185,16 @@ Status AudienceIndex::Refresh(std::span<const CustomerId> customers) {
     for (const auto& [c, group] : scope.groups) changed.Add(c);
     changed.AddMany(scope.tombstones);
     const std::vector<uint32_t> changed_ids = changed.ToVector();
+    // What the index holds about them now, to tell afterwards which facets changed. Only a
+    // refresh changes the index, and this one holds refresh_mutex: it stays true until the apply.
+    const internal::FacetProbe probe = [&] {
+        std::shared_lock reading(d.mutex);
+        return internal::FacetProbe(d, changed, changed_ids);
+    }();
 
     // 2. Apply, with evaluations waiting. Nothing here can fail.
     std::unique_lock lock(d.mutex);
     internal::Grow(d, max_slot + 1);
-    const internal::FacetProbe probe(d, changed);
     internal::ClearCustomers(d, changed);
     Bitmap refreshed;
     for (const store::Row& row : scope.canonical_rows) {

@@ -18,8 +18,8 @@ int64_t ValueOr(const std::vector<T>& column, uint32_t c, int64_t none) {
 
 }  // namespace
 
-FacetProbe::FacetProbe(const IndexData& d, const Bitmap& customers)
-    : customers_(customers), ids_(customers.ToVector()) {
+FacetProbe::FacetProbe(const IndexData& d, const Bitmap& customers, std::span<const uint32_t> ids)
+    : customers_(customers), ids_(ids.begin(), ids.end()) {
     Take(d, before_members_, before_rows_);
 }
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -22,8 +23,8 @@ struct IndexData;
 
 class FacetProbe {
   public:
-    // Takes what `d` holds about `customers` now.
-    FacetProbe(const IndexData& d, const Bitmap& customers);
+    // Takes what `d` holds about `customers` (`ids`: the same, ascending) now.
+    FacetProbe(const IndexData& d, const Bitmap& customers, std::span<const uint32_t> ids);
     // Per facet (bit i of Facets at [i]), the customers whose facet differs in `d` now.
     std::array<Bitmap, kFacetCount> Changed(const IndexData& d) const;
 
