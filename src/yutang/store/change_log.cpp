@@ -1,0 +1,111 @@
+#include "yutang/store/change_log.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+namespace yutang::store {
+namespace {
+
+// customer_id values that are not customers (migration 0011).
+constexpr int64_t kCatalogue = 0;
+constexpr int64_t kEverything = -1;
+
+constexpr std::string_view kSelectPruned = "SELECT below FROM customer_changes_pruned";
+constexpr std::string_view kSqliteNext = "SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_changes";
+constexpr std::string_view kPostgresXmin = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+// The rows of a position's window: SQLite's are all new; PostgreSQL's include those already seen.
+constexpr std::string_view kSqliteSince =
+    "SELECT seq, customer_id, seq FROM customer_changes WHERE seq >= $2 AND tenant_id = $1 ORDER BY seq LIMIT $3";
+constexpr std::string_view kPostgresSince =
+    "SELECT seq, customer_id, txid FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 ORDER BY seq LIMIT $3";
+constexpr std::string_view kPostgresSeen =
+    "SELECT seq FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 ORDER BY seq";
+
+Result<int64_t> SnapshotHorizon(Session& s) {
+    YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(s.dialect() == Dialect::kSqlite ? kSqliteNext : kPostgresXmin));
+    return row ? row->Int(0) : 0;
+}
+
+}  // namespace
+
+Result<ChangePosition> CurrentChangePosition(Session& session, TenantId tenant) {
+    ChangePosition at;
+    YT_ASSIGN_OR_RETURN(at.horizon, SnapshotHorizon(session));
+    if (session.dialect() == Dialect::kPostgres) {
+        YT_ASSIGN_OR_RETURN(Rows rows, session.Query(kPostgresSeen, {tenant.value(), at.horizon}));
+        for (const Row& row : rows.rows) at.seen.push_back(row.Int(0));
+    }
+    return at;
+}
+
+Result<ChangesSince> ReadChanges(Database& db, TenantId tenant, const ChangePosition& since, size_t limit) {
+    ChangesSince out;
+    YT_TRY(db.Read([&](Session& s) -> Status {
+        out = ChangesSince{};
+        const bool postgres = s.dialect() == Dialect::kPostgres;
+        YT_ASSIGN_OR_RETURN(auto pruned, s.QueryOne(kSelectPruned));
+        YT_ASSIGN_OR_RETURN(out.next.horizon, SnapshotHorizon(s));
+        if (pruned && since.horizon < pruned->Int(0)) {
+            out.restart = true;
+            YT_ASSIGN_OR_RETURN(out.next, CurrentChangePosition(s, tenant));
+            return OkStatus();
+        }
+        const auto fetch = static_cast<int64_t>(limit + since.seen.size() + 1);
+        YT_ASSIGN_OR_RETURN(Rows rows,
+                            s.Query(postgres ? kPostgresSince : kSqliteSince, {tenant.value(), since.horizon, fetch}));
+        if (static_cast<int64_t>(rows.size()) >= fetch) {
+            out.restart = true;
+            YT_ASSIGN_OR_RETURN(out.next, CurrentChangePosition(s, tenant));
+            return OkStatus();
+        }
+        for (const Row& row : rows.rows) {
+            const int64_t seq = row.Int(0);
+            // A PostgreSQL row from a transaction at or after the new horizon may be joined later by
+            // rows of the same age: remember it so that it is not read twice.
+            if (postgres && row.Int(2) >= out.next.horizon) out.next.seen.push_back(seq);
+            if (std::binary_search(since.seen.begin(), since.seen.end(), seq)) continue;
+            const int64_t customer = row.Int(1);
+            if (customer == kCatalogue) {
+                out.catalogue = true;
+            } else if (customer == kEverything) {
+                out.restart = true;
+            } else {
+                out.customers.push_back(CustomerId(customer));
+            }
+        }
+        return OkStatus();
+    }));
+    std::sort(out.customers.begin(), out.customers.end());
+    out.customers.erase(std::unique(out.customers.begin(), out.customers.end()), out.customers.end());
+    if (out.customers.size() > limit) out.restart = true;
+    return out;
+}
+
+Result<int64_t> PruneChanges(Database& db, int64_t keep) {
+    int64_t deleted = 0;
+    YT_TRY(db.Write([&](Session& s) -> Status {
+        deleted = 0;
+        YT_ASSIGN_OR_RETURN(auto last, s.QueryOne("SELECT MAX(seq) FROM customer_changes"));
+        if (!last || last->IsNull(0)) return OkStatus();
+        // The newest row always stays: SQLite's next seq is one past the largest.
+        const int64_t first_kept = std::max<int64_t>(last->Int(0) - std::max<int64_t>(keep, 1) + 1, 1);
+        int64_t cut = first_kept;
+        if (s.dialect() == Dialect::kPostgres) {
+            // PostgreSQL's positions are transactions: cut below the oldest transaction among the
+            // rows kept, and never at or above one still running.
+            YT_ASSIGN_OR_RETURN(auto oldest,
+                                s.QueryOne("SELECT MIN(txid) FROM customer_changes WHERE seq >= $1", {first_kept}));
+            YT_ASSIGN_OR_RETURN(const int64_t xmin, SnapshotHorizon(s));
+            cut = std::min(oldest && !oldest->IsNull(0) ? oldest->Int(0) : xmin, xmin);
+        }
+        YT_ASSIGN_OR_RETURN(deleted,
+                            s.Execute(s.dialect() == Dialect::kPostgres ? "DELETE FROM customer_changes WHERE txid < $1"
+                                                                        : "DELETE FROM customer_changes WHERE seq < $1",
+                                      {cut}));
+        YT_TRY(s.Execute("UPDATE customer_changes_pruned SET below = $1 WHERE below < $1", {cut}).status());
+        return OkStatus();
+    }));
+    return deleted;
+}
+
+}  // namespace yutang::store
