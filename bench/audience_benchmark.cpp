@@ -26,8 +26,12 @@
 //                                   SQL COUNT's p50 on SQLite and PostgreSQL, and the ratios.
 //                                   Before timing, engine, SQLite and PostgreSQL must give the same
 //                                   count, or the benchmark aborts.
+//   audience/snapshot               AudienceIndex::Save to a file and Load back (what a restart
+//                                   does instead of a build); the loaded index must count every
+//                                   rule as the built one. vs_build = build time / load time.
 //   audience/refresh/batch:N        N random customers get a tag and a new last-seen time through
-//                                   Database::Write, then AudienceIndex::Refresh(those N) is timed
+//                                   Database::Write, then AudienceIndex::CatchUp (read the store's
+//                                   change log, re-read whom it names) is timed
 //
 //   build/release/bench/audience_benchmark --benchmark_counters_tabular=true
 //   YT_BENCH_AUDIENCE_CUSTOMERS=100000 build/release/bench/audience_benchmark   # a smoke run
@@ -523,11 +527,12 @@ class RawSqlite {
         sqlite3_finalize(stmt);
         return value;
     }
-    // (name, sql) of the secondary indexes on `tables` (primary keys have no sql).
-    std::vector<std::pair<std::string, std::string>> Indexes(const std::vector<std::string>& tables) {
+    // (name, sql) of the secondary indexes (primary keys have no sql) or the triggers on `tables`.
+    std::vector<std::pair<std::string, std::string>> Objects(const std::string& type,
+                                                             const std::vector<std::string>& tables) {
         std::vector<std::pair<std::string, std::string>> out;
         sqlite3_stmt* stmt =
-            Prepare("SELECT name, sql, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL");
+            Prepare("SELECT name, sql, tbl_name FROM sqlite_master WHERE type = '" + type + "' AND sql IS NOT NULL");
         while (sqlite3_step(stmt) == SQLITE_ROW) {
             const std::string table = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 2));
             if (std::find(tables.begin(), tables.end(), table) == tables.end()) continue;
@@ -752,8 +757,11 @@ LoadReport Fill(const std::string& db_path, const KeyRing& keys) {
     raw.Exec("PRAGMA cache_size=-2000000");
     raw.Exec("PRAGMA foreign_keys=OFF");
     raw.Exec(kPlainTable);
-    const auto indexes = raw.Indexes(kLoadedTables);
+    const auto indexes = raw.Objects("index", kLoadedTables);
     for (const auto& [name, sql] : indexes) raw.Exec("DROP INDEX " + name);
+    // A bulk load is not a change to catch up with: the change log's triggers are off meanwhile.
+    const auto triggers = raw.Objects("trigger", kLoadedTables);
+    for (const auto& [name, sql] : triggers) raw.Exec("DROP TRIGGER " + name);
     raw.Exec("BEGIN");
     InsertCatalogue(raw);
     raw.Exec("INSERT INTO id_sequences (tenant_id, kind, next_id) VALUES (1, 'customer', " +
@@ -785,6 +793,7 @@ LoadReport Fill(const std::string& db_path, const KeyRing& keys) {
     }
     std::fprintf(stderr, "audience_benchmark: creating indexes (%.0f s)\n", SecondsSince(start));
     for (const auto& [name, sql] : indexes) raw.Exec(sql);
+    for (const auto& [name, sql] : triggers) raw.Exec(sql);
     for (const std::string& sql : kSqliteDbaIndexes) raw.Exec(sql);
     // No ANALYZE: the store never runs it.
     raw.Exec("PRAGMA journal_mode=WAL");
@@ -831,6 +840,11 @@ const Built& Store() {
             CheckOk(loaded.status(), "load " + keys_path);
             Keys() = std::move(loaded).value();
             b.reused = true;
+            // A store filled by an older binary gets the migrations added since.
+            auto db = store::OpenSqlite({.path = b.db_path});
+            CheckOk(db.status(), "OpenSqlite");
+            CheckOk(store::ApplyMigrations(**db, store::BuiltinMigrations(), SystemClock::Instance()).status(),
+                    "migrations");
         } else {
             std::error_code ec;
             for (const auto& entry : fs::directory_iterator(b.dir, ec)) {
@@ -1060,6 +1074,8 @@ const PgBuilt& Postgres() {
             pg.Rows2("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN (" +
                      in_list + ") AND indexname NOT IN (SELECT conname FROM pg_constraint)");
         for (const auto& [name, sql] : indexes) pg.Exec("DROP INDEX " + name);
+        // A bulk load is not a change to catch up with: the change log's triggers are off meanwhile.
+        for (const std::string& t : kLoadedTables) pg.Exec("ALTER TABLE " + t + " DISABLE TRIGGER USER");
         // Foreign keys are checked row by row during COPY; checked once afterwards they cost far less.
         const auto foreign_keys = pg.Rows2(
             "SELECT conrelid::regclass::text || ' ADD CONSTRAINT ' || conname, pg_get_constraintdef(oid) FROM "
@@ -1084,6 +1100,7 @@ const PgBuilt& Postgres() {
         for (const auto& [table_and_name, definition] : foreign_keys) {
             pg.Exec("ALTER TABLE " + table_and_name + " " + definition);
         }
+        for (const std::string& t : kLoadedTables) pg.Exec("ALTER TABLE " + t + " ENABLE TRIGGER USER");
         std::fprintf(stderr, "audience_benchmark: PostgreSQL VACUUM ANALYZE (%.0f s)\n", SecondsSince(start));
         pg.Exec("VACUUM ANALYZE");
         pg.Exec("CHECKPOINT");
@@ -1387,6 +1404,52 @@ void BM_Build(benchmark::State& state) {
                                      static_cast<double>(e.rss_growth) / customers, stats};
 }
 
+struct SnapshotSummary {
+    double save_s = 0, load_s = 0, mb = 0;
+};
+std::optional<SnapshotSummary>& TheSnapshotSummary() {
+    static std::optional<SnapshotSummary> s;
+    return s;
+}
+
+// Save the built index to a file and load it back (what a restart does instead of a build); the
+// loaded index must count every rule as the built one does.
+void BM_Snapshot(benchmark::State& state, const std::vector<RuleCase>& rules) {
+    Engine& e = TheEngine();
+    const std::string file = Store().dir + "/audience.snapshot";
+    SnapshotSummary summary;
+    for (auto _ : state) {
+        auto start = SteadyClock::now();
+        CheckOk(e.index->Save(file), "AudienceIndex::Save");
+        summary.save_s = SecondsSince(start);
+        start = SteadyClock::now();
+        auto loaded = AudienceIndex::Load(*e.db, Keys(), kTenant, FixedClock(), file);
+        CheckOk(loaded.status(), "AudienceIndex::Load");
+        summary.load_s = SecondsSince(start);
+        state.SetIterationTime(summary.load_s);
+        for (const RuleCase& rule : rules) {
+            const RuleResult parsed = ParseRuleText(rule.text);
+            if (!parsed.ok()) Die(rule.name + ": " + parsed.status().ToString());
+            auto built = Evaluate(*e.index, parsed.value());
+            auto reloaded = Evaluate(**loaded, parsed.value());
+            CheckOk(built.status(), rule.name + ": Evaluate");
+            CheckOk(reloaded.status(), rule.name + ": Evaluate (loaded)");
+            if (built->count != reloaded->count) {
+                Die(rule.name + ": the loaded index counts " + std::to_string(reloaded->count) + ", the built one " +
+                    std::to_string(built->count));
+            }
+        }
+    }
+    summary.mb = static_cast<double>(bench::FileBytes(file)) / (1 << 20);
+    if (!Store().keep) fs::remove(file);
+    state.counters["save_s"] = benchmark::Counter(summary.save_s);
+    state.counters["load_s"] = benchmark::Counter(summary.load_s);
+    state.counters["file_mb"] = benchmark::Counter(summary.mb);
+    state.counters["build_s"] = benchmark::Counter(e.build_seconds);
+    state.counters["vs_build"] = benchmark::Counter(e.build_seconds / summary.load_s);
+    TheSnapshotSummary() = summary;
+}
+
 void BM_Count(benchmark::State& state, const RuleCase& rule) {
     Engine& e = TheEngine();
     const RuleResult parsed = ParseRuleText(rule.text);
@@ -1494,8 +1557,14 @@ void BM_Refresh(benchmark::State& state) {
                     "write a batch");
             write_ms.push_back(MillisSince(start));
             start = SteadyClock::now();
-            CheckOk(e.index->Refresh(ids), "Refresh");
+            // What a count does first: read the store's change log and re-read whom it names.
+            auto caught_up = e.index->CatchUp(1'000'000);
+            CheckOk(caught_up.status(), "CatchUp");
             refresh_ms.push_back(MillisSince(start));
+            if (caught_up->restart || caught_up->customers == 0 || caught_up->customers > ids.size()) {
+                Die("CatchUp re-read " + std::to_string(caught_up->customers) + " customers after a write of " +
+                    std::to_string(ids.size()));
+            }
             refreshed += batch;
         }
         double total = 0;
@@ -1509,7 +1578,7 @@ void BM_Refresh(benchmark::State& state) {
     const int64_t store_count = SqliteBaseline().Scalar(
         "SELECT COUNT(*) FROM customer_tags WHERE tenant_id = 1 AND tag_id = " + std::to_string(kCampaignTag.id));
     if (engine_count->count != store_count) {
-        Die("after Refresh the index holds " + std::to_string(engine_count->count) +
+        Die("after CatchUp the index holds " + std::to_string(engine_count->count) +
             " customers with the campaign tag, the store " + std::to_string(store_count));
     }
     double total = 0;
@@ -1563,6 +1632,8 @@ void RegisterAll() {
         configure(benchmark::RegisterBenchmark(("audience/count/" + rule.name).c_str(),
                                                [&rule](benchmark::State& state) { BM_Count(state, rule); }));
     }
+    configure(
+        benchmark::RegisterBenchmark("audience/snapshot", [](benchmark::State& state) { BM_Snapshot(state, rules); }));
     // Last: they write to the store (nothing the rules read).
     configure(
         benchmark::RegisterBenchmark("audience/refresh", BM_Refresh)->ArgName("batch")->Arg(1)->Arg(100)->Arg(10'000));
@@ -1589,6 +1660,11 @@ void PrintSummary() {
                 std::printf(" %11s %9s\n", "-", "-");
             }
         }
+    }
+    if (const auto& sn = TheSnapshotSummary()) {
+        const double build = TheBuildSummary() ? TheBuildSummary()->seconds : 0;
+        std::printf("snapshot: %.0f MB, saved in %.1f s, loaded in %.1f s (%.0f× faster than the build)\n", sn->mb,
+                    sn->save_s, sn->load_s, build / sn->load_s);
     }
     for (const RefreshSummary& r : RefreshSummaries()) {
         std::printf("refresh batch %6lld: %10.0f customers/s, Refresh p50 %.2f ms, store write p50 %.2f ms\n",

@@ -7,7 +7,7 @@
 //   {"listen": "0.0.0.0:8080", "database": "postgresql://yutang@db/yutang",
 //    "static_dir": "/opt/yutang/web", "threads": 4, "log_level": "info", "log_format": "json",
 //    "max_body_bytes": 1048576, "max_import_bytes": 209715200, "trust_forwarded_for": "true",
-//    "audience_index_max_age": 600}
+//    "audience_index_max_age": 86400}
 #pragma once
 
 #include <cstdint>
@@ -30,14 +30,16 @@ struct Config {
     size_t max_body_bytes = size_t{1} << 20;      // request bodies of every route but uploads
     size_t max_import_bytes = size_t{200} << 20;  // order-export uploads (POST /api/v1/imports)
     bool trust_forwarded_for = false;             // behind a reverse proxy that sets X-Forwarded-For
-    // The audience index of a merchant is rebuilt when older than this. This process's writes
-    // keep it current as they commit; the rebuild picks up writes of other processes on the same
-    // store (a CLI import beside the server). 0 rebuilds it for every count.
-    int64_t audience_index_max_age_seconds = 600;
+    // The audience index of a merchant is rebuilt when older than this. The store's change log
+    // keeps it current with every commit (of any process on the same store); this only bounds
+    // how long one index lives. 0 rebuilds it for every count.
+    int64_t audience_index_max_age_seconds = 86400;
     LogSettings log;
 
     std::string sqlite_path() const { return data_dir + "/yutang.db"; }
     std::string key_file() const { return data_dir + "/keys.json"; }
+    // Saved audience indexes, one file per merchant (sealed with the keys).
+    std::string audience_dir() const { return data_dir + "/audience"; }
     // Uploaded files waiting for their import job (mode 0700; they hold personal data).
     std::string spool_dir() const { return data_dir + "/spool"; }
     bool uses_postgres() const;

@@ -111,7 +111,7 @@ TEST(Config, TheImportUploadLimitIsSetApartFromTheBodyLimit) {
 TEST(Config, AudienceIndexMaxAgeInSeconds) {
     testing::TempDir dir;
     cli::GlobalOptions global{.data_dir = dir.path()};
-    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({}))->audience_index_max_age_seconds, 600);
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({}))->audience_index_max_age_seconds, 86400);
     std::ofstream(dir.File("yutang.json")) << R"({"audience_index_max_age": 300})";
     EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({}))->audience_index_max_age_seconds, 300);
     EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_AUDIENCE_INDEX_MAX_AGE", "0"}}))

@@ -22,23 +22,6 @@ Status Instance::InitDataDir(const Config& config) {
     return KeyRing::Generate().WriteNewFile(config.key_file());
 }
 
-namespace {
-
-// The events module's writes, told to the audience index (the two modules do not know each other).
-class AudienceChanges final : public events::CustomerChangeListener {
-  public:
-    explicit AudienceChanges(audience::AudienceService& audiences) : audiences_(audiences) {}
-    void CustomersChanged(TenantId tenant, std::span<const CustomerId> customers) override {
-        audiences_.CustomersChanged(tenant, customers);
-    }
-    void MerchantChanged(TenantId tenant) override { audiences_.MerchantChanged(tenant); }
-
-  private:
-    audience::AudienceService& audiences_;
-};
-
-}  // namespace
-
 Result<std::unique_ptr<Instance>> Instance::Open(const Config& config) {
     YT_TRY(InitCrypto());
     auto keys = KeyRing::LoadFile(config.key_file());
@@ -66,20 +49,19 @@ Result<std::unique_ptr<Instance>> Instance::Open(const Config& config) {
     instance->orders_ = std::make_unique<events::OrderStore>(instance->keys_, instance->clock_);
     instance->audiences_ = std::make_unique<audience::AudienceService>(
         *instance->db_, instance->keys_, instance->clock_,
-        audience::AudienceSettings{.max_index_age = std::chrono::seconds(config.audience_index_max_age_seconds)});
-    instance->audience_changes_ = std::make_unique<AudienceChanges>(*instance->audiences_);
-    events::CustomerChangeListener* changes = instance->audience_changes_.get();
+        audience::AudienceSettings{.max_index_age = std::chrono::seconds(config.audience_index_max_age_seconds),
+                                   .snapshot_dir = config.audience_dir()});
     instance->ingestor_ =
         std::make_unique<events::Ingestor>(*instance->writer_, *instance->resolver_, *instance->orders_,
-                                           instance->keys_, instance->clock_, events::IngestSettings{}, changes);
+                                           instance->keys_, instance->clock_, events::IngestSettings{});
     instance->customer_records_ = std::make_unique<events::CustomerRecords>(
-        *instance->db_, *instance->resolver_, *instance->orders_, instance->keys_, instance->clock_, changes);
+        *instance->db_, *instance->resolver_, *instance->orders_, instance->keys_, instance->clock_);
     instance->customer_editor_ = std::make_unique<events::CustomerEditor>(
-        *instance->db_, *instance->resolver_, *instance->staff_, instance->keys_, instance->clock_, changes);
+        *instance->db_, *instance->resolver_, *instance->staff_, instance->keys_, instance->clock_);
     instance->trait_refresher_ =
-        std::make_unique<events::TraitRefresher>(*instance->db_, instance->clock_, events::RefreshSettings{}, changes);
+        std::make_unique<events::TraitRefresher>(*instance->db_, instance->clock_, events::RefreshSettings{});
     instance->importer_ = std::make_unique<events::OrderImporter>(*instance->db_, *instance->resolver_,
-                                                                  *instance->orders_, instance->clock_, changes);
+                                                                  *instance->orders_, instance->clock_);
     instance->segments_ =
         std::make_unique<audience::SegmentService>(*instance->db_, *instance->audiences_, instance->clock_);
     instance->overview_ = std::make_unique<insight::OverviewReport>(*instance->db_, instance->clock_);

@@ -14,7 +14,6 @@
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
 #include "yutang/customers/resolver.hpp"
-#include "yutang/events/changes.hpp"
 #include "yutang/events/customer_edits.hpp"
 #include "yutang/events/customer_records.hpp"
 #include "yutang/events/import_jobs.hpp"
@@ -75,10 +74,7 @@ class Instance {
     KeyRing keys_;
     SystemClock clock_;
     std::unique_ptr<store::Database> db_;
-    // Declared before every writer, so that they are destroyed first: writers tell the audience
-    // index what they changed through audience_changes_.
     std::unique_ptr<audience::AudienceService> audiences_;
-    std::unique_ptr<events::CustomerChangeListener> audience_changes_;
     std::unique_ptr<staff::StaffService> staff_;
     std::unique_ptr<staff::SessionService> sessions_;
     std::unique_ptr<staff::StoreService> stores_;

@@ -31,11 +31,14 @@
 #include "yutang/http/server.hpp"
 #include "yutang/imports/order_reader.hpp"
 #include "yutang/staff/permissions.hpp"
+#include "yutang/store/change_log.hpp"
 
 namespace yutang::app {
 namespace {
 
 constexpr const char* kDemoMerchant = "演示旗舰店";
+// Rows of the customer change log kept (about 16 bytes each in SQLite).
+constexpr int64_t kKeptCustomerChanges = 5'000'000;
 constexpr const char* kDemoOwner = "demo@yutang.local";
 
 // Creates the first merchant and its owner; prints the password when it was generated.
@@ -139,10 +142,17 @@ class AppCommands final : public cli::Commands {
         Scheduler scheduler(std::chrono::minutes(1));
         scheduler.Add("trait refresh", [&instance] { return instance.trait_refresher().RefreshDue().status(); });
         // Saved segments: every live segment re-evaluated each minute, so windows and calendars turn
-        // at the merchant's midnight and data changes show within a minute (plus the index's age).
+        // at the merchant's midnight and data changes show within a minute.
         scheduler.Add("segment evaluation", [&instance] { return instance.segments().EvaluateDue().status(); });
         // Several servers on one PostgreSQL store: the import jobs of a server that stopped for good.
         scheduler.Add("abandoned imports", [&instance] { return instance.import_jobs().FailAbandoned().status(); });
+        // The customer change log that keeps audience indexes current: the newest rows are enough
+        // (an index further behind is rebuilt).
+        scheduler.Add("change log pruning",
+                      [&instance] { return store::PruneChanges(instance.db(), kKeptCustomerChanges).status(); });
+        // Audience indexes saved (hourly at most), so that a restart loads them instead of building.
+        scheduler.Add("audience snapshots",
+                      [&instance] { return instance.audiences().SaveSnapshots(std::chrono::hours(1)).status(); });
         scheduler.Start();
 
         std::thread signal_waiter([&signals, &server] {
@@ -168,6 +178,11 @@ class AppCommands final : public cli::Commands {
         pthread_kill(signal_waiter.native_handle(), SIGTERM);
         signal_waiter.join();
         instance.import_jobs().Stop();  // a running import stops after its batch, marked failed
+        if (auto saved = instance.audiences().SaveSnapshots(); !saved.ok()) {
+            spdlog::warn("audience indexes not saved: {}", saved.status().ToString());
+        } else if (*saved > 0) {
+            spdlog::info("saved {} audience index(es)", *saved);
+        }
         spdlog::info("stopped");
         return 0;
     }

@@ -5,6 +5,7 @@
 #include "yutang/audience/engine.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 #include <random>
 #include <span>
@@ -16,6 +17,8 @@
 #include "yutang/audience/rule.hpp"
 #include "yutang/audience/service.hpp"
 #include "yutang/base/crypto.hpp"
+#include "yutang/store/change_log.hpp"
+#include "yutang/store/sqlite/sqlite_database.hpp"
 
 #include "tests/support/audience_rows.hpp"
 #include "tests/support/test_store.hpp"
@@ -398,51 +401,129 @@ TEST_F(EngineTest, ServiceCachesTheIndexAndRebuildsWhenOld) {
     auto first = service.Count(TenantId(kTenant), everyone.value());
     ASSERT_TRUE(first.ok()) << first.status().ToString();
     EXPECT_EQ(first->count, 1);
+    const Timestamp built = first->as_of;
     Customer(2);
     clock_.Advance(std::chrono::seconds(30));
-    EXPECT_EQ(service.Count(TenantId(kTenant), everyone.value())->count, 1) << "cached";
-    ASSERT_TRUE(service.Refresh(TenantId(kTenant), std::vector{CustomerId(2)}).ok());
-    EXPECT_EQ(service.Count(TenantId(kTenant), everyone.value())->count, 2) << "refreshed";
+    auto cached = service.Count(TenantId(kTenant), everyone.value());
+    EXPECT_EQ(cached->count, 2) << "caught up";
+    EXPECT_EQ(cached->as_of, built) << "caught up, not rebuilt";
     Customer(3);
     clock_.Advance(std::chrono::seconds(31));
     auto later = service.Count(TenantId(kTenant), everyone.value());
     ASSERT_TRUE(later.ok());
-    EXPECT_EQ(later->count, 3) << "rebuilt after 60 s";
-    EXPECT_EQ(later->as_of, clock_.Now());
+    EXPECT_EQ(later->count, 3);
+    EXPECT_EQ(later->as_of, clock_.Now()) << "rebuilt after 60 s";
     EXPECT_EQ(service.Count(TenantId(99), everyone.value()).status().code(), ErrorCode::kNotFound);
 }
 
-TEST_F(EngineTest, ServiceRereadsReportedChangesBeforeTheNextCount) {
+// Whoever commits — here a second connection to the same file, as another process would — the
+// next count sees it: the store's change log names the customers, the index re-reads them.
+TEST_F(EngineTest, ServiceCountsSeeEveryCommitBeforeThem) {
     Customer(1);
     AudienceService service(*db_, keys_, clock_, {.max_index_age = std::chrono::hours(1)});
+    const auto count = [&](const char* text) {
+        const RuleResult rule = ParseRuleText(text);
+        EXPECT_TRUE(rule.ok()) << text;
+        auto result = service.Count(TenantId(kTenant), rule.value());
+        EXPECT_TRUE(result.ok()) << text << ": " << result.status().ToString();
+        return result.ok() ? result->count : -1;
+    };
+    const auto as_of = [&] { return service.Count(TenantId(kTenant), ParseRuleText("everyone").value())->as_of; };
+    EXPECT_EQ(count("everyone"), 1);
+    const Timestamp built = as_of();
+
+    auto other = store::OpenSqlite({.path = dir_.File("test.db")});
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    const auto write = [&](const std::string& sql) {
+        const Status status = (*other)->Write([&](store::Session& s) { return s.ExecuteScript(sql); });
+        ASSERT_TRUE(status.ok()) << sql << ": " << status.ToString();
+    };
+    const std::string tenant = std::to_string(kTenant);
+    write("INSERT INTO customers (tenant_id, customer_id, created_at, updated_at) VALUES (" + tenant + ", 2, 0, 0)");
+    EXPECT_EQ(count("everyone"), 2);
+    EXPECT_EQ(as_of(), built) << "caught up, not rebuilt";
+
+    // A tag made after the build is known to rules, and so is who holds it.
+    const int64_t vip = TagId("等级", "VIP");
+    Tag(2, vip);
+    EXPECT_EQ(count(R"(tag = "VIP")"), 1);
+    write("DELETE FROM customer_tags WHERE tenant_id = " + tenant);
+    EXPECT_EQ(count(R"(tag = "VIP")"), 0);
+    write("UPDATE customers SET merged_into = 1 WHERE tenant_id = " + tenant + " AND customer_id = 2");
+    EXPECT_EQ(count("everyone"), 1);
+    EXPECT_EQ(as_of(), built);
+
+    // A new time zone moves every day boundary: the index is built again.
+    clock_.Advance(std::chrono::seconds(1));
+    write("UPDATE tenants SET time_zone = 'Asia/Tokyo' WHERE tenant_id = " + tenant);
+    EXPECT_EQ(count("everyone"), 1);
+    EXPECT_EQ(as_of(), clock_.Now());
+
+    // More changes than re-reading is worth (over 1,000 here): the next count rebuilds.
+    clock_.Advance(std::chrono::seconds(1));
+    std::string many;
+    for (int id = 3; id <= 1003; ++id) {
+        many += "INSERT INTO customers (tenant_id, customer_id, created_at, updated_at) VALUES (" + tenant + ", " +
+                std::to_string(id) + ", 0, 0);";
+    }
+    write(many);
+    EXPECT_EQ(count("everyone"), 1002);
+    EXPECT_EQ(as_of(), clock_.Now());
+}
+
+// A service with a snapshot dir saves what it builds; another (a restarted server) loads it and
+// catches up with the changes committed since, instead of building.
+TEST_F(EngineTest, ServiceLoadsTheSavedIndexAndCatchesUp) {
+    Customer(1);
+    const std::filesystem::path dir = dir_.File("audience");
+    const AudienceSettings settings{.max_index_age = std::chrono::hours(1), .snapshot_dir = dir};
     const RuleResult everyone = ParseRuleText("everyone");
     ASSERT_TRUE(everyone.ok());
-    const auto count = [&] { return service.Count(TenantId(kTenant), everyone.value()).value().count; };
-    service.CustomersChanged(TenantId(kTenant), std::vector{CustomerId(1)});  // no index yet: nothing to do
-    EXPECT_EQ(count(), 1);
-    const Timestamp built = service.Count(TenantId(kTenant), everyone.value())->as_of;
-
+    const Timestamp built = clock_.Now();
+    {
+        AudienceService first(*db_, keys_, clock_, settings);
+        EXPECT_EQ(first.Count(TenantId(kTenant), everyone.value())->count, 1);
+        ASSERT_TRUE(std::filesystem::exists(dir / ("audience-" + std::to_string(kTenant) + ".snapshot")));
+        EXPECT_EQ(first.SaveSnapshots().value(), 0) << "unchanged since it was saved";
+    }
+    clock_.Advance(std::chrono::seconds(5));
     Customer(2);
-    EXPECT_EQ(count(), 1) << "a change nobody reported waits for the rebuild";
-    service.CustomersChanged(TenantId(kTenant), std::vector{CustomerId(2)});
-    EXPECT_EQ(count(), 2) << "a reported change is in the next count";
-    EXPECT_EQ(service.Count(TenantId(kTenant), everyone.value())->as_of, built) << "re-read, not rebuilt";
-
+    Tag(2, TagId("人群", "母婴"));
+    {
+        AudienceService restarted(*db_, keys_, clock_, settings);
+        auto counted = restarted.Count(TenantId(kTenant), everyone.value());
+        ASSERT_TRUE(counted.ok()) << counted.status().ToString();
+        EXPECT_EQ(counted->count, 2);
+        EXPECT_EQ(counted->as_of, built) << "loaded, not built";
+        auto tagged = restarted.Count(TenantId(kTenant), ParseRuleText(R"(tag = "母婴")").value());
+        ASSERT_TRUE(tagged.ok()) << tagged.status().ToString();
+        EXPECT_EQ(tagged->count, 1);
+        EXPECT_EQ(restarted.SaveSnapshots(std::chrono::hours(1)).value(), 0) << "saved less than an hour ago";
+        EXPECT_EQ(restarted.SaveSnapshots().value(), 1) << "changed since it was loaded";
+    }
+    // A log pruned past the saved index: it cannot catch up, so it is built again.
     Customer(3);
     Customer(4);
-    clock_.Advance(std::chrono::seconds(1));
-    service.MerchantChanged(TenantId(kTenant));
-    EXPECT_EQ(count(), 4) << "a merchant-wide change rebuilds";
-    EXPECT_EQ(service.Count(TenantId(kTenant), everyone.value())->as_of, clock_.Now());
-
-    // More changes waiting than re-reading is worth (over 1,000 here): the next count rebuilds.
-    Customer(5);
-    clock_.Advance(std::chrono::seconds(1));
-    std::vector<CustomerId> many;
-    for (int64_t id = 1; id <= 1001; ++id) many.emplace_back(id);
-    service.CustomersChanged(TenantId(kTenant), many);
-    EXPECT_EQ(count(), 5);
-    EXPECT_EQ(service.Count(TenantId(kTenant), everyone.value())->as_of, clock_.Now());
+    ASSERT_TRUE(store::PruneChanges(*db_, 0).ok());
+    clock_.Advance(std::chrono::seconds(5));
+    {
+        AudienceService restarted(*db_, keys_, clock_, settings);
+        auto counted = restarted.Count(TenantId(kTenant), everyone.value());
+        ASSERT_TRUE(counted.ok()) << counted.status().ToString();
+        EXPECT_EQ(counted->count, 4);
+        EXPECT_EQ(counted->as_of, clock_.Now()) << "built again";
+    }
+    // A damaged file is not used either.
+    const std::filesystem::path file = dir / ("audience-" + std::to_string(kTenant) + ".snapshot");
+    std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+    clock_.Advance(std::chrono::seconds(5));
+    {
+        AudienceService restarted(*db_, keys_, clock_, settings);
+        auto counted = restarted.Count(TenantId(kTenant), everyone.value());
+        ASSERT_TRUE(counted.ok()) << counted.status().ToString();
+        EXPECT_EQ(counted->count, 4);
+        EXPECT_EQ(counted->as_of, clock_.Now()) << "built again";
+    }
 }
 
 // The builder lays chunks out in CRoaring's serialised format by hand: every container kind it

@@ -13,6 +13,7 @@
 
 #include "yutang/audience/internal/facet_probe.hpp"
 #include "yutang/audience/internal/index_data.hpp"
+#include "yutang/audience/internal/index_snapshot.hpp"
 #include "yutang/audience/internal/spec.hpp"
 
 namespace yutang::audience {
@@ -1087,6 +1088,7 @@ Result<std::unique_ptr<AudienceIndex>> AudienceIndex::Build(store::Database& db,
         YT_ASSIGN_OR_RETURN(const uint32_t max_slot, internal::Slot(max_id));
         internal::Grow(*d, max_slot + 1);
         YT_TRY(internal::LoadTagCatalogue(s, tenant, d->tags));
+        YT_ASSIGN_OR_RETURN(d->logged, store::CurrentChangePosition(s, tenant));
 
         Loader loader(*d, keys);
         // Pass 1: who is canonical, and where each tombstone leads.
@@ -1144,18 +1146,59 @@ Result<std::unique_ptr<AudienceIndex>> AudienceIndex::Build(store::Database& db,
     return std::unique_ptr<AudienceIndex>(new AudienceIndex(std::move(d)));
 }
 
+Result<std::unique_ptr<AudienceIndex>> AudienceIndex::Load(store::Database& db, const KeyRing& keys, TenantId tenant,
+                                                           const Clock& clock, const std::filesystem::path& file,
+                                                           IndexSettings settings) {
+    auto d = std::make_unique<IndexData>();
+    d->tenant = tenant;
+    d->clock = &clock;
+    d->db = &db;
+    d->keys = &keys;
+    d->settings = settings;
+    YT_TRY(internal::ReadSnapshot(file, *d));
+    return internal::IndexAccess::Make(std::move(d));
+}
+
+Status AudienceIndex::Save(const std::filesystem::path& file) const {
+    // The data and the position it is current as of change together, under refresh_mutex.
+    std::lock_guard no_refresh(data_->refresh_mutex);
+    return internal::WriteSnapshot(*data_, file);
+}
+
 Status AudienceIndex::Refresh(std::span<const CustomerId> customers) {
+    // One refresh at a time, so that an older read is never applied after a newer one.
+    std::lock_guard refreshing(data_->refresh_mutex);
+    return RefreshLocked(customers, false);
+}
+
+Result<AudienceIndex::CatchUpReport> AudienceIndex::CatchUp(size_t limit) {
+    IndexData& d = *data_;
+    std::lock_guard refreshing(d.refresh_mutex);
+    YT_ASSIGN_OR_RETURN(store::ChangesSince news, store::ReadChanges(*d.db, d.tenant, d.logged, limit));
+    if (news.restart) return CatchUpReport{.restart = true};
+    // The customers are read after the log, so they are at least as new as it says.
+    YT_TRY(RefreshLocked(news.customers, news.catalogue));
+    d.logged = std::move(news.next);
+    return CatchUpReport{.customers = news.customers.size()};
+}
+
+Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool catalogue_changed) {
     std::vector<int64_t> named;
     named.reserve(customers.size());
     for (CustomerId customer : customers) {
         if (customer.value() > 0) named.push_back(customer.value());
     }
-    if (named.empty()) return OkStatus();
+    IndexData& d = *data_;
+    if (named.empty()) {
+        if (!catalogue_changed) return OkStatus();
+        std::vector<internal::TagInfo> catalogue;
+        YT_TRY(d.db->Read([&](store::Session& s) { return internal::LoadTagCatalogue(s, d.tenant, catalogue); }));
+        std::unique_lock lock(d.mutex);
+        d.tags = std::move(catalogue);
+        return OkStatus();
+    }
     std::sort(named.begin(), named.end());
     named.erase(std::unique(named.begin(), named.end()), named.end());
-    IndexData& d = *data_;
-    // One refresh at a time, so that an older read is never applied after a newer one.
-    std::lock_guard refreshing(d.refresh_mutex);
 
     // 1. Read, while evaluations go on: which customers are affected, and their rows, a few
     // statements per table for the whole batch.

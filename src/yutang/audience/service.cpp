@@ -15,129 +15,143 @@ bool AudienceService::Fresh(const AudienceIndex& index) const {
            std::chrono::duration_cast<std::chrono::microseconds>(settings_.max_index_age);
 }
 
-bool AudienceService::Ready(const Entry& entry) const {
-    return entry.index && !entry.stale && Fresh(*entry.index) && entry.pending.empty() && !entry.applying;
+std::filesystem::path AudienceService::SnapshotFile(TenantId tenant) const {
+    return settings_.snapshot_dir / ("audience-" + std::to_string(tenant.value()) + ".snapshot");
 }
 
 Result<std::shared_ptr<AudienceIndex>> AudienceService::Index(TenantId tenant) {
     std::shared_ptr<std::mutex> building;
     {
         std::lock_guard lock(mutex_);
-        Entry& entry = entries_[tenant];
-        if (Ready(entry)) return entry.index;
-        building = entry.building;
+        building = entries_[tenant].building;
     }
-    // One caller at a time re-reads or builds; the others wait, so that none of them counts on
+    // One caller at a time catches up or builds; the others wait, so that none of them counts on
     // an index that lacks a change committed before it asked.
     std::lock_guard build_lock(*building);
     std::shared_ptr<AudienceIndex> cached;
-    std::vector<CustomerId> pending;
+    size_t limit = 0;
     {
         std::lock_guard lock(mutex_);
-        Entry& entry = entries_[tenant];
-        if (Ready(entry)) return entry.index;  // another caller did the work while this one waited
-        if (entry.index && !entry.stale && Fresh(*entry.index)) {
-            cached = entry.index;
-            pending.swap(entry.pending);
-            entry.applying = true;
+        const Entry& entry = entries_[tenant];
+        cached = entry.index;
+        limit = entry.catch_up_limit;
+    }
+    if (cached && Fresh(*cached)) {
+        auto caught_up = cached->CatchUp(limit);
+        if (caught_up.ok() && !caught_up->restart) return cached;
+        if (!caught_up.ok()) {
+            spdlog::warn("audience index could not catch up, rebuilding: merchant {}: {}", tenant.value(),
+                         caught_up.status().ToString());
         }
     }
-    if (cached) {
-        std::sort(pending.begin(), pending.end());
-        pending.erase(std::unique(pending.begin(), pending.end()), pending.end());
-        const Status refreshed = cached->Refresh(pending);
-        std::lock_guard lock(mutex_);
-        Entry& entry = entries_[tenant];
-        entry.applying = false;
-        if (refreshed.ok() && entry.index == cached && !entry.stale) return cached;
-        if (!refreshed.ok()) {
-            spdlog::warn("audience index refresh failed, rebuilding: merchant {}: {}", tenant.value(),
-                         refreshed.ToString());
+    return Open(tenant, cached == nullptr);
+}
+
+Result<std::shared_ptr<AudienceIndex>> AudienceService::Open(TenantId tenant, bool may_load) {
+    std::shared_ptr<AudienceIndex> index;
+    bool loaded = false;
+    uint64_t file_version = 0;  // of a loaded index, before it caught up
+    if (may_load && !settings_.snapshot_dir.empty()) {
+        auto read = AudienceIndex::Load(db_, keys_, tenant, clock_, SnapshotFile(tenant), settings_.index);
+        if (read.ok() && Fresh(**read)) {
+            index = std::move(*read);
+            file_version = index->version();
+            auto caught_up = index->CatchUp(CatchUpLimit(index->Stats().customers));
+            if (caught_up.ok() && !caught_up->restart) {
+                loaded = true;
+                spdlog::info("audience index loaded: merchant {}, {} customers changed since it was saved",
+                             tenant.value(), caught_up->customers);
+            } else {
+                index.reset();
+            }
+        } else if (!read.ok() && read.status().code() != ErrorCode::kNotFound) {
+            spdlog::warn("audience index snapshot not used: merchant {}: {}", tenant.value(), read.status().ToString());
         }
     }
-    {
-        // Changes reported from here on may be missing from the snapshot the build reads: they
-        // are kept and re-read into the new index before its first use.
-        std::lock_guard lock(mutex_);
-        Entry& entry = entries_[tenant];
-        entry.rebuilding = true;
-        entry.stale = false;
-        entry.pending.clear();
+    if (!index) {
+        YT_ASSIGN_OR_RETURN(index, AudienceIndex::Build(db_, keys_, tenant, clock_, std::nullopt, settings_.index));
     }
-    auto built = AudienceIndex::Build(db_, keys_, tenant, clock_, std::nullopt, settings_.index);
-    if (!built.ok()) {
-        std::lock_guard lock(mutex_);
-        entries_[tenant].rebuilding = false;
-        return built.status();
-    }
-    std::shared_ptr<AudienceIndex> index(std::move(*built));
     const IndexStats stats = index->Stats();
-    spdlog::info("audience index built: merchant {} customers {} purchases {} events {} bytes {} in {} ms",
-                 tenant.value(), stats.customers, stats.orders, stats.events, stats.bytes,
-                 stats.build_time.count() / 1000);
-    std::vector<CustomerId> during;
+    if (!loaded) {
+        spdlog::info("audience index built: merchant {} customers {} purchases {} events {} bytes {} in {} ms",
+                     tenant.value(), stats.customers, stats.orders, stats.events, stats.bytes,
+                     stats.build_time.count() / 1000);
+    }
     {
         std::lock_guard lock(mutex_);
         Entry& entry = entries_[tenant];
         entry.index = index;
-        entry.customers = static_cast<size_t>(stats.customers);
-        entry.rebuilding = false;
-        if (entry.stale) return index;  // invalidated while building: the next use builds again
-        during.swap(entry.pending);
-        entry.applying = !during.empty();
+        entry.catch_up_limit = CatchUpLimit(stats.customers);
+        entry.saved_version.reset();
+        if (loaded) {
+            entry.saved_version = file_version;
+            entry.saved_at = clock_.Now();
+        }
     }
-    if (during.empty()) return index;
-    std::sort(during.begin(), during.end());
-    during.erase(std::unique(during.begin(), during.end()), during.end());
-    const Status refreshed = index->Refresh(during);
+    // A restart then loads what was just built instead of building it again.
+    if (!loaded && !settings_.snapshot_dir.empty()) {
+        if (Status saved = Save(tenant, index); !saved.ok()) {
+            spdlog::warn("audience index not saved: merchant {}: {}", tenant.value(), saved.ToString());
+        }
+    }
+    return index;
+}
+
+size_t AudienceService::CatchUpLimit(int64_t customers) const {
+    // Re-reading costs per customer; past a point a build is cheaper.
+    return std::min(settings_.max_pending, std::max<size_t>(1000, static_cast<size_t>(customers) / 10));
+}
+
+Status AudienceService::Save(TenantId tenant, const std::shared_ptr<AudienceIndex>& index) {
+    std::shared_ptr<std::mutex> saving;
+    {
+        std::lock_guard lock(mutex_);
+        saving = entries_[tenant].saving;
+    }
+    std::lock_guard save_lock(*saving);
+    std::error_code ec;
+    std::filesystem::create_directories(settings_.snapshot_dir, ec);
+    if (ec) return Unavailable("cannot create " + settings_.snapshot_dir.string(), ec.message());
+    const uint64_t version = index->version();
+    YT_TRY(index->Save(SnapshotFile(tenant)));
     std::lock_guard lock(mutex_);
     Entry& entry = entries_[tenant];
-    entry.applying = false;
-    if (!refreshed.ok()) entry.stale = true;
-    return index;
+    // Refreshes after `version` may be in the file too: saving again later is harmless.
+    if (entry.index == index) {
+        entry.saved_version = version;
+        entry.saved_at = clock_.Now();
+    }
+    return OkStatus();
+}
+
+Result<int> AudienceService::SaveSnapshots(std::chrono::seconds every) {
+    if (settings_.snapshot_dir.empty()) return 0;
+    std::vector<std::pair<TenantId, std::shared_ptr<AudienceIndex>>> changed;
+    {
+        std::lock_guard lock(mutex_);
+        const Timestamp now = clock_.Now();
+        for (const auto& [tenant, entry] : entries_) {
+            if (!entry.index || entry.saved_version == entry.index->version()) continue;
+            if (entry.saved_version && now - entry.saved_at < std::chrono::microseconds(every)) continue;
+            changed.emplace_back(tenant, entry.index);
+        }
+    }
+    Status first = OkStatus();
+    int saved = 0;
+    for (const auto& [tenant, index] : changed) {
+        if (Status status = Save(tenant, index); status.ok()) {
+            ++saved;
+        } else if (first.ok()) {
+            first = status;
+        }
+    }
+    if (!first.ok()) return first;
+    return saved;
 }
 
 Result<Evaluation> AudienceService::Count(TenantId tenant, const Rule& rule, std::optional<StaffId> owner) {
     YT_ASSIGN_OR_RETURN(std::shared_ptr<AudienceIndex> index, Index(tenant));
     return Evaluate(*index, rule, {.sample_size = settings_.sample_size, .owner = owner});
-}
-
-Status AudienceService::Refresh(TenantId tenant, std::span<const CustomerId> customers) {
-    std::shared_ptr<AudienceIndex> index;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = entries_.find(tenant);
-        if (it == entries_.end() || !it->second.index) return OkStatus();
-        index = it->second.index;
-    }
-    return index->Refresh(customers);
-}
-
-void AudienceService::CustomersChanged(TenantId tenant, std::span<const CustomerId> customers) {
-    std::lock_guard lock(mutex_);
-    auto it = entries_.find(tenant);
-    // Without an index, nor one being built, the next build reads them anyway.
-    if (it == entries_.end() || (!it->second.index && !it->second.rebuilding)) return;
-    Entry& entry = it->second;
-    if (entry.stale) return;
-    entry.pending.insert(entry.pending.end(), customers.begin(), customers.end());
-    // Re-reading costs per customer; past a point a rebuild is cheaper and bounds the memory.
-    const size_t limit = std::min(settings_.max_pending, std::max<size_t>(1000, entry.customers / 10));
-    if (entry.pending.size() > limit) {
-        entry.stale = true;
-        entry.pending.clear();
-    }
-}
-
-void AudienceService::MerchantChanged(TenantId tenant) { Invalidate(tenant); }
-
-void AudienceService::Invalidate(TenantId tenant) {
-    std::lock_guard lock(mutex_);
-    auto it = entries_.find(tenant);
-    if (it == entries_.end()) return;
-    it->second.index.reset();
-    it->second.stale = true;  // also for a build under way: its snapshot may predate the change
-    it->second.pending.clear();
 }
 
 }  // namespace yutang::audience

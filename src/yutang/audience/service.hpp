@@ -1,25 +1,25 @@
 // Counting audiences for the API (POST /api/v1/audience/preview) and the CLI (`yutang segment
 // count`): one AudienceIndex per merchant, built on first use and kept in memory.
 //
-// The write paths of this process report what they committed (CustomersChanged, MerchantChanged;
-// the app wires them to the events module's change listener): the changed customers are re-read
-// into the cached index before the next count, so a count sees every change committed before it
-// was asked. Writes this process does not see — another process on the same store, such as a
-// `yutang import orders` run beside the server — show after the index's next rebuild, which
-// happens when it is older than `max_index_age` (10 minutes by default; Evaluation::as_of says
-// when the index was built).
+// Before each count the cached index catches up with the store's change log (AudienceIndex::
+// CatchUp): every customer changed by a commit — of this process or another, such as a `yutang
+// import orders` run beside the server — is re-read first, so a count sees every change
+// committed before it was asked. When catching up would cost more than a build (a daily trait
+// refresh re-ranked everyone), or the index is older than `max_index_age`, it is rebuilt.
 //
-//   AudienceService audiences(db, keys, clock, {.max_index_age = std::chrono::seconds(60)});
+//   AudienceService audiences(db, keys, clock, {.max_index_age = std::chrono::hours(24)});
 //   YT_ASSIGN_OR_RETURN(auto rule, ParseRuleText("tag = \"母婴\"").status() …);
 //   YT_ASSIGN_OR_RETURN(Evaluation e, audiences.Count(tenant, rule));
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "yutang/audience/engine.hpp"
@@ -30,12 +30,16 @@ namespace yutang::audience {
 
 struct AudienceSettings {
     // A cached index older than this is rebuilt before the next count; 0 rebuilds every time.
-    std::chrono::seconds max_index_age{600};
-    // More changed customers than this waiting for one index (or more than a tenth of its
-    // customers) make the next count rebuild it instead of re-reading them one by one.
+    // Catching up keeps an index exact: this only bounds how long one lives.
+    std::chrono::seconds max_index_age{24 * 3600};
+    // More changed customers than this to catch up with (or more than a tenth of the index's
+    // customers) make the next count rebuild the index instead of re-reading them.
     size_t max_pending = 200'000;
     size_t sample_size = 20;
     IndexSettings index;
+    // Where indexes are saved (AudienceIndex::Save), one file per merchant, and loaded from
+    // instead of built when the service has none in memory (after a restart). Empty: never.
+    std::filesystem::path snapshot_dir;
 };
 
 // Thread-safe. `db`, `keys` and `clock` must outlive it.
@@ -49,35 +53,34 @@ class AudienceService {
     // segments); and as Index().
     Result<Evaluation> Count(TenantId tenant, const Rule& rule, std::optional<StaffId> owner = std::nullopt);
 
-    // The merchant's index: the cached one while younger than max_index_age, otherwise built now
-    // (one build per merchant at a time; others wait for it). Errors as AudienceIndex::Build.
+    // The merchant's index, caught up with every change committed before the call: the cached
+    // one while younger than max_index_age, otherwise built now (one caller per merchant at a
+    // time catches up or builds; the others wait for it). Errors as AudienceIndex::Build and
+    // CatchUp.
     Result<std::shared_ptr<AudienceIndex>> Index(TenantId tenant);
 
-    // Re-reads `customers` into the merchant's cached index now; nothing when none is cached.
-    Status Refresh(TenantId tenant, std::span<const CustomerId> customers);
-
-    // A commit changed these customers: they are re-read into the cached index before its next
-    // use (not here: this is called on the writer's thread and only queues the ids).
-    void CustomersChanged(TenantId tenant, std::span<const CustomerId> customers);
-    // Everything about the merchant may have changed: the next use rebuilds its index.
-    void MerchantChanged(TenantId tenant);
-
-    // Forgets the merchant's index: the next count builds a new one.
-    void Invalidate(TenantId tenant);
+    // Saves to the snapshot dir (nothing without one) every index in memory that changed since
+    // it was last saved or loaded, and was last saved at least `every` ago: on a schedule and at
+    // shutdown, so that a restart loads them and catches up with the change log instead of
+    // building them. Returns how many it saved; the first error, after trying them all.
+    Result<int> SaveSnapshots(std::chrono::seconds every = std::chrono::seconds(0));
 
   private:
     struct Entry {
         std::shared_ptr<AudienceIndex> index;
         std::shared_ptr<std::mutex> building = std::make_shared<std::mutex>();
-        std::vector<CustomerId> pending;  // changed since the index read them
-        bool applying = false;            // pending ids are being re-read (under `building`)
-        bool rebuilding = false;          // a build is reading the store (under `building`)
-        bool stale = false;               // everything may have changed: rebuild before use
-        size_t customers = 0;             // in the index when it was built
+        std::shared_ptr<std::mutex> saving = std::make_shared<std::mutex>();  // one writer per file
+        std::optional<uint64_t> saved_version;  // the index's version in its file, if it is there
+        size_t catch_up_limit = 0;              // more changed customers than this: build again
+        Timestamp saved_at;                     // when it was last saved or loaded
     };
-    // Usable as it is: young enough, nothing waiting to be re-read.
-    bool Ready(const Entry& entry) const;
     bool Fresh(const AudienceIndex& index) const;
+    std::filesystem::path SnapshotFile(TenantId tenant) const;
+    // A new index for the merchant: the saved one caught up (`may_load`: none was in memory), or
+    // one built from the store (then saved).
+    Result<std::shared_ptr<AudienceIndex>> Open(TenantId tenant, bool may_load);
+    size_t CatchUpLimit(int64_t customers) const;
+    Status Save(TenantId tenant, const std::shared_ptr<AudienceIndex>& index);
 
     store::Database& db_;
     const KeyRing& keys_;

@@ -15,8 +15,8 @@ std::string_view ConsentSource(const customers::ConsentInput& consent) {
 }  // namespace
 
 CustomerEditor::CustomerEditor(store::Database& db, customers::IdentityResolver& resolver, staff::StaffService& staff,
-                               const KeyRing& keys, const Clock& clock, CustomerChangeListener* changes)
-    : db_(db), resolver_(resolver), staff_(staff), profiles_(keys, clock), clock_(clock), changes_(changes) {}
+                               const KeyRing& keys, const Clock& clock)
+    : db_(db), resolver_(resolver), staff_(staff), profiles_(keys, clock), clock_(clock) {}
 
 Status CustomerEditor::OnCustomer(TenantId tenant, CustomerId customer, const Viewer& viewer,
                                   const std::function<Status(store::Session&, CustomerId)>& work) {
@@ -26,7 +26,6 @@ Status CustomerEditor::OnCustomer(TenantId tenant, CustomerId customer, const Vi
         YT_TRY(CheckVisible(s, tenant, canonical, viewer));
         return work(s, canonical);
     }));
-    NotifyChanged(changes_, tenant, std::span<const CustomerId>(&canonical, 1));
     return OkStatus();
 }
 
@@ -141,15 +140,11 @@ Result<customers::Tag> CustomerEditor::CreateTag(TenantId tenant, int64_t group_
         YT_ASSIGN_OR_RETURN(out, profiles_.CreateTag(s, tenant, group_id, name));
         return OkStatus();
     }));
-    // Rules name tags: the catalogue the audience index holds must know the new one.
-    if (changes_ != nullptr) changes_->MerchantChanged(tenant);
     return out;
 }
 
 Status CustomerEditor::DeleteTag(TenantId tenant, int64_t tag_id) {
     YT_TRY(db_.Write([&](store::Session& s) { return profiles_.DeleteTag(s, tenant, tag_id); }));
-    // The tag left every customer that held it.
-    if (changes_ != nullptr) changes_->MerchantChanged(tenant);
     return OkStatus();
 }
 

@@ -18,7 +18,6 @@
 
 #include "yutang/customers/profile.hpp"
 #include "yutang/customers/resolver.hpp"
-#include "yutang/events/changes.hpp"
 #include "yutang/events/customer_records.hpp"
 #include "yutang/staff/audit.hpp"
 #include "yutang/staff/staff.hpp"
@@ -33,9 +32,8 @@ struct CustomerUpdate {
 
 class CustomerEditor {
   public:
-    // `changes` (may be null) hears which customer each committed edit changed.
     CustomerEditor(store::Database& db, customers::IdentityResolver& resolver, staff::StaffService& staff,
-                   const KeyRing& keys, const Clock& clock, CustomerChangeListener* changes = nullptr);
+                   const KeyRing& keys, const Clock& clock);
 
     // not_found for an unknown (or invisible) customer; invalid_argument (field "owner_staff_id")
     // for an owner who is not an active staff member of the merchant; permission_denied when a
@@ -69,7 +67,6 @@ class CustomerEditor {
     staff::StaffService& staff_;
     customers::ProfileStore profiles_;
     const Clock& clock_;
-    CustomerChangeListener* changes_;
 };
 
 }  // namespace yutang::events

@@ -68,14 +68,8 @@ void AppendString(std::string& out, std::string_view value) {
 }  // namespace
 
 CustomerRecords::CustomerRecords(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders,
-                                 const KeyRing& keys, const Clock& clock, CustomerChangeListener* changes)
-    : db_(db),
-      resolver_(resolver),
-      orders_(orders),
-      profiles_(keys, clock),
-      keys_(keys),
-      clock_(clock),
-      changes_(changes) {}
+                                 const KeyRing& keys, const Clock& clock)
+    : db_(db), resolver_(resolver), orders_(orders), profiles_(keys, clock), keys_(keys), clock_(clock) {}
 
 std::span<const std::string_view> CustomerRecords::CoveredColumns() { return kCoveredColumns; }
 
@@ -478,10 +472,8 @@ Result<std::string> CustomerRecords::Export(TenantId tenant, CustomerId customer
 Status CustomerRecords::Erase(TenantId tenant, CustomerId customer, const staff::Actor& actor) {
     const std::string event_context = "t" + std::to_string(tenant.value()) + "/event";
     const std::string buyer_context = "t" + std::to_string(tenant.value()) + "/order.buyer";
-    CustomerId erased;
     Status status = db_.Write([&](store::Session& s) -> Status {
         YT_ASSIGN_OR_RETURN(CustomerId canonical, resolver_.Canonical(s, tenant, customer));
-        erased = canonical;
         YT_ASSIGN_OR_RETURN(auto ids, AllIds(s, tenant, canonical));
         YT_ASSIGN_OR_RETURN(auto identities, resolver_.Identities(s, tenant, canonical));
         std::vector<std::string> values;
@@ -510,7 +502,6 @@ Status CustomerRecords::Erase(TenantId tenant, CustomerId customer, const staff:
                                    .detail = "{\"merged_ids\":" + std::to_string(ids.size() - 1) + "}"});
     });
     YT_TRY(status);
-    NotifyChanged(changes_, tenant, std::span<const CustomerId>(&erased, 1));
     return OkStatus();
 }
 

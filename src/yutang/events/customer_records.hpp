@@ -23,7 +23,6 @@
 
 #include "yutang/customers/profile.hpp"
 #include "yutang/customers/resolver.hpp"
-#include "yutang/events/changes.hpp"
 #include "yutang/events/orders.hpp"
 #include "yutang/staff/audit.hpp"
 
@@ -123,9 +122,8 @@ struct CustomerPage {
 
 class CustomerRecords {
   public:
-    // `changes` (may be null) hears of erasures.
     CustomerRecords(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders, const KeyRing& keys,
-                    const Clock& clock, CustomerChangeListener* changes = nullptr);
+                    const Clock& clock);
 
     // Customers one of whose identities equals `query` once normalised as any kind (phone,
     // email, user id, platform buyer id, unionid …), or whose name is `query`.
@@ -161,7 +159,6 @@ class CustomerRecords {
     customers::ProfileStore profiles_;
     const KeyRing& keys_;
     const Clock& clock_;
-    CustomerChangeListener* changes_;
 };
 
 }  // namespace yutang::events

@@ -110,15 +110,14 @@ std::optional<MessageType> ParseMessageType(std::string_view name) {
 }
 
 Ingestor::Ingestor(store::WriteBatcher& writer, customers::IdentityResolver& resolver, OrderStore& orders,
-                   const KeyRing& keys, const Clock& clock, IngestSettings settings, CustomerChangeListener* changes)
+                   const KeyRing& keys, const Clock& clock, IngestSettings settings)
     : writer_(writer),
       resolver_(resolver),
       orders_(orders),
       profiles_(keys, clock),
       keys_(keys),
       clock_(clock),
-      settings_(settings),
-      changes_(changes) {}
+      settings_(settings) {}
 
 namespace {
 
@@ -477,11 +476,8 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
         if (rejection[i] == nullptr) message_ids.push_back(messages[i].message_id);
     }
 
-    // The customers the request changed (a retried transaction starts the list again).
-    std::vector<CustomerId> changed;
     // The whole request is one item of the group commit: it is durable when Submit returns OK.
     Status status = writer_.Submit([&](store::Session& s) -> Status {
-        changed.clear();
         result.accepted = 0;
         result.duplicates = 0;
         std::vector<RejectedMessage> late_rejections;
@@ -568,13 +564,11 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
         }
         for (const auto& [customer, at] : seen_at) {
             YT_TRY(profiles_.MarkSeen(s, tenant, CustomerId(customer), at));
-            changed.emplace_back(customer);
         }
         result.rejected.insert(result.rejected.end(), late_rejections.begin(), late_rejections.end());
         return OkStatus();
     });
     YT_TRY(status);
-    NotifyChanged(changes_, tenant, changed);
     return result;
 }
 

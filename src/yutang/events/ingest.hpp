@@ -24,7 +24,6 @@
 #include "yutang/base/crypto.hpp"
 #include "yutang/base/ids.hpp"
 #include "yutang/customers/resolver.hpp"
-#include "yutang/events/changes.hpp"
 #include "yutang/events/orders.hpp"
 #include "yutang/store/write_batcher.hpp"
 
@@ -60,10 +59,8 @@ struct IngestResult {
 // Thread-safe.
 class Ingestor {
   public:
-    // `changes` (may be null) hears which customers each durable request changed.
     Ingestor(store::WriteBatcher& writer, customers::IdentityResolver& resolver, OrderStore& orders,
-             const KeyRing& keys, const Clock& clock, IngestSettings settings = {},
-             CustomerChangeListener* changes = nullptr);
+             const KeyRing& keys, const Clock& clock, IngestSettings settings = {});
 
     // One message of `type` (the body of /v1/track etc.). The body must be valid JSON (the HTTP
     // layer reports syntax errors with their offset). invalid_argument (field "body") for a
@@ -88,7 +85,6 @@ class Ingestor {
     const KeyRing& keys_;
     const Clock& clock_;
     IngestSettings settings_;
-    CustomerChangeListener* changes_;
 };
 
 }  // namespace yutang::events

@@ -172,8 +172,8 @@ class ReadAhead {
 }  // namespace
 
 OrderImporter::OrderImporter(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders,
-                             const Clock& clock, CustomerChangeListener* changes)
-    : db_(db), resolver_(resolver), orders_(orders), clock_(clock), changes_(changes) {}
+                             const Clock& clock)
+    : db_(db), resolver_(resolver), orders_(orders), clock_(clock) {}
 
 Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& path, const ImportOptions& options) {
     YT_ASSIGN_OR_RETURN(auto reader, imports::OrderReader::Open(path, options.reader));
@@ -247,10 +247,8 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
             // Wall time of the transaction, for sizing the next batch (not a timestamp: the
             // injected Clock is for what is stored).
             const auto started = std::chrono::steady_clock::now();
-            std::vector<CustomerId> changed;
             YT_TRY(db_.Write([&](store::Session& s) -> Status {
                 delta = ImportReport{};
-                changed.clear();
                 YT_ASSIGN_OR_RETURN(auto resolutions,
                                     resolver_.ResolveBatch(s, tenant, batch.buyers, "import:" + source));
                 // A buyer merged by a later order of the batch: its earlier orders go to the
@@ -284,10 +282,6 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
                 }
                 YT_ASSIGN_OR_RETURN(auto outcomes, orders_.UpsertBatch(s, tenant, batch.orders));
                 for (size_t i = 0; i < batch.size(); ++i) {
-                    if (batch.orders[i].customer &&
-                        (resolutions[i].changed || outcomes[i] != UpsertOutcome::kUnchanged)) {
-                        changed.push_back(*batch.orders[i].customer);
-                    }
                     switch (outcomes[i]) {
                         case UpsertOutcome::kCreated:
                             ++delta.orders_created;
@@ -302,7 +296,6 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
                 }
                 return OkStatus();
             }));
-            NotifyChanged(changes_, tenant, changed);
             const auto took = std::chrono::steady_clock::now() - started;
             if (took < options.target_transaction_time / 2 && batch.size() == batch_size) {
                 batch_size = std::min(max_batch, batch_size * 2);

@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "yutang/customers/resolver.hpp"
-#include "yutang/events/changes.hpp"
 #include "yutang/events/orders.hpp"
 #include "yutang/imports/order_reader.hpp"
 
@@ -64,9 +63,7 @@ struct ImportOptions {
 
 class OrderImporter {
   public:
-    // `changes` (may be null) hears which customers each committed batch changed.
-    OrderImporter(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders, const Clock& clock,
-                  CustomerChangeListener* changes = nullptr);
+    OrderImporter(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders, const Clock& clock);
 
     // Errors: those of OrderReader::Open (not_found, invalid_argument naming the problem), store
     // errors, and aborted when options.should_stop said so (the batches before the failure or the
@@ -78,7 +75,6 @@ class OrderImporter {
     customers::IdentityResolver& resolver_;
     OrderStore& orders_;
     const Clock& clock_;
-    CustomerChangeListener* changes_;
 };
 
 }  // namespace yutang::events

@@ -57,9 +57,8 @@ Result<TimeZone> ZoneOf(std::string_view name) {
 
 }  // namespace
 
-TraitRefresher::TraitRefresher(store::Database& db, const Clock& clock, RefreshSettings settings,
-                               CustomerChangeListener* changes)
-    : db_(db), clock_(clock), settings_(settings), changes_(changes) {}
+TraitRefresher::TraitRefresher(store::Database& db, const Clock& clock, RefreshSettings settings)
+    : db_(db), clock_(clock), settings_(settings) {}
 
 Result<RefreshReport> TraitRefresher::Refresh(TenantId tenant) {
     const Timestamp now = clock_.Now();
@@ -107,10 +106,6 @@ Result<RefreshReport> TraitRefresher::Refresh(TenantId tenant) {
             }
             return OkStatus();
         }));
-        std::vector<CustomerId> ids;
-        ids.reserve(end - first);
-        for (size_t k = first; k < end; ++k) ids.emplace_back(buyers[changed[k]].id);
-        NotifyChanged(changes_, tenant, ids);
     }
     report.changed = static_cast<int64_t>(changed.size());
     YT_TRY(db_.Write([&](store::Session& s) {

@@ -18,7 +18,6 @@
 
 #include "yutang/base/clock.hpp"
 #include "yutang/base/ids.hpp"
-#include "yutang/events/changes.hpp"
 #include "yutang/store/database.hpp"
 
 namespace yutang::events {
@@ -36,9 +35,7 @@ struct RefreshSettings {
 // Thread-compatible: one caller at a time (the server runs it from one scheduler thread).
 class TraitRefresher {
   public:
-    // `changes` (may be null) hears which customers each committed batch re-ranked.
-    TraitRefresher(store::Database& db, const Clock& clock, RefreshSettings settings = {},
-                   CustomerChangeListener* changes = nullptr);
+    TraitRefresher(store::Database& db, const Clock& clock, RefreshSettings settings = {});
 
     // Ranks every buyer of `tenant` now. Store errors; the batches written before stay.
     Result<RefreshReport> Refresh(TenantId tenant);
@@ -52,7 +49,6 @@ class TraitRefresher {
     store::Database& db_;
     const Clock& clock_;
     RefreshSettings settings_;
-    CustomerChangeListener* changes_;
 };
 
 }  // namespace yutang::events

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -124,6 +125,14 @@ class Bitmap {
     }
     // Memory held (the portable serialised size, a close estimate of the in-memory size).
     size_t Bytes() const { return roaring_bitmap_portable_size_in_bytes(r_); }
+    // Writes the portable serialised form (github.com/RoaringBitmap/RoaringFormatSpec), Bytes()
+    // long, to `out`.
+    void WriteTo(char* out) const { roaring_bitmap_portable_serialize(r_, out); }
+    // The bitmap whose portable serialised form is exactly `bytes`; std::nullopt when they are
+    // not one. Safe on any bytes: the layout is checked in full (lengths, ascending keys and
+    // values, runs within their chunk, cardinalities) before CRoaring reads it, since its "safe"
+    // reader checks only the lengths and would take, say, an unsorted array as it is.
+    static std::optional<Bitmap> ReadFrom(std::span<const char> bytes);
 
   private:
     friend class BitmapBuilder;

@@ -23,6 +23,7 @@
 #include "yutang/audience/internal/bitmap.hpp"
 #include "yutang/audience/internal/window_tally.hpp"
 #include "yutang/audience/rule.hpp"
+#include "yutang/store/change_log.hpp"
 
 namespace yutang::audience::internal {
 
@@ -150,6 +151,8 @@ struct IndexData {
     // Evaluations hold it shared, Refresh exclusively while it applies what it read.
     mutable std::shared_mutex mutex;
     std::mutex refresh_mutex;  // one Refresh at a time
+    // How far the index has read the store's change log (CatchUp). Guarded by refresh_mutex.
+    store::ChangePosition logged;
 
     uint32_t capacity = 0;  // columns have this many slots: ids 0 … capacity-1
     Bitmap live;            // canonical customers (merged_into IS NULL)
@@ -228,6 +231,8 @@ struct IndexAccess {
     static const IndexData& Data(const AudienceIndex& index) { return *index.data_; }
     static const Bitmap& Bits(const CustomerSet& set) { return *set.bits_; }
     static CustomerSet Wrap(Bitmap bits);
+    // An index of `data`, read from a snapshot (index_snapshot.hpp, which implements this).
+    static std::unique_ptr<AudienceIndex> Make(std::unique_ptr<IndexData> data);
     // The property column of (event, property), read from the store on first use.
     static Result<std::shared_ptr<const PropertyColumn>> Property(const IndexData& data, const std::string& event,
                                                                   const std::string& property);
