@@ -225,6 +225,10 @@ class SqliteDatabase final : public Database {
         // 64 MiB of page cache for the writer (SQLite's default is 2 MiB): index pages of busy
         // tables stay in memory instead of being re-read on every insert.
         YT_TRY(writer_->Exec("PRAGMA cache_size=-65536"));
+        // Statement and savepoint journals in memory: every write through WriteBatcher runs in a
+        // savepoint, and a statement that fires a trigger (the customer change log) inside one
+        // journals the pages it changes; in temp files that cost ingest 40 % of its rate.
+        YT_TRY(writer_->Exec("PRAGMA temp_store=MEMORY"));
         if (settings_.checkpoint_pages > 0) {
             // Checkpoints on a thread of their own: the writer commits (WAL append and fsync)
             // while earlier commits are copied into the database file, instead of stopping for
