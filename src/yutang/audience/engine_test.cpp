@@ -501,29 +501,22 @@ TEST_F(EngineTest, ServiceLoadsTheSavedIndexAndCatchesUp) {
         EXPECT_EQ(restarted.SaveSnapshots(std::chrono::hours(1)).value(), 0) << "saved less than an hour ago";
         EXPECT_EQ(restarted.SaveSnapshots().value(), 1) << "changed since it was loaded";
     }
-    // A log pruned past the saved index: it cannot catch up, so it is built again.
+    // A restarted service that cannot use the file builds the index again.
+    const auto expect_built_again = [&](const char* why) {
+        clock_.Advance(std::chrono::seconds(5));
+        AudienceService restarted(*db_, keys_, clock_, settings);
+        auto counted = restarted.Count(TenantId(kTenant), everyone.value());
+        ASSERT_TRUE(counted.ok()) << why << ": " << counted.status().ToString();
+        EXPECT_EQ(counted->count, 4) << why;
+        EXPECT_EQ(counted->as_of, clock_.Now()) << why;
+    };
     Customer(3);
     Customer(4);
     ASSERT_TRUE(store::PruneChanges(*db_, 0).ok());
-    clock_.Advance(std::chrono::seconds(5));
-    {
-        AudienceService restarted(*db_, keys_, clock_, settings);
-        auto counted = restarted.Count(TenantId(kTenant), everyone.value());
-        ASSERT_TRUE(counted.ok()) << counted.status().ToString();
-        EXPECT_EQ(counted->count, 4);
-        EXPECT_EQ(counted->as_of, clock_.Now()) << "built again";
-    }
-    // A damaged file is not used either.
+    expect_built_again("a log pruned past the saved index");
     const std::filesystem::path file = dir / ("audience-" + std::to_string(kTenant) + ".snapshot");
     std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
-    clock_.Advance(std::chrono::seconds(5));
-    {
-        AudienceService restarted(*db_, keys_, clock_, settings);
-        auto counted = restarted.Count(TenantId(kTenant), everyone.value());
-        ASSERT_TRUE(counted.ok()) << counted.status().ToString();
-        EXPECT_EQ(counted->count, 4);
-        EXPECT_EQ(counted->as_of, clock_.Now()) << "built again";
-    }
+    expect_built_again("a damaged file");
 }
 
 // The builder lays chunks out in CRoaring's serialised format by hand: every container kind it

@@ -1061,18 +1061,29 @@ using internal::IndexData;
 using internal::Loader;
 
 AudienceIndex::AudienceIndex(std::unique_ptr<IndexData> data) : data_(std::move(data)) {}
-AudienceIndex::~AudienceIndex() = default;
 
-Result<std::unique_ptr<AudienceIndex>> AudienceIndex::Build(store::Database& db, const KeyRing& keys, TenantId tenant,
-                                                            const Clock& clock, std::optional<TimeZone> zone,
-                                                            IndexSettings settings) {
-    const auto started = std::chrono::steady_clock::now();
+namespace {
+
+// An empty index of `tenant` wired to what Build and Load are given.
+std::unique_ptr<IndexData> NewData(store::Database& db, const KeyRing& keys, TenantId tenant, const Clock& clock,
+                                   IndexSettings settings) {
     auto d = std::make_unique<IndexData>();
     d->tenant = tenant;
     d->clock = &clock;
     d->db = &db;
     d->keys = &keys;
     d->settings = settings;
+    return d;
+}
+
+}  // namespace
+AudienceIndex::~AudienceIndex() = default;
+
+Result<std::unique_ptr<AudienceIndex>> AudienceIndex::Build(store::Database& db, const KeyRing& keys, TenantId tenant,
+                                                            const Clock& clock, std::optional<TimeZone> zone,
+                                                            IndexSettings settings) {
+    const auto started = std::chrono::steady_clock::now();
+    auto d = NewData(db, keys, tenant, clock, settings);
     const int64_t chunk = std::max<int64_t>(1, settings.chunk_customers);
     YT_TRY(db.Read([&](store::Session& s) -> Status {
         d->built_at = clock.Now();
@@ -1149,12 +1160,7 @@ Result<std::unique_ptr<AudienceIndex>> AudienceIndex::Build(store::Database& db,
 Result<std::unique_ptr<AudienceIndex>> AudienceIndex::Load(store::Database& db, const KeyRing& keys, TenantId tenant,
                                                            const Clock& clock, const std::filesystem::path& file,
                                                            IndexSettings settings) {
-    auto d = std::make_unique<IndexData>();
-    d->tenant = tenant;
-    d->clock = &clock;
-    d->db = &db;
-    d->keys = &keys;
-    d->settings = settings;
+    auto d = NewData(db, keys, tenant, clock, settings);
     YT_TRY(internal::ReadSnapshot(file, *d));
     return internal::IndexAccess::Make(std::move(d));
 }

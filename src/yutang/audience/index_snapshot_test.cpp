@@ -46,7 +46,7 @@ using internal::ReadSnapshot;
 using internal::WriteSnapshot;
 using Ids = std::vector<int64_t>;
 
-constexpr int64_t kTenant = 1;
+using index_testing::kTenant;
 
 std::string ReadFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -207,72 +207,11 @@ void ExpectSameData(const IndexData& a, const IndexData& b) {
     }
 }
 
-class IndexSnapshotTest : public ::testing::TestWithParam<std::string> {
+class IndexSnapshotTest : public index_testing::IndexStoreTest {
   protected:
     void SetUp() override {
-        if (GetParam() == "sqlite") {
-            db_ = testing::OpenTestStore(dir_, clock_);
-        } else {
-            auto* server = testing::PostgresServer::Shared();
-            YT_SKIP_UNLESS_POSTGRES(server);
-            db_ = testing::OpenPostgresTestStore(*server, "yt_audience_snapshot", clock_);
-        }
-        ASSERT_NE(db_, nullptr);
-        auto zone = TimeZone::Load("Europe/Berlin");  // not the default: the file must name it
-        ASSERT_TRUE(zone.ok());
-        zone_ = *zone;
-        clock_.Set(At(2026, 6, 30, 20));
-        Queue("INSERT INTO tenants (tenant_id, name, time_zone, created_at) VALUES ($1, '测试店', 'Europe/Berlin', 0)",
-              {kTenant});
-        Flush();
+        Open("yt_audience_snapshot", "Europe/Berlin");  // not the default: the file must name it
         file_ = dir_.File("audience.snapshot");
-    }
-
-    Timestamp At(int y, int mo, int d, int h = 12) const {
-        return zone_.FromLocal({.date = {y, mo, d}, .hour = h, .minute = 0, .second = 0});
-    }
-
-    void Queue(std::string sql, std::initializer_list<store::Value> params) {
-        pending_.emplace_back(std::move(sql), std::vector<store::Value>(params));
-    }
-    void Flush() {
-        if (pending_.empty()) return;
-        const Status written = db_->Write([&](store::Session& s) -> Status {
-            for (const auto& [sql, params] : pending_) YT_TRY(s.Execute(sql, params).status());
-            return OkStatus();
-        });
-        pending_.clear();
-        ASSERT_TRUE(written.ok()) << written.ToString();
-    }
-
-    void Customer(int64_t id, std::optional<int64_t> owner = {}, std::string channel = "") {
-        Queue(
-            "INSERT INTO customers (tenant_id, customer_id, created_at, updated_at, owner_staff_id, source_channel, "
-            "last_seen_at) VALUES ($1, $2, 0, 0, $3, $4, $5)",
-            {kTenant, id, owner, channel, At(2026, 6, 1).micros() + id});
-    }
-    void Merge(int64_t loser, int64_t winner) {
-        Queue("UPDATE customers SET merged_into = $3 WHERE tenant_id = $1 AND customer_id = $2",
-              {kTenant, loser, winner});
-    }
-    void Order(int64_t customer, const std::string& source, int64_t net_fen, Timestamp at) {
-        const int64_t id = ++orders_;
-        Queue(
-            "INSERT INTO orders (tenant_id, order_id, source, external_id, customer_id, status, raw_status, total_fen, "
-            "paid_fen, refunded_fen, currency, ordered_at, lines, buyer_hint, buyer_cipher, created_at, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, 'completed', '', $6, $6, 0, 'CNY', $7, '[]', '', $8, 0, 0)",
-            {kTenant, id, source, "o" + std::to_string(id), customer, net_fen, at.micros(), store::Blob{"x"}});
-    }
-    void Traits(int64_t customer, int64_t count, int64_t spend, const std::string& platforms,
-                const std::string& stage = "new") {
-        Queue(
-            "INSERT INTO customer_traits (tenant_id, customer_id, order_count, total_spend_fen, refunded_fen, "
-            "first_order_at, last_order_at, platform_counts, updated_at, lifecycle_stage, rfm_recency, rfm_frequency, "
-            "rfm_monetary) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, 0, $8, 3, 4, 5) ON CONFLICT (tenant_id, customer_id) "
-            "DO UPDATE SET order_count = excluded.order_count, total_spend_fen = excluded.total_spend_fen, "
-            "platform_counts = excluded.platform_counts, lifecycle_stage = excluded.lifecycle_stage",
-            {kTenant, customer, count, spend, At(2026, 1, 1).micros(), At(2026, 6, 1).micros() + customer, platforms,
-             stage});
     }
 
     // Customers of every kind the index holds: owners and channels, tags, identities, consent,
@@ -326,12 +265,6 @@ class IndexSnapshotTest : public ::testing::TestWithParam<std::string> {
         Flush();
     }
 
-    std::unique_ptr<AudienceIndex> Build() {
-        Flush();
-        auto index = AudienceIndex::Build(*db_, keys_, TenantId(kTenant), clock_);
-        EXPECT_TRUE(index.ok()) << index.status().ToString();
-        return index.ok() ? std::move(*index) : nullptr;
-    }
     // An IndexData as Build would start it: what the file does not hold.
     std::unique_ptr<IndexData> Fresh(int64_t tenant = kTenant) {
         auto d = std::make_unique<IndexData>();
@@ -356,17 +289,6 @@ class IndexSnapshotTest : public ::testing::TestWithParam<std::string> {
         ASSERT_TRUE(written.ok()) << written.ToString();
     }
 
-    Ids Members(const AudienceIndex& index, std::string_view text) {
-        const RuleResult rule = ParseRuleText(text);
-        EXPECT_TRUE(rule.ok()) << text << ": " << (rule.ok() ? "" : rule.error().message_en);
-        if (!rule.ok()) return {};
-        auto result = Evaluate(index, rule.value(), {.sample_size = 100'000});
-        EXPECT_TRUE(result.ok()) << text << ": " << result.status().ToString();
-        if (!result.ok()) return {};
-        Ids ids;
-        for (CustomerId id : result->sample) ids.push_back(id.value());
-        return ids;
-    }
     void ExpectSameMembers(const AudienceIndex& a, const AudienceIndex& b) {
         for (std::string_view rule : kRules) EXPECT_EQ(Members(a, rule), Members(b, rule)) << rule;
     }
@@ -401,16 +323,6 @@ class IndexSnapshotTest : public ::testing::TestWithParam<std::string> {
         "attr.mixed = 42",
     };
 
-    testing::TempDir dir_;
-    ManualClock clock_;
-    TimeZone zone_ = TimeZone::Default();
-    KeyRing keys_ = KeyRing::Generate();
-    testing::AudienceRows rows_{kTenant, keys_, [this](std::string sql, std::vector<store::Value> params) {
-                                    pending_.emplace_back(std::move(sql), std::move(params));
-                                }};
-    std::unique_ptr<store::Database> db_;
-    std::vector<std::pair<std::string, std::vector<store::Value>>> pending_;
-    int64_t orders_ = 0;
     std::string file_;
 };
 

@@ -1,22 +1,169 @@
-// Test helpers shared by the audience index tests (index_test.cpp, index_snapshot_test.cpp):
-// two indexes compared slot by slot, bitmap by bitmap, through the layout.
+// Test helpers shared by the audience index tests (index_test.cpp, index_snapshot_test.cpp): a
+// fixture that writes a merchant's rows on SQLite or PostgreSQL (the test's parameter), and two
+// indexes compared slot by slot, bitmap by bitmap, through the layout.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "yutang/audience/engine.hpp"
 #include "yutang/audience/index.hpp"
 #include "yutang/audience/internal/index_data.hpp"
+#include "yutang/audience/rule.hpp"
+#include "yutang/base/crypto.hpp"
+
+#include "tests/support/audience_rows.hpp"
+#include "tests/support/postgres_server.hpp"
+#include "tests/support/test_store.hpp"
 
 namespace yutang::audience::index_testing {
+
+inline constexpr int64_t kTenant = 1;
+
+// A store with one merchant (kTenant, in time zone `zone`), on the backend the parameter names
+// ("sqlite" or "postgres"), and the rows an index reads. Statements wait in a queue and are
+// written in one transaction by Flush (Build flushes first).
+class IndexStoreTest : public ::testing::TestWithParam<std::string> {
+  protected:
+    // Call from SetUp; the test is skipped when there is no PostgreSQL server.
+    void Open(std::string_view database_prefix, const std::string& zone) {
+        if (GetParam() == "sqlite") {
+            db_ = testing::OpenTestStore(dir_, clock_);
+        } else {
+            auto* server = testing::PostgresServer::Shared();
+            YT_SKIP_UNLESS_POSTGRES(server);
+            db_ = testing::OpenPostgresTestStore(*server, database_prefix, clock_);
+        }
+        ASSERT_NE(db_, nullptr);
+        auto loaded = TimeZone::Load(zone);
+        ASSERT_TRUE(loaded.ok()) << zone;
+        zone_ = *loaded;
+        clock_.Set(At(2026, 6, 30, 20));
+        Queue("INSERT INTO tenants (tenant_id, name, time_zone, created_at) VALUES ($1, '测试店', $2, 0)",
+              {kTenant, zone});
+        Flush();
+    }
+
+    Timestamp At(int y, int mo, int d, int h = 12) const {
+        return zone_.FromLocal({.date = {y, mo, d}, .hour = h, .minute = 0, .second = 0});
+    }
+
+    void Queue(std::string sql, std::initializer_list<store::Value> params) {
+        QueueValues(std::move(sql), std::vector<store::Value>(params));
+    }
+    void QueueValues(std::string sql, std::vector<store::Value> params) {
+        pending_.emplace_back(std::move(sql), std::move(params));
+    }
+    void Flush() {
+        if (pending_.empty()) return;
+        const Status written = db_->Write([&](store::Session& s) -> Status {
+            for (const auto& [sql, params] : pending_) YT_TRY(s.Execute(sql, params).status());
+            return OkStatus();
+        });
+        pending_.clear();
+        ASSERT_TRUE(written.ok()) << written.ToString();
+    }
+
+    void Customer(int64_t id, std::optional<int64_t> owner = {}, std::string channel = "") {
+        Queue(
+            "INSERT INTO customers (tenant_id, customer_id, created_at, updated_at, owner_staff_id, source_channel, "
+            "last_seen_at) VALUES ($1, $2, 0, 0, $3, $4, $5)",
+            {kTenant, id, owner, channel, At(2026, 6, 1).micros() + id});
+    }
+    // Only `loser` points at `winner`: what an older store left, when merges did not re-point
+    // the loser's own tombstones.
+    void Merge(int64_t loser, int64_t winner) {
+        Queue("UPDATE customers SET merged_into = $3 WHERE tenant_id = $1 AND customer_id = $2",
+              {kTenant, loser, winner});
+    }
+    // As a merge does it now: the loser's tombstones are re-pointed at the winner too.
+    void MergeAndRepoint(int64_t loser, int64_t winner) {
+        Merge(loser, winner);
+        Queue("UPDATE customers SET merged_into = $3 WHERE tenant_id = $1 AND merged_into = $2",
+              {kTenant, loser, winner});
+    }
+    // The tag catalogue, tags, identities, consent and attributes: testing::AudienceRows.
+    int64_t TagId(const std::string& group, const std::string& name) { return rows_.TagId(group, name); }
+    void Tag(int64_t customer, int64_t tag) { rows_.Tag(customer, tag); }
+    void Identity(int64_t customer, const std::string& kind) { rows_.Identity(customer, kind); }
+    void Consent(int64_t customer, const std::string& purpose, bool granted, Timestamp given) {
+        rows_.Consent(customer, purpose, granted, given);
+    }
+    void Attribute(int64_t customer, const std::string& name, const std::string& type, const std::string& text) {
+        rows_.Attribute(customer, name, type, text);
+    }
+    // One purchase, on the customer's id; returns the order id.
+    int64_t Order(int64_t customer, const std::string& source, int64_t net_fen, Timestamp at) {
+        const int64_t id = ++orders_;
+        Queue(
+            "INSERT INTO orders (tenant_id, order_id, source, external_id, customer_id, status, raw_status, total_fen, "
+            "paid_fen, refunded_fen, currency, ordered_at, lines, buyer_hint, buyer_cipher, created_at, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, 'completed', '', $6, $6, 0, 'CNY', $7, '[]', '', $8, 0, 0)",
+            {kTenant, id, source, "o" + std::to_string(id), customer, net_fen, at.micros(), store::Blob{"x"}});
+        return id;
+    }
+    void CancelOrder(int64_t order) {
+        Queue("UPDATE orders SET status = 'cancelled' WHERE tenant_id = $1 AND order_id = $2", {kTenant, order});
+    }
+    void Traits(int64_t customer, int64_t count, int64_t spend, const std::string& platforms,
+                const std::string& stage = "new") {
+        Queue(
+            "INSERT INTO customer_traits (tenant_id, customer_id, order_count, total_spend_fen, refunded_fen, "
+            "first_order_at, last_order_at, platform_counts, updated_at, lifecycle_stage, rfm_recency, rfm_frequency, "
+            "rfm_monetary) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, 0, $8, 3, 4, 5) ON CONFLICT (tenant_id, customer_id) "
+            "DO UPDATE SET order_count = excluded.order_count, total_spend_fen = excluded.total_spend_fen, "
+            "platform_counts = excluded.platform_counts, lifecycle_stage = excluded.lifecycle_stage",
+            {kTenant, customer, count, spend, At(2026, 1, 1).micros(), At(2026, 6, 1).micros() + customer, platforms,
+             stage});
+    }
+    int64_t Event(int64_t customer, const std::string& name, Timestamp at, const std::string& properties = "{}") {
+        return rows_.Event(customer, name, at, properties);
+    }
+    void DeleteEvent(int64_t event) {
+        Queue("DELETE FROM events WHERE tenant_id = $1 AND event_id = $2", {kTenant, event});
+    }
+
+    std::unique_ptr<AudienceIndex> Build() {
+        Flush();
+        auto index = AudienceIndex::Build(*db_, keys_, TenantId(kTenant), clock_);
+        EXPECT_TRUE(index.ok()) << index.status().ToString();
+        return index.ok() ? std::move(*index) : nullptr;
+    }
+    // The members of `text` (all of them: the sample is made large enough).
+    std::vector<int64_t> Members(const AudienceIndex& index, std::string_view text, std::optional<Timestamp> now = {}) {
+        const RuleResult rule = ParseRuleText(text);
+        EXPECT_TRUE(rule.ok()) << text << ": " << (rule.ok() ? "" : rule.error().message_en);
+        if (!rule.ok()) return {};
+        auto result = Evaluate(index, rule.value(), {.now = now, .sample_size = 100'000});
+        EXPECT_TRUE(result.ok()) << text << ": " << result.status().ToString();
+        if (!result.ok()) return {};
+        std::vector<int64_t> ids;
+        for (CustomerId id : result->sample) ids.push_back(id.value());
+        return ids;
+    }
+
+    testing::TempDir dir_;
+    ManualClock clock_;
+    TimeZone zone_ = TimeZone::Default();
+    KeyRing keys_ = KeyRing::Generate();
+    testing::AudienceRows rows_{kTenant, keys_, [this](std::string sql, std::vector<store::Value> params) {
+                                    QueueValues(std::move(sql), std::move(params));
+                                }};
+    std::unique_ptr<store::Database> db_;
+    std::vector<std::pair<std::string, std::vector<store::Value>>> pending_;
+    int64_t orders_ = 0;
+};
 
 using internal::IndexAccess;
 using internal::IndexData;

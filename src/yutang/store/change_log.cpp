@@ -1,6 +1,7 @@
 #include "yutang/store/change_log.hpp"
 
 #include <algorithm>
+#include <string>
 #include <string_view>
 
 namespace yutang::store {
@@ -13,11 +14,13 @@ constexpr int64_t kEverything = -1;
 constexpr std::string_view kSelectPruned = "SELECT below FROM customer_changes_pruned";
 constexpr std::string_view kSqliteNext = "SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_changes";
 constexpr std::string_view kPostgresXmin = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
-// The rows of a position's window: SQLite's are all new; PostgreSQL's include those already seen.
+// The distinct customers logged in a position's window (PostgreSQL's less those already seen,
+// $4: their sequence numbers, comma-separated). A customer written many times counts once.
 constexpr std::string_view kSqliteSince =
-    "SELECT seq, customer_id, seq FROM customer_changes WHERE seq >= $2 AND tenant_id = $1 ORDER BY seq LIMIT $3";
+    "SELECT customer_id FROM customer_changes WHERE seq >= $2 AND tenant_id = $1 GROUP BY customer_id LIMIT $3";
 constexpr std::string_view kPostgresSince =
-    "SELECT seq, customer_id, txid FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 ORDER BY seq LIMIT $3";
+    "SELECT customer_id FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 "
+    "AND seq <> ALL (string_to_array($4, ',')::bigint[]) GROUP BY customer_id LIMIT $3";
 constexpr std::string_view kPostgresSeen =
     "SELECT seq FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 ORDER BY seq";
 
@@ -50,21 +53,18 @@ Result<ChangesSince> ReadChanges(Database& db, TenantId tenant, const ChangePosi
             YT_ASSIGN_OR_RETURN(out.next, CurrentChangePosition(s, tenant));
             return OkStatus();
         }
-        const auto fetch = static_cast<int64_t>(limit + since.seen.size() + 1);
-        YT_ASSIGN_OR_RETURN(Rows rows,
-                            s.Query(postgres ? kPostgresSince : kSqliteSince, {tenant.value(), since.horizon, fetch}));
+        const auto fetch = static_cast<int64_t>(limit) + 1;
+        std::string seen;
+        for (int64_t seq : since.seen) seen += (seen.empty() ? "" : ",") + std::to_string(seq);
+        YT_ASSIGN_OR_RETURN(Rows rows, postgres ? s.Query(kPostgresSince, {tenant.value(), since.horizon, fetch, seen})
+                                                : s.Query(kSqliteSince, {tenant.value(), since.horizon, fetch}));
         if (static_cast<int64_t>(rows.size()) >= fetch) {
             out.restart = true;
             YT_ASSIGN_OR_RETURN(out.next, CurrentChangePosition(s, tenant));
             return OkStatus();
         }
         for (const Row& row : rows.rows) {
-            const int64_t seq = row.Int(0);
-            // A PostgreSQL row from a transaction at or after the new horizon may be joined later by
-            // rows of the same age: remember it so that it is not read twice.
-            if (postgres && row.Int(2) >= out.next.horizon) out.next.seen.push_back(seq);
-            if (std::binary_search(since.seen.begin(), since.seen.end(), seq)) continue;
-            const int64_t customer = row.Int(1);
+            const int64_t customer = row.Int(0);
             if (customer == kCatalogue) {
                 out.catalogue = true;
             } else if (customer == kEverything) {
@@ -73,11 +73,15 @@ Result<ChangesSince> ReadChanges(Database& db, TenantId tenant, const ChangePosi
                 out.customers.push_back(CustomerId(customer));
             }
         }
+        // A PostgreSQL row from a transaction at or after the new horizon may be joined later by
+        // rows of the same age: remember it so that it is not read twice.
+        if (postgres) {
+            YT_ASSIGN_OR_RETURN(Rows now_seen, s.Query(kPostgresSeen, {tenant.value(), out.next.horizon}));
+            for (const Row& row : now_seen.rows) out.next.seen.push_back(row.Int(0));
+        }
         return OkStatus();
     }));
     std::sort(out.customers.begin(), out.customers.end());
-    out.customers.erase(std::unique(out.customers.begin(), out.customers.end()), out.customers.end());
-    if (out.customers.size() > limit) out.restart = true;
     return out;
 }
 

@@ -48,8 +48,8 @@ struct ChangesSince {
 // every later commit after it. Call it inside the read transaction whose data it describes.
 Result<ChangePosition> CurrentChangePosition(Session& session, TenantId tenant);
 
-// What was logged for `tenant` after `since`, read in one snapshot. More than `limit` customer
-// rows makes it stop reading and ask for a restart.
+// What was logged for `tenant` after `since`, read in one snapshot. More than `limit` distinct
+// customers make it stop reading and ask for a restart (one written a thousand times is one).
 Result<ChangesSince> ReadChanges(Database& db, TenantId tenant, const ChangePosition& since, size_t limit);
 
 // Deletes all but (about) the newest `keep` rows of the log; readers whose position is older

@@ -145,6 +145,16 @@ TEST_P(ChangeLogTest, MoreThanTheLimitOrAPrunedLogAsksForARestart) {
         Run("UPDATE customers SET last_seen_at = 1 WHERE tenant_id = 1 AND customer_id = " + std::to_string(c));
     }
     const ChangePosition before = at_;
+    // The limit counts customers, not writes.
+    for (int i = 0; i < 10; ++i) {
+        Run("UPDATE customers SET last_seen_at = " + std::to_string(10 + i) +
+            " WHERE tenant_id = 1 AND customer_id = 1");
+    }
+    at_ = before;
+    ChangesSince often = Next(5);
+    EXPECT_FALSE(often.restart);
+    EXPECT_EQ(often.customers.size(), 5u);
+    at_ = before;
     ChangesSince many = Next(3);
     EXPECT_TRUE(many.restart);
     EXPECT_EQ(Next().customers.size(), 0u);  // a restart's position is the present
