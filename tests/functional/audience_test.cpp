@@ -3,8 +3,11 @@
 // JSON forms, located errors in both languages, a guide's own customers) and with
 // `yutang segment count`.
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/json_helpers.hpp"
@@ -23,8 +26,8 @@ class AudienceTest : public ::testing::Test {
             RunYutang({"init", "--data", data_, "--merchant", "圈人测试店", "--owner-email", "owner@example.com"},
                       {{"YUTANG_OWNER_PASSWORD", kOwnerPassword}}, out_.path());
         ASSERT_EQ(init.exit.code, 0) << init.err;
-        // The default index age (600 s): every count below must see the writes before it because
-        // the write paths report them, not because the index is rebuilt.
+        // Every count below must see the writes before it because the index catches up with the
+        // store's change log, not because it is rebuilt (the default age is a day).
         server_ = StartServer(data_, {}, {}, out_.path());
         ASSERT_NE(server_.port, 0);
     }
@@ -235,6 +238,57 @@ TEST_F(AudienceTest, PreviewCountsWhatTheDataSays) {
     EXPECT_EQ(bad.exit.code, 2);
     EXPECT_NE(bad.err.find("1:7: expected a tag name in quotes"), std::string::npos) << bad.err;
     EXPECT_NE(bad.err.find("标签名需加引号"), std::string::npos) << bad.err;
+}
+
+// Another process writes beside the server (`yutang demo` on the same SQLite store):
+// the next count sees it without a rebuild. A restarted server loads the index it saved at
+// shutdown instead of building it, and still counts what was written while it was down.
+TEST_F(AudienceTest, CountsSeeOtherProcessesWritesAndARestartLoadsTheSavedIndex) {
+    const Headers owner = LoginAs("owner@example.com", kOwnerPassword);
+    const auto everyone = [&](const Headers& auth) {
+        return Json(Send("POST", "/api/v1/audience/preview", Text("everyone"), auth), 200);
+    };
+    const auto first = everyone(owner);
+    EXPECT_EQ(first.at("count").as_int64(), 0);
+    const int64_t built = first.at("as_of").as_int64();
+
+    const auto demo =
+        RunYutang({"demo", "--customers", "40", "--seed", "1", "--data", data_, "--merchant", "圈人测试店"}, {},
+                  out_.path(), std::chrono::seconds(120));
+    ASSERT_EQ(demo.exit.code, 0) << demo.err;
+    const auto cli = RunYutang({"segment", "count", "everyone", "--data", data_, "--merchant", "圈人测试店"}, {},
+                               out_.path(), std::chrono::seconds(120));
+    ASSERT_EQ(cli.exit.code, 0) << cli.err;
+    const auto after_import = everyone(owner);
+    const int64_t customers = after_import.at("count").as_int64();
+    EXPECT_GT(customers, 0);
+    EXPECT_NE(cli.out.find("人数 Count: " + std::to_string(customers) + " "), std::string::npos) << cli.out;
+    EXPECT_EQ(after_import.at("as_of").as_int64(), built) << "caught up, not rebuilt";
+
+    // A graceful stop saves the index.
+    server_.process->Signal(SIGTERM);
+    const auto stopped = server_.process->Wait(std::chrono::seconds(60));
+    ASSERT_TRUE(stopped.has_value());
+    EXPECT_EQ(stopped->code, 0);
+    EXPECT_TRUE(std::filesystem::exists(data_ + "/audience/audience-1.snapshot"));
+
+    // Written while no server runs: the restarted one catches up from where the file left off.
+    const auto again =
+        RunYutang({"demo", "--customers", "30", "--seed", "2", "--data", data_, "--merchant", "圈人测试店"}, {},
+                  out_.path(), std::chrono::seconds(120));
+    ASSERT_EQ(again.exit.code, 0) << again.err;
+    const auto recount = RunYutang({"segment", "count", "everyone", "--data", data_, "--merchant", "圈人测试店"}, {},
+                                   out_.path(), std::chrono::seconds(120));
+    ASSERT_EQ(recount.exit.code, 0) << recount.err;
+
+    server_ = StartServer(data_, {}, {}, out_.path());
+    ASSERT_NE(server_.port, 0);
+    const Headers again_owner = LoginAs("owner@example.com", kOwnerPassword);
+    const auto restarted = everyone(again_owner);
+    const int64_t now_customers = restarted.at("count").as_int64();
+    EXPECT_GT(now_customers, customers);
+    EXPECT_NE(recount.out.find("人数 Count: " + std::to_string(now_customers) + " "), std::string::npos) << recount.out;
+    EXPECT_EQ(restarted.at("as_of").as_int64(), built) << "loaded from the file, not built";
 }
 
 }  // namespace
