@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "yutang/audience/engine.hpp"
@@ -343,7 +345,7 @@ TEST_P(IndexSnapshotTest, ReadsBackEveryFieldAndTheSameMembers) {
     ASSERT_EQ(b.events.size(), 2u);
 
     Write(*built, file_);
-    EXPECT_FALSE(std::filesystem::exists(file_ + ".tmp"));
+    EXPECT_FALSE(std::filesystem::exists(file_ + ".tmp." + std::to_string(::getpid())));
     auto loaded = Load(file_);
     ASSERT_NE(loaded, nullptr);
     const IndexData& d = IndexAccess::Data(*loaded);
@@ -679,7 +681,7 @@ TEST_P(IndexSnapshotTest, OpensOnlyWithItsKeys) {
     d->keys = nullptr;
     EXPECT_EQ(WriteSnapshot(*d, unwritten).code(), ErrorCode::kFailedPrecondition);
     EXPECT_FALSE(std::filesystem::exists(unwritten));
-    EXPECT_FALSE(std::filesystem::exists(unwritten + ".tmp"));
+    EXPECT_FALSE(std::filesystem::exists(unwritten + ".tmp." + std::to_string(::getpid())));
 }
 
 // Any chunk size reads back the same, and the chunks are bound to their place and to the end of

@@ -768,8 +768,9 @@ Status WriteSnapshot(const IndexData& data, const std::filesystem::path& file, s
     if (chunk_bytes == 0 || chunk_bytes > kMaxSnapshotChunkBytes) {
         return InvalidArgument("the audience index snapshot's chunk size is out of range");
     }
+    // Named per process: a CLI run beside the server may save the same merchant's index.
     std::filesystem::path temp = file;
-    temp += ".tmp";
+    temp += ".tmp." + std::to_string(::getpid());
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return IoError("create", temp, errno);
     FileCloser closer(fd);

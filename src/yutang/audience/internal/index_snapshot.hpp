@@ -43,15 +43,16 @@ inline constexpr size_t kMaxSnapshotChunkBytes = size_t{64} << 20;
 
 // Writes everything rules are evaluated on, and the change-log position it is current as of
 // (`logged`), to `file`, sealed with data.keys in chunks of `chunk_bytes` (tests make it small),
-// atomically: to `file` + ".tmp", synced, then renamed over `file` and the directory synced, so
-// that `file` is always a whole snapshot (the old one or the new one). The caller holds
-// data.refresh_mutex — so that no refresh changes the data, or `logged`, which that mutex guards,
-// while they are written; evaluations go on — or owns `data` alone. One writer per file at a time.
+// atomically: to `file` + ".tmp.<pid>", synced, then renamed over `file` and the directory
+// synced, so that `file` is always a whole snapshot (the old one or the new one), also when two
+// processes save it at once. The caller holds data.refresh_mutex — so that no refresh changes the
+// data, or `logged`, which that mutex guards, while they are written; evaluations go on — or owns
+// `data` alone. One writer per file at a time in a process.
 // Refreshes wait while it runs: about as long as the disk and the cipher take for the file,
 // ~900 MB at 10M customers.
 // failed_precondition when data.keys is null; invalid_argument when `chunk_bytes` is 0 or above
 // kMaxSnapshotChunkBytes; unavailable when the file cannot be written, synced or renamed (the old
-// file, if any, is kept then, and the ".tmp" removed).
+// file, if any, is kept then, and the temporary file removed).
 Status WriteSnapshot(const IndexData& data, const std::filesystem::path& file,
                      size_t chunk_bytes = kSnapshotChunkBytes);
 
