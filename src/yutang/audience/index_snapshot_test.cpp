@@ -22,9 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "yutang/audience/engine.hpp"
 #include "yutang/audience/index.hpp"
