@@ -48,21 +48,19 @@ Result<ChangesSince> ReadChanges(Database& db, TenantId tenant, const ChangePosi
         const bool postgres = s.dialect() == Dialect::kPostgres;
         YT_ASSIGN_OR_RETURN(auto pruned, s.QueryOne(kSelectPruned));
         YT_ASSIGN_OR_RETURN(out.next.horizon, SnapshotHorizon(s));
-        if (pruned && since.horizon < pruned->Int(0)) {
+        // A restart reads everything again: its position is the present.
+        const auto restart = [&]() -> Status {
             out.restart = true;
             YT_ASSIGN_OR_RETURN(out.next, CurrentChangePosition(s, tenant));
             return OkStatus();
-        }
+        };
+        if (pruned && since.horizon < pruned->Int(0)) return restart();
         const auto fetch = static_cast<int64_t>(limit) + 1;
         std::string seen;
         for (int64_t seq : since.seen) seen += (seen.empty() ? "" : ",") + std::to_string(seq);
         YT_ASSIGN_OR_RETURN(Rows rows, postgres ? s.Query(kPostgresSince, {tenant.value(), since.horizon, fetch, seen})
                                                 : s.Query(kSqliteSince, {tenant.value(), since.horizon, fetch}));
-        if (static_cast<int64_t>(rows.size()) >= fetch) {
-            out.restart = true;
-            YT_ASSIGN_OR_RETURN(out.next, CurrentChangePosition(s, tenant));
-            return OkStatus();
-        }
+        if (static_cast<int64_t>(rows.size()) >= fetch) return restart();
         for (const Row& row : rows.rows) {
             const int64_t customer = row.Int(0);
             if (customer == kCatalogue) {
