@@ -66,7 +66,7 @@ struct IndexStats {
 };
 
 // What a refresh found changed about a customer, so that a saved segment re-tests only the
-// customers changed in what its rule reads (TouchedFacets, engine.hpp). Bits of Facets.
+// customers changed in what its rule reads (FacetsOf, engine.hpp). Bits of Facets.
 enum Facet : uint32_t {
     kFacetLive = 1u << 0,        // became or stopped being a canonical customer (new, merged)
     kFacetTags = 1u << 1,        // tags held
