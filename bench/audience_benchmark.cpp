@@ -1,6 +1,7 @@
 // Audience counts at 10M customers: the engine (AudienceIndex + Evaluate) next to the same rule
 // as a hand-written SQL COUNT on SQLite and on PostgreSQL, measured in the same run; the index's
-// build time and memory per customer; and AudienceIndex::Refresh throughput after store writes.
+// build time and memory per customer; a saved segment's export; and AudienceIndex::Refresh
+// throughput after store writes.
 //
 // The goal (docs/benchmarks.md, "Audience counts at 10M customers"): 10M customers, rules of up
 // to 10 conditions, count p99 ≤ 5 ms; at least 100× faster than the same rule on PostgreSQL;
@@ -29,6 +30,9 @@
 //   audience/snapshot               AudienceIndex::Save to a file and Load back (what a restart
 //                                   does instead of a build); the loaded index must count every
 //                                   rule as the built one. vs_build = build time / load time.
+//   audience/export/csv|xlsx        WriteSegmentExport of a saved segment holding r03's members,
+//                                   into an anonymous temporary file: members/s, peak RSS growth,
+//                                   and a plain read of the same rows as the baseline (vs_raw)
 //   audience/refresh/batch:N        N random customers get a tag and a new last-seen time through
 //                                   Database::Write, then AudienceIndex::CatchUp (read the store's
 //                                   change log, re-read whom it names) is timed
@@ -60,11 +64,16 @@
 #include "yutang/audience/engine.hpp"
 #include "yutang/audience/index.hpp"
 #include "yutang/audience/rule.hpp"
+#include "yutang/audience/segments.hpp"
+#include "yutang/audience/service.hpp"
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
 #include "yutang/base/log.hpp"
+#include "yutang/base/temp_file.hpp"
 #include "yutang/base/time_zone.hpp"
 #include "yutang/customers/identity.hpp"
+#include "yutang/http/segment_export.hpp"
+#include "yutang/staff/audit.hpp"
 #include "yutang/store/migrations.hpp"
 #include "yutang/store/postgres/postgres_database.hpp"
 #include "yutang/store/sqlite/sqlite_database.hpp"
@@ -1593,6 +1602,164 @@ void BM_Refresh(benchmark::State& state) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Exporting a saved segment (GET /api/v1/segments/{id}/export, `yutang segment export`).
+
+struct ExportSegment {
+    SegmentId id;
+    int64_t members = 0;
+};
+
+// A saved segment holding r03's members (half a million at 10M customers), written straight to
+// the segment tables, as an evaluation leaves them: exporting reads only those and the identities.
+// Kept in a reused store for later runs.
+const ExportSegment& TheExportSegment() {
+    static const ExportSegment segment = [] {
+        Engine& e = TheEngine();
+        const RuleResult rule = ParseRuleText(Rules()[2].text);
+        if (!rule.ok()) Die("r03: " + rule.status().ToString());
+        auto evaluated = Evaluate(*e.index, rule.value());
+        CheckOk(evaluated.status(), "Evaluate r03");
+        const std::vector<CustomerId> members = evaluated->members.ToVector();
+        constexpr std::string_view kName = "导出基准 export benchmark";
+        ExportSegment out;
+        CheckOk(e.db->Write([&](store::Session& s) -> Status {
+            YT_ASSIGN_OR_RETURN(auto existing, s.QueryOne("SELECT segment_id FROM segments WHERE tenant_id = 1 AND "
+                                                          "name = $1 AND deleted_at IS NULL",
+                                                          {std::string(kName)}));
+            if (existing) {
+                out.id = SegmentId(existing->Int(0));
+                YT_ASSIGN_OR_RETURN(auto n, s.QueryOne("SELECT count(*) FROM segment_members WHERE tenant_id = 1 AND "
+                                                       "segment_id = $1",
+                                                       {out.id.value()}));
+                out.members = n->Int(0);
+                if (out.members == static_cast<int64_t>(members.size())) return OkStatus();
+                YT_TRY(
+                    s.Execute("DELETE FROM segment_members WHERE tenant_id = 1 AND segment_id = $1", {out.id.value()})
+                        .status());
+            } else {
+                YT_ASSIGN_OR_RETURN(auto next, s.QueryOne("SELECT COALESCE(MAX(segment_id), 0) + 1 FROM segments "
+                                                          "WHERE tenant_id = 1"));
+                out.id = SegmentId(next->Int(0));
+                YT_TRY(s.Execute("INSERT INTO segments (tenant_id, segment_id, name, rule_json, created_at, "
+                                 "updated_at, evaluated_at) VALUES (1, $1, $2, $3, $4, $4, $4)",
+                                 {out.id.value(), std::string(kName), ToJson(rule.value()), NowMicros()})
+                           .status());
+            }
+            for (CustomerId customer : members) {
+                YT_TRY(s.Execute("INSERT INTO segment_members (tenant_id, segment_id, customer_id, entered_at) "
+                                 "VALUES (1, $1, $2, $3)",
+                                 {out.id.value(), customer.value(), NowMicros()})
+                           .status());
+            }
+            out.members = static_cast<int64_t>(members.size());
+            return s
+                .Execute(
+                    "INSERT INTO segment_sizes (tenant_id, segment_id, at, size) VALUES (1, $1, $2, $3) "
+                    "ON CONFLICT (tenant_id, segment_id, at) DO UPDATE SET size = excluded.size",
+                    {out.id.value(), NowMicros(), out.members})
+                .status();
+        }),
+                "write the export segment");
+        return out;
+    }();
+    return segment;
+}
+
+// VmHWM (the peak RSS) is reset to the current RSS by writing 5 to /proc/self/clear_refs.
+void ResetPeakRss() {
+    std::FILE* f = std::fopen("/proc/self/clear_refs", "w");
+    if (f == nullptr) return;
+    std::fputs("5", f);
+    std::fclose(f);
+}
+int64_t PeakRssBytes() {
+    return std::strtoll(bench::ReadFirstMatch("/proc/self/status", "VmHWM").c_str(), nullptr, 10) * 1024;
+}
+
+// The baseline: the same rows (members and their identity hints, in order) read with one plain
+// statement on a raw connection and written as CSV lines by hand, without the audit, the paging,
+// the grouping of hints or the quoting.
+double RawExportSeconds(SegmentId segment, std::FILE* out) {
+    const auto start = SteadyClock::now();
+    sqlite3_stmt* stmt = SqliteBaseline().Prepare(
+        "SELECT m.customer_id, m.entered_at, i.kind, i.hint FROM segment_members m "
+        "LEFT JOIN customer_identities i ON i.tenant_id = m.tenant_id AND i.customer_id = m.customer_id "
+        "WHERE m.tenant_id = 1 AND m.segment_id = " +
+        std::to_string(segment.value()) + " ORDER BY m.customer_id");
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const auto* kind = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 2));
+        const auto* hint = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+        std::fprintf(out, "%lld,%s,%s:%s\r\n", static_cast<long long>(sqlite3_column_int64(stmt, 0)),
+                     FormatRfc3339(Timestamp::FromMicros(sqlite3_column_int64(stmt, 1))).c_str(),
+                     kind != nullptr ? kind : "", hint != nullptr ? hint : "");
+    }
+    sqlite3_reset(stmt);
+    std::fflush(out);
+    return SecondsSince(start);
+}
+
+struct ExportSummary {
+    std::string format;
+    int64_t members = 0;
+    double seconds = 0, raw_seconds = 0, file_mb = 0, peak_mb = 0, all_members_peak_mb = -1;
+};
+std::vector<ExportSummary>& ExportSummaries() {
+    static std::vector<ExportSummary> summaries;
+    return summaries;
+}
+
+void BM_Export(benchmark::State& state, http::SegmentExportFormat format) {
+    Engine& e = TheEngine();
+    const ExportSegment& segment = TheExportSegment();
+    AudienceService audiences(*e.db, Keys(), FixedClock());  // asked for no index: exports read the store
+    SegmentService segments(*e.db, audiences, FixedClock());
+    ExportSummary summary{.format = std::string(http::SegmentExportFormatName(format)), .members = segment.members};
+    {
+        // Untimed: the first read of these rows finds them out of the page cache.
+        auto warm = AnonymousTempFile("the benchmark's warm-up");
+        CheckOk(warm.status(), "AnonymousTempFile");
+        RawExportSeconds(segment.id, warm->get());
+    }
+    for (auto _ : state) {
+        auto file = AnonymousTempFile("the benchmark's export");
+        CheckOk(file.status(), "AnonymousTempFile");
+        const int64_t rss_before = RssBytes();
+        ResetPeakRss();
+        const auto start = SteadyClock::now();
+        auto written = http::WriteSegmentExport(segments, kTenant, segment.id, std::nullopt, staff::Actor::System(),
+                                                format, file->get());
+        summary.seconds = SecondsSince(start);
+        summary.peak_mb = static_cast<double>(PeakRssBytes() - rss_before) / (1 << 20);
+        CheckOk(written.status(), "WriteSegmentExport");
+        if (*written != segment.members) Die("exported " + std::to_string(*written) + " members");
+        summary.file_mb = static_cast<double>(std::ftell(file->get())) / (1 << 20);
+        state.SetIterationTime(summary.seconds);
+
+        auto raw_file = AnonymousTempFile("the benchmark's baseline");
+        CheckOk(raw_file.status(), "AnonymousTempFile");
+        summary.raw_seconds = RawExportSeconds(segment.id, raw_file->get());
+        if (format == http::SegmentExportFormat::kCsv) {
+            // What holding every member at once (as AllMembers does) would take.
+            ResetPeakRss();
+            const int64_t before = RssBytes();
+            auto all = segments.AllMembers(kTenant, segment.id);
+            CheckOk(all.status(), "AllMembers");
+            summary.all_members_peak_mb = static_cast<double>(PeakRssBytes() - before) / (1 << 20);
+        }
+    }
+    state.counters["members"] = benchmark::Counter(static_cast<double>(summary.members));
+    state.counters["members_per_s"] = benchmark::Counter(static_cast<double>(summary.members) / summary.seconds);
+    state.counters["file_mb"] = benchmark::Counter(summary.file_mb);
+    state.counters["peak_rss_mb"] = benchmark::Counter(summary.peak_mb);
+    state.counters["raw_s"] = benchmark::Counter(summary.raw_seconds);
+    state.counters["vs_raw"] = benchmark::Counter(summary.raw_seconds / summary.seconds);
+    if (summary.all_members_peak_mb >= 0) {
+        state.counters["all_members_peak_rss_mb"] = benchmark::Counter(summary.all_members_peak_mb);
+    }
+    ExportSummaries().push_back(summary);
+}
+
+// ---------------------------------------------------------------------------------------------
 
 void AddContext() {
     benchmark::AddCustomContext("cores", std::to_string(std::thread::hardware_concurrency()));
@@ -1634,6 +1801,11 @@ void RegisterAll() {
     }
     configure(
         benchmark::RegisterBenchmark("audience/snapshot", [](benchmark::State& state) { BM_Snapshot(state, rules); }));
+    for (auto format : {http::SegmentExportFormat::kCsv, http::SegmentExportFormat::kXlsx}) {
+        configure(benchmark::RegisterBenchmark(
+            ("audience/export/" + std::string(http::SegmentExportFormatName(format))).c_str(),
+            [format](benchmark::State& state) { BM_Export(state, format); }));
+    }
     // Last: they write to the store (nothing the rules read).
     configure(
         benchmark::RegisterBenchmark("audience/refresh", BM_Refresh)->ArgName("batch")->Arg(1)->Arg(100)->Arg(10'000));
@@ -1665,6 +1837,13 @@ void PrintSummary() {
         const double build = TheBuildSummary() ? TheBuildSummary()->seconds : 0;
         std::printf("snapshot: %.0f MB, saved in %.1f s, loaded in %.1f s (%.0f× faster than the build)\n", sn->mb,
                     sn->save_s, sn->load_s, build / sn->load_s);
+    }
+    for (const ExportSummary& x : ExportSummaries()) {
+        std::printf("export %-4s: %lld members in %.2f s (%.0f/s), %.1f MB, peak RSS +%.1f MB; raw read %.2f s",
+                    x.format.c_str(), static_cast<long long>(x.members), x.seconds,
+                    static_cast<double>(x.members) / x.seconds, x.file_mb, x.peak_mb, x.raw_seconds);
+        if (x.all_members_peak_mb >= 0) std::printf("; all members held at once: +%.1f MB", x.all_members_peak_mb);
+        std::printf("\n");
     }
     for (const RefreshSummary& r : RefreshSummaries()) {
         std::printf("refresh batch %6lld: %10.0f customers/s, Refresh p50 %.2f ms, store write p50 %.2f ms\n",

@@ -1,6 +1,8 @@
 // The yutang binary: the one composition root.
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -21,7 +23,6 @@
 #include "yutang/audience/segments.hpp"
 #include "yutang/base/log.hpp"
 #include "yutang/base/time_zone.hpp"
-#include "yutang/base/xlsx_writer.hpp"
 #include "yutang/cli/cli.hpp"
 #include "yutang/events/demo.hpp"
 #include "yutang/events/order_import.hpp"
@@ -410,44 +411,41 @@ class AppCommands final : public cli::Commands {
             YT_ASSIGN_OR_RETURN(std::optional<audience::Segment> saved,
                                 FindSegment(instance, tenant.id, options.segment));
             if (!saved) return NotFound("no saved segment has this id or name: " + options.segment);
-            if (saved->size >= static_cast<int64_t>(http::kSegmentExportProgressRows)) {
-                std::fprintf(stderr, "导出 Exporting 「%s」: reading %lld members…\n", saved->name.c_str(),
-                             static_cast<long long>(saved->size));
-            }
             // The command line acts for the merchant as a whole, as its other commands do (`staff add`
             // as the owner): every member, identities masked as in the console's export, and the export
             // recorded in the audit log like the API's, by the system (origin "cli").
-            YT_ASSIGN_OR_RETURN(auto members,
-                                http::ExportSegmentMembers(instance.segments(), tenant.id, saved->id, std::nullopt,
-                                                           staff::Actor::System(), *format));
             std::optional<cli::ProgressBar> bar;
-            if (members.size() >= http::kSegmentExportProgressRows) bar.emplace("导出 Exporting");
-            auto progress = [&bar](size_t written, size_t total) {
+            auto progress = [&](size_t written, size_t total) {
+                if (!bar && total >= http::kSegmentExportProgressRows) bar.emplace("导出 Exporting");
                 if (bar) bar->Update(written, total, std::to_string(written) + " members");
             };
-            if (*format == http::SegmentExportFormat::kXlsx) {
-                YT_ASSIGN_OR_RETURN(XlsxWriter workbook, http::SegmentWorkbook(members, progress));
-                YT_TRY(workbook.Finish(options.output));
-            } else if (options.output.empty()) {
-                YT_TRY(http::WriteSegmentCsv(members, std::cout, progress));
+            auto export_to = [&](std::FILE* out) {
+                return http::WriteSegmentExport(instance.segments(), tenant.id, saved->id, std::nullopt,
+                                                staff::Actor::System(), *format, out, progress);
+            };
+            int64_t members = 0;
+            if (options.output.empty()) {
+                YT_ASSIGN_OR_RETURN(members, export_to(stdout));
             } else {
-                // Written beside the target and renamed over it once complete, as the workbook is.
+                // Written beside the target and renamed over it once complete.
                 const std::string partial = options.output + ".partial";
-                std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-                if (!out) return Unavailable("cannot write " + options.output);
-                Status written = http::WriteSegmentCsv(members, out, progress);
-                out.close();
+                std::FILE* out = std::fopen(partial.c_str(), "wb");
+                if (out == nullptr) return Unavailable("cannot write " + options.output, std::strerror(errno));
+                Result<int64_t> written = export_to(out);
+                const bool closed = std::fclose(out) == 0;
                 std::error_code renamed;
-                if (written.ok()) std::filesystem::rename(partial, options.output, renamed);
-                if (!written.ok() || renamed) {
-                    std::filesystem::remove(partial, renamed);
-                    return written.ok() ? Unavailable("cannot write " + options.output) : written;
+                if (written.ok() && closed) std::filesystem::rename(partial, options.output, renamed);
+                if (!written.ok() || !closed || renamed) {
+                    std::error_code ignored;
+                    std::filesystem::remove(partial, ignored);
+                    return written.ok() ? Unavailable("cannot write " + options.output) : written.status();
                 }
+                members = *written;
             }
-            if (bar) bar->Finish(std::to_string(members.size()) + " members");
+            if (bar) bar->Finish(std::to_string(members) + " members");
             // On standard error when the CSV itself went to standard output.
-            std::fprintf(options.output.empty() ? stderr : stdout, "已导出 Exported %zu members of 「%s」%s%s\n",
-                         members.size(), saved->name.c_str(), options.output.empty() ? "" : " to ",
+            std::fprintf(options.output.empty() ? stderr : stdout, "已导出 Exported %lld members of 「%s」%s%s\n",
+                         static_cast<long long>(members), saved->name.c_str(), options.output.empty() ? "" : " to ",
                          options.output.c_str());
             return OkStatus();
         });

@@ -43,24 +43,29 @@ constexpr std::string_view kSelectDeletedSegment =
 constexpr std::string_view kDeleteAllMembers = "DELETE FROM segment_members WHERE tenant_id = $1 AND segment_id = $2";
 constexpr std::string_view kSelectMemberIds =
     "SELECT customer_id FROM segment_members WHERE tenant_id = $1 AND segment_id = $2";
-// A page of members with their identity hints, in one query.
-constexpr std::string_view kSelectMembersPage =
-    "SELECT p.customer_id, p.entered_at, i.kind, i.hint, i.created_at FROM ("
-    "SELECT m.customer_id, m.entered_at FROM segment_members m "
-    "WHERE m.tenant_id = $1 AND m.segment_id = $2 AND m.customer_id < $3 "
-    "AND ($5 = 0 OR EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = m.tenant_id "
-    "AND c.customer_id = m.customer_id AND c.owner_staff_id = $6)) "
-    "ORDER BY m.customer_id DESC LIMIT $4) p "
-    "LEFT JOIN customer_identities i ON i.tenant_id = $1 AND i.customer_id = p.customer_id "
-    "ORDER BY p.customer_id DESC";
-// Every member with its identity hints, in one pass (an export reads whole segments).
-constexpr std::string_view kSelectAllMembers =
-    "SELECT m.customer_id, m.entered_at, i.kind, i.hint, i.created_at FROM segment_members m "
-    "LEFT JOIN customer_identities i ON i.tenant_id = m.tenant_id AND i.customer_id = m.customer_id "
-    "WHERE m.tenant_id = $1 AND m.segment_id = $2 "
+// A page of members with their identity hints, in one query: ids below $3 descending (the
+// members API), or above $3 ascending (an export).
+std::string SelectMembersPage(bool ascending) {
+    return std::string(
+               "SELECT p.customer_id, p.entered_at, i.kind, i.hint, i.created_at FROM ("
+               "SELECT m.customer_id, m.entered_at FROM segment_members m "
+               "WHERE m.tenant_id = $1 AND m.segment_id = $2 AND m.customer_id ") +
+           (ascending ? ">" : "<") +
+           " $3 AND ($5 = 0 OR EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = m.tenant_id "
+           "AND c.customer_id = m.customer_id AND c.owner_staff_id = $6)) "
+           "ORDER BY m.customer_id " +
+           (ascending ? "" : "DESC ") +
+           "LIMIT $4) p "
+           "LEFT JOIN customer_identities i ON i.tenant_id = $1 AND i.customer_id = p.customer_id "
+           "ORDER BY p.customer_id" +
+           (ascending ? "" : " DESC");
+}
+const std::string kSelectMembersBefore = SelectMembersPage(false);
+const std::string kSelectMembersAfter = SelectMembersPage(true);
+constexpr std::string_view kCountMembers =
+    "SELECT count(*) FROM segment_members m WHERE m.tenant_id = $1 AND m.segment_id = $2 "
     "AND ($3 = 0 OR EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = m.tenant_id "
-    "AND c.customer_id = m.customer_id AND c.owner_staff_id = $4)) "
-    "ORDER BY m.customer_id";
+    "AND c.customer_id = m.customer_id AND c.owner_staff_id = $4))";
 // Sorted by HintsInOrder, not ORDER BY kind, created_at: see customers::SortIdentities.
 constexpr std::string_view kSelectHints =
     "SELECT kind, hint, created_at FROM customer_identities WHERE tenant_id = $1 AND customer_id = $2";
@@ -382,10 +387,10 @@ Result<SegmentMembersPage> SegmentService::Members(TenantId tenant, SegmentId se
     YT_TRY(Load(tenant, segment).status());
     SegmentMembersPage page;
     YT_TRY(db_.Read([&](store::Session& s) -> Status {
-        YT_ASSIGN_OR_RETURN(auto rows,
-                            s.Query(kSelectMembersPage, {tenant.value(), segment.value(),
-                                                         before ? before->value() : std::numeric_limits<int64_t>::max(),
-                                                         limit + 1, owner ? 1 : 0, owner ? owner->value() : 0}));
+        YT_ASSIGN_OR_RETURN(
+            auto rows, s.Query(kSelectMembersBefore, {tenant.value(), segment.value(),
+                                                      before ? before->value() : std::numeric_limits<int64_t>::max(),
+                                                      limit + 1, owner ? 1 : 0, owner ? owner->value() : 0}));
         page.members = MembersFrom(rows.rows);
         return OkStatus();
     }));
@@ -396,27 +401,49 @@ Result<SegmentMembersPage> SegmentService::Members(TenantId tenant, SegmentId se
     return page;
 }
 
+Result<int64_t> SegmentService::ReadMembers(TenantId tenant, SegmentId segment, std::optional<StaffId> owner,
+                                            const MemberPages& pages) {
+    YT_TRY(Load(tenant, segment).status());
+    int64_t read = 0;
+    YT_TRY(db_.Read([&](store::Session& s) -> Status {
+        const int64_t only_owner = owner ? 1 : 0;
+        const int64_t owner_id = owner ? owner->value() : 0;
+        YT_ASSIGN_OR_RETURN(auto counted,
+                            s.QueryOne(kCountMembers, {tenant.value(), segment.value(), only_owner, owner_id}));
+        const int64_t total = counted ? counted->Int(0) : 0;
+        int64_t after = 0;  // customer ids start at 1
+        while (true) {
+            YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectMembersAfter, {tenant.value(), segment.value(), after,
+                                                                         kExportPageMembers, only_owner, owner_id}));
+            const std::vector<SegmentMember> page = MembersFrom(rows.rows);
+            if (page.empty() && read > 0) return OkStatus();
+            read += static_cast<int64_t>(page.size());
+            YT_TRY(pages(page, total));
+            if (static_cast<int64_t>(page.size()) < kExportPageMembers) return OkStatus();
+            after = page.back().customer.value();
+        }
+    }));
+    return read;
+}
+
 Result<std::vector<SegmentMember>> SegmentService::AllMembers(TenantId tenant, SegmentId segment,
                                                               std::optional<StaffId> owner) {
-    YT_TRY(Load(tenant, segment).status());
     std::vector<SegmentMember> all;
-    YT_TRY(db_.Read([&](store::Session& s) -> Status {
-        all.clear();
-        YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectAllMembers, {tenant.value(), segment.value(), owner ? 1 : 0,
-                                                                   owner ? owner->value() : 0}));
-        all = MembersFrom(rows.rows);
-        return OkStatus();
-    }));
+    YT_TRY(ReadMembers(tenant, segment, owner, [&](std::span<const SegmentMember> page, int64_t total) {
+               all.reserve(static_cast<size_t>(total));
+               all.insert(all.end(), page.begin(), page.end());
+               return OkStatus();
+           }).status());
     return all;
 }
 
-Result<std::vector<SegmentMember>> SegmentService::ExportMembers(
-    TenantId tenant, SegmentId segment, std::optional<StaffId> owner,
-    const std::function<Status(store::Session&, Timestamp)>& record) {
+Result<int64_t> SegmentService::ExportMembers(TenantId tenant, SegmentId segment, std::optional<StaffId> owner,
+                                              const std::function<Status(store::Session&, Timestamp)>& record,
+                                              const MemberPages& pages) {
     YT_TRY(Load(tenant, segment).status());
     const Timestamp now = clock_.Now();
     YT_TRY(db_.Write([&](store::Session& s) { return record(s, now); }));
-    return AllMembers(tenant, segment, owner);
+    return ReadMembers(tenant, segment, owner, pages);
 }
 
 Result<SegmentHistory> SegmentService::History(TenantId tenant, SegmentId segment, std::optional<StaffId> owner) {

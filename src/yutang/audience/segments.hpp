@@ -138,14 +138,25 @@ class SegmentService {
     // The masked identities of `customers` (a preview's sample), in the order given; entered_at
     // is left at zero. Ids of another merchant come back without identities.
     Result<std::vector<SegmentMember>> DescribeCustomers(TenantId tenant, std::span<const CustomerId> customers);
-    // Every stored member, ascending (for export); only `owner`'s customers when given.
+    // Every stored member, ascending; only `owner`'s customers when given. Holds them all: an
+    // export reads them page by page (ExportMembers).
     Result<std::vector<SegmentMember>> AllMembers(TenantId tenant, SegmentId segment,
                                                   std::optional<StaffId> owner = std::nullopt);
 
-    // For an export: first runs `record` (with the time) in a write transaction of its own (an audit entry; the
-    // export is refused when it cannot be recorded), then returns AllMembers.
-    Result<std::vector<SegmentMember>> ExportMembers(TenantId tenant, SegmentId segment, std::optional<StaffId> owner,
-                                                     const std::function<Status(store::Session&, Timestamp)>& record);
+    // How an export receives the members: the next at most kExportPageMembers of them, ascending,
+    // and how many the export holds in all (the same in every call). Called once with no members
+    // when there are none. An error stops the export and is returned by ExportMembers.
+    using MemberPages = std::function<Status(std::span<const SegmentMember> members, int64_t total)>;
+    static constexpr int64_t kExportPageMembers = 2'000;
+
+    // For an export: first runs `record` (with the time) in a write transaction of its own (an
+    // audit entry; the export is refused when it cannot be recorded), then hands every stored
+    // member to `pages`, as AllMembers would list them, and returns how many. All pages are read
+    // in one read transaction, so a segment re-evaluated during a long export is exported as it
+    // was when the export began; only one page is held at a time.
+    Result<int64_t> ExportMembers(TenantId tenant, SegmentId segment, std::optional<StaffId> owner,
+                                  const std::function<Status(store::Session&, Timestamp)>& record,
+                                  const MemberPages& pages);
 
     // Sizes over time and the latest changes. With `owner` (a guide): no sizes, and only the
     // changes of that guide's customers.
@@ -166,6 +177,9 @@ class SegmentService {
 
   private:
     Result<Segment> Load(TenantId tenant, SegmentId segment);
+    // The pages of ExportMembers, without the record.
+    Result<int64_t> ReadMembers(TenantId tenant, SegmentId segment, std::optional<StaffId> owner,
+                                const MemberPages& pages);
     Result<Rule> Resolve(store::Session& s, TenantId tenant, const Rule& rule, SegmentId self);
 
     // The members this process last wrote for a segment, with what they were computed from, so

@@ -287,6 +287,101 @@ TEST_F(SegmentsTest, MembersArePagedByDescendingCustomerIdAndFilteredByGuide) {
     EXPECT_EQ(hints((*everyone)[0]), "");
 }
 
+// An export is read a page at a time, in one view of the members: what changes while it runs is
+// not in it, and a member is neither missed nor written twice at the edge of a page.
+TEST_F(SegmentsTest, ExportsPageByPageInOneViewWhateverChangesMeanwhile) {
+    constexpr int64_t kMembers = 2 * SegmentService::kExportPageMembers + 500;
+    Run("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2) "
+        "INSERT INTO customers (tenant_id, customer_id, owner_staff_id, created_at, updated_at) "
+        "SELECT $1, i, CASE WHEN i % 3 = 0 THEN 9 END, 0, 0 FROM n",
+        {kShop.value(), kMembers + 100});
+    Run("INSERT INTO customer_tags (tenant_id, customer_id, tag_id, source, tagged_at) "
+        "SELECT tenant_id, customer_id, 1, 't', 0 FROM customers WHERE tenant_id = $1 AND customer_id <= $2",
+        {kShop.value(), kMembers});
+    auto baby = segments_->Create(kShop, "母婴", Text(R"(tag = "母婴")"), std::nullopt);
+    ASSERT_TRUE(baby.ok()) << baby.status().ToString();
+    ASSERT_EQ(baby->size, kMembers);
+
+    int records = 0;
+    auto record = [&](store::Session&, Timestamp) {
+        ++records;
+        return OkStatus();
+    };
+    std::vector<size_t> pages;
+    std::vector<int64_t> ids;
+    auto exported = segments_->ExportMembers(
+        kShop, baby->id, std::nullopt, record, [&](std::span<const SegmentMember> page, int64_t total) -> Status {
+            EXPECT_EQ(total, kMembers);
+            pages.push_back(page.size());
+            for (const SegmentMember& m : page) ids.push_back(m.customer.value());
+            if (pages.size() == 1) {
+                // Meanwhile the last 500 leave, 100 others enter, and the segment is re-evaluated.
+                Later(std::chrono::minutes(2));
+                Run("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id > $2",
+                    {kShop.value(), kMembers - 500});
+                Run("INSERT INTO customer_tags (tenant_id, customer_id, tag_id, source, tagged_at) "
+                    "SELECT tenant_id, customer_id, 1, 't', 0 FROM customers WHERE tenant_id = $1 AND customer_id > $2",
+                    {kShop.value(), kMembers});
+                auto evaluated = segments_->Evaluate(kShop, baby->id);
+                EXPECT_TRUE(evaluated.ok()) << evaluated.status().ToString();
+                if (evaluated.ok()) {
+                    EXPECT_EQ(evaluated->size, kMembers - 400);
+                }
+            }
+            return OkStatus();
+        });
+    ASSERT_TRUE(exported.ok()) << exported.status().ToString();
+    EXPECT_EQ(*exported, kMembers);
+    EXPECT_EQ(records, 1);
+    EXPECT_EQ(pages, (std::vector<size_t>{2000, 2000, 500}));
+    std::vector<int64_t> expected(static_cast<size_t>(kMembers));
+    for (size_t i = 0; i < expected.size(); ++i) expected[i] = static_cast<int64_t>(i) + 1;
+    EXPECT_EQ(ids, expected);
+    // The next export sees the evaluation.
+    EXPECT_EQ(MemberIds(baby->id).size(), static_cast<size_t>(kMembers - 400));
+
+    // A guide's share: its own customers only, counted as such.
+    std::vector<int64_t> guide_ids;
+    auto guide = segments_->ExportMembers(kShop, baby->id, StaffId(9), record,
+                                          [&](std::span<const SegmentMember> page, int64_t total) -> Status {
+                                              EXPECT_EQ(total, (kMembers - 400) / 3);
+                                              for (const SegmentMember& m : page) {
+                                                  EXPECT_EQ(m.customer.value() % 3, 0);
+                                                  guide_ids.push_back(m.customer.value());
+                                              }
+                                              return OkStatus();
+                                          });
+    ASSERT_TRUE(guide.ok()) << guide.status().ToString();
+    EXPECT_EQ(*guide, (kMembers - 400) / 3);
+    EXPECT_EQ(guide_ids.size(), static_cast<size_t>((kMembers - 400) / 3));
+
+    // An error of the receiver stops the export and is returned; an empty segment is one empty page.
+    auto stopped = segments_->ExportMembers(
+        kShop, baby->id, std::nullopt, record,
+        [](std::span<const SegmentMember>, int64_t) -> Status { return Unavailable("disk full"); });
+    EXPECT_EQ(stopped.status().code(), ErrorCode::kUnavailable);
+    auto none = segments_->Create(kShop, "无人", Text(R"(not tag = "母婴" and tag = "母婴")"), std::nullopt);
+    ASSERT_TRUE(none.ok()) << none.status().ToString();
+    int calls = 0;
+    auto empty = segments_->ExportMembers(kShop, none->id, std::nullopt, record,
+                                          [&](std::span<const SegmentMember> page, int64_t total) -> Status {
+                                              ++calls;
+                                              EXPECT_TRUE(page.empty());
+                                              EXPECT_EQ(total, 0);
+                                              return OkStatus();
+                                          });
+    ASSERT_TRUE(empty.ok());
+    EXPECT_EQ(*empty, 0);
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(segments_
+                  ->ExportMembers(kShop, SegmentId(999), std::nullopt, record,
+                                  [](std::span<const SegmentMember>, int64_t) { return OkStatus(); })
+                  .status()
+                  .code(),
+              ErrorCode::kNotFound);
+    EXPECT_EQ(records, 4) << "not recorded for an unknown segment";
+}
+
 // Membership that depends on the local date moves at Shanghai midnight (16:00 UTC), found by the
 // minute-by-minute EvaluateDue, without any day-boundary special case.
 TEST_F(SegmentsTest, CalendarAndWindowSegmentsTurnAtLocalMidnight) {

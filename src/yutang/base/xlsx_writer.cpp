@@ -5,8 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include <unistd.h>
 #include <zip.h>
+
+#include "yutang/base/temp_file.hpp"
 
 namespace yutang {
 namespace {
@@ -221,26 +222,16 @@ Status AddParts(zip_t* archive, std::FILE* rows, const std::string& workbook) {
 
 }  // namespace
 
-void XlsxWriter::FileCloser::operator()(std::FILE* file) const { std::fclose(file); }
-
-XlsxWriter::XlsxWriter(XlsxSettings settings, std::FILE* rows) : settings_(std::move(settings)), rows_file_(rows) {}
+XlsxWriter::XlsxWriter(XlsxSettings settings, UniqueFile rows)
+    : settings_(std::move(settings)), rows_file_(std::move(rows)) {}
 XlsxWriter::XlsxWriter(XlsxWriter&& other) noexcept = default;
 XlsxWriter& XlsxWriter::operator=(XlsxWriter&& other) noexcept = default;
 XlsxWriter::~XlsxWriter() = default;
 
 Result<XlsxWriter> XlsxWriter::Create(XlsxSettings settings) {
-    // An unlinked file in $TMPDIR: it goes away with the writer, even after a crash.
-    const char* tmpdir = std::getenv("TMPDIR");
-    std::string path = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/yutang-xlsx-XXXXXX";
-    const int fd = ::mkstemp(path.data());
-    if (fd < 0) return Unavailable("no temporary file for the workbook", std::strerror(errno));
-    ::unlink(path.c_str());
-    std::FILE* file = ::fdopen(fd, "w+b");
-    if (file == nullptr) {
-        ::close(fd);
-        return Unavailable("no temporary file for the workbook", std::strerror(errno));
-    }
-    XlsxWriter writer(std::move(settings), file);
+    YT_ASSIGN_OR_RETURN(UniqueFile rows, AnonymousTempFile("the workbook"));
+    std::FILE* file = rows.get();
+    XlsxWriter writer(std::move(settings), std::move(rows));
     const std::string head = SheetHead(writer.settings_);
     if (std::fwrite(head.data(), 1, head.size(), file) != head.size()) return WriteError(std::strerror(errno));
     return writer;
@@ -322,10 +313,10 @@ Status XlsxWriter::Finish(const std::string& path) {
     return OkStatus();
 }
 
-Result<std::string> XlsxWriter::Finish() {
+Status XlsxWriter::Finish(std::FILE* out) {
     YT_TRY(EndSheet());
     const std::string workbook = WorkbookXml(settings_.sheet_name);
-    // The same archive as Finish(path), written into a libzip buffer source instead of a file.
+    // The same archive as Finish(path), made in a libzip buffer source and then copied to `out`.
     zip_error_t error;
     zip_error_init(&error);
     zip_source_t* buffer = zip_source_buffer_create(nullptr, 0, 0, &error);
@@ -346,21 +337,21 @@ Result<std::string> XlsxWriter::Finish() {
         return written;
     }
 
-    std::string bytes;
-    zip_stat_t stat;
-    zip_stat_init(&stat);
-    if (zip_source_stat(buffer, &stat) == 0 && (stat.valid & ZIP_STAT_SIZE)) bytes.reserve(stat.size);
     if (zip_source_open(buffer) < 0) {
         zip_source_free(buffer);
         return WriteError("the finished workbook cannot be read");
     }
     char chunk[65536];
     zip_int64_t got = 0;
-    while ((got = zip_source_read(buffer, chunk, sizeof chunk)) > 0) bytes.append(chunk, static_cast<size_t>(got));
+    bool copied = true;
+    while (copied && (got = zip_source_read(buffer, chunk, sizeof chunk)) > 0) {
+        copied = std::fwrite(chunk, 1, static_cast<size_t>(got), out) == static_cast<size_t>(got);
+    }
     zip_source_close(buffer);
     zip_source_free(buffer);
     if (got < 0) return WriteError("the finished workbook cannot be read");
-    return bytes;
+    if (!copied || std::fflush(out) != 0) return WriteError(std::strerror(errno));
+    return OkStatus();
 }
 
 }  // namespace yutang

@@ -7,7 +7,7 @@
 //   YT_ASSIGN_OR_RETURN(XlsxWriter sheet, XlsxWriter::Create({.sheet_name = "members"}));
 //   YT_TRY(sheet.AddRow({"customer_id", "identities"}, XlsxWriter::RowStyle::kHeader));
 //   YT_TRY(sheet.AddRow({int64_t{42}, "phone:138****0000"}));
-//   YT_TRY(sheet.Finish("/tmp/members.xlsx"));   // or: YT_ASSIGN_OR_RETURN(std::string bytes, sheet.Finish());
+//   YT_TRY(sheet.Finish("/tmp/members.xlsx"));   // or: YT_TRY(sheet.Finish(stdout));
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "yutang/base/status.hpp"
+#include "yutang/base/temp_file.hpp"
 
 namespace yutang {
 
@@ -74,19 +75,18 @@ class XlsxWriter {
     // workbook is written. unavailable when it cannot be written; failed_precondition when
     // already finished.
     Status Finish(const std::string& path);
-    // Finishes the workbook and returns its bytes. Errors as Finish(path).
-    Result<std::string> Finish();
+    // Finishes the workbook and writes it to `out` where it stands (an HTTP body, standard
+    // output), flushed. The archive is made in memory first (a full sheet compresses to tens of
+    // megabytes). Errors as Finish(path).
+    Status Finish(std::FILE* out);
 
   private:
-    struct FileCloser {
-        void operator()(std::FILE* file) const;
-    };
-    explicit XlsxWriter(XlsxSettings settings, std::FILE* rows);
+    XlsxWriter(XlsxSettings settings, UniqueFile rows);
     // Closes <sheetData>; the parts are zipped next.
     Status EndSheet();
 
     XlsxSettings settings_;
-    std::unique_ptr<std::FILE, FileCloser> rows_file_;  // <sheetData> rows written so far
+    UniqueFile rows_file_;  // <sheetData> rows written so far
     int64_t rows_ = 0;
     bool finished_ = false;
     std::string buffer_;  // one row's XML, reused

@@ -2,14 +2,19 @@
 // in imports/internal/xlsx_test.cpp (base may not use imports).
 #include "yutang/base/xlsx_writer.hpp"
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <zip.h>
+
+#include "yutang/base/temp_file.hpp"
 
 #include "tests/support/temp_dir.hpp"
 
@@ -135,17 +140,45 @@ TEST(XlsxWriter, ColumnWidthsAndAFrozenHeader) {
         << sheet;
 }
 
-TEST(XlsxWriter, FinishesIntoMemoryAsIntoAFile) {
+TEST(XlsxWriter, FinishesIntoAnOpenFileAsIntoAPath) {
     testing::TempDir dir;
     auto writer = XlsxWriter::Create();
     ASSERT_TRUE(writer.ok());
     ASSERT_TRUE(writer->AddRow({"演示", int64_t{7}}).ok());
-    auto bytes = writer->Finish();
-    ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
-    ASSERT_GT(bytes->size(), 4u);
-    EXPECT_EQ(bytes->substr(0, 4), std::string("PK\x03\x04", 4));
-    std::ofstream(dir.File("m.xlsx"), std::ios::binary) << *bytes;
-    EXPECT_NE(Sheet(dir.File("m.xlsx")).find(R"(<t xml:space="preserve">演示</t>)"), std::string::npos);
+    std::FILE* out = std::fopen(dir.File("m.xlsx").c_str(), "wb");
+    ASSERT_NE(out, nullptr);
+    ASSERT_GE(std::fputs("after this: ", out), 0);
+    const Status finished = writer->Finish(out);
+    std::fclose(out);
+    ASSERT_TRUE(finished.ok()) << finished.ToString();
+    // Written where the file stood, after what was there.
+    std::ifstream in(dir.File("m.xlsx"), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GT(bytes.size(), 16u);
+    EXPECT_EQ(bytes.substr(0, 16), std::string("after this: PK\x03\x04", 16));
+    std::ofstream(dir.File("w.xlsx"), std::ios::binary) << bytes.substr(12);
+    EXPECT_NE(Sheet(dir.File("w.xlsx")).find(R"(<t xml:space="preserve">演示</t>)"), std::string::npos);
+}
+
+TEST(XlsxWriter, AnonymousTempFilesHaveNoName) {
+    testing::TempDir dir;
+    const char* before = std::getenv("TMPDIR");
+    const std::optional<std::string> tmpdir = before ? std::optional<std::string>(before) : std::nullopt;
+    ::setenv("TMPDIR", dir.path().c_str(), 1);
+    auto file = AnonymousTempFile("a test");
+    if (tmpdir) {
+        ::setenv("TMPDIR", tmpdir->c_str(), 1);
+    } else {
+        ::unsetenv("TMPDIR");
+    }
+    ASSERT_TRUE(file.ok()) << file.status().ToString();
+    // Nothing in the directory it was made in; what is written reads back.
+    EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+    ASSERT_GE(std::fputs("部分 kept", file->get()), 0);
+    std::rewind(file->get());
+    char back[32] = {};
+    EXPECT_EQ(std::fread(back, 1, sizeof back, file->get()), std::string("部分 kept").size());
+    EXPECT_STREQ(back, "部分 kept");
 }
 
 TEST(XlsxWriter, ReplacesAnExistingFile) {
@@ -167,7 +200,7 @@ TEST(XlsxWriter, Errors) {
     EXPECT_EQ(writer->rows(), 0);
     EXPECT_EQ(writer->Finish(dir.File("missing-dir/a.xlsx")).code(), ErrorCode::kUnavailable);
     EXPECT_EQ(writer->AddRow({"late"}).code(), ErrorCode::kFailedPrecondition);
-    EXPECT_EQ(writer->Finish().status().code(), ErrorCode::kFailedPrecondition);
+    EXPECT_EQ(writer->Finish(stdout).code(), ErrorCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 //   }
 #pragma once
 
+#include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +64,10 @@ struct Response {
     unsigned status = 200;
     std::string content_type = "application/json";
     std::string body;
+    // Instead of `body`: a file whose whole content is the body (an export written to an
+    // anonymous temporary file, base/temp_file.hpp), so that a large body never sits in memory.
+    // The server sends it in pieces from its start, whatever the position, and then closes it.
+    std::shared_ptr<std::FILE> body_file;
     HeaderList headers;  // extra headers; Content-Type/Content-Length are set by the server
 
     static Response Json(std::string body, unsigned status = 200);

@@ -1,7 +1,12 @@
 #include "yutang/http/segment_export.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <span>
+
 #include "yutang/base/text.hpp"
 #include "yutang/base/time_zone.hpp"
+#include "yutang/base/xlsx_writer.hpp"
 
 namespace yutang::http {
 namespace {
@@ -52,60 +57,71 @@ std::string SegmentExportFilename(audience::SegmentId segment, SegmentExportForm
     return "segment-" + std::to_string(segment.value()) + "." + std::string(SegmentExportFormatName(format));
 }
 
-Result<std::vector<audience::SegmentMember>> ExportSegmentMembers(audience::SegmentService& segments, TenantId tenant,
-                                                                  audience::SegmentId segment,
-                                                                  std::optional<StaffId> owner,
-                                                                  const staff::Actor& actor,
-                                                                  SegmentExportFormat format) {
-    if (format == SegmentExportFormat::kXlsx && !owner) {
-        // The stored size is every member; a guide's share is checked once it is read.
+Result<int64_t> WriteSegmentExport(audience::SegmentService& segments, TenantId tenant, audience::SegmentId segment,
+                                   std::optional<StaffId> owner, const staff::Actor& actor, SegmentExportFormat format,
+                                   std::FILE* out, const SegmentExportProgress& progress) {
+    const bool workbook = format == SegmentExportFormat::kXlsx;
+    if (workbook && !owner) {
+        // The stored size is every member; a guide's share is checked once it is counted.
         YT_ASSIGN_OR_RETURN(audience::Segment saved, segments.Get(tenant, segment));
         if (saved.size >= XlsxWriter::kMaxRows) return TooLargeForAWorkbook();
     }
+    auto write_error = [] { return Unavailable("the export could not be written", std::strerror(errno)); };
+
+    std::optional<XlsxWriter> sheet;
+    std::string text;  // a page of CSV
+    bool started = false;
+    size_t written = 0;
+    auto write_page = [&](std::span<const audience::SegmentMember> members, int64_t total) -> Status {
+        if (!started) {
+            started = true;
+            if (workbook) {
+                if (total >= XlsxWriter::kMaxRows) return TooLargeForAWorkbook();
+                YT_ASSIGN_OR_RETURN(
+                    sheet, XlsxWriter::Create(
+                               {.sheet_name = "members", .column_widths = {12, 22, 60}, .freeze_first_row = true}));
+                YT_TRY(sheet->AddRow({kCustomerId, kEnteredAt, kIdentities}, XlsxWriter::RowStyle::kHeader));
+            } else {
+                text.append("\xEF\xBB\xBF").append(kCustomerId).append(",").append(kEnteredAt).append(",");
+                text.append(kIdentities).append("\r\n");
+            }
+        }
+        for (const audience::SegmentMember& m : members) {
+            const std::string entered_at = FormatRfc3339(m.entered_at);
+            const std::string identities = Identities(m);
+            if (workbook) {
+                XlsxWriter::Cell identities_cell;
+                if (!identities.empty()) identities_cell = std::string_view(identities);
+                YT_TRY(sheet->AddRow({m.customer.value(), std::string_view(entered_at), identities_cell}));
+            } else {
+                text.append(std::to_string(m.customer.value())).append(",").append(entered_at).append(",");
+                text.append(CsvQuote(identities)).append("\r\n");
+            }
+            Report(progress, ++written, static_cast<size_t>(total));
+        }
+        if (members.empty()) Report(progress, 0, 0);
+        if (!text.empty() && std::fwrite(text.data(), 1, text.size(), out) != text.size()) return write_error();
+        text.clear();
+        return OkStatus();
+    };
+
     std::string detail = R"({"format":")" + std::string(SegmentExportFormatName(format)) + "\"";
     if (owner) detail += R"(,"guide":true)";
     detail += "}";
-    return segments.ExportMembers(tenant, segment, owner, [&](store::Session& s, Timestamp now) -> Status {
+    auto record = [&](store::Session& s, Timestamp now) -> Status {
         return staff::AppendAudit(s, tenant, actor, now,
                                   {.action = "data.exported",
                                    .target_type = "segment",
                                    .target_id = std::to_string(segment.value()),
                                    .detail = detail});
-    });
-}
-
-Status WriteSegmentCsv(std::span<const audience::SegmentMember> members, std::ostream& out,
-                       const SegmentExportProgress& progress) {
-    out << "\xEF\xBB\xBF" << kCustomerId << ',' << kEnteredAt << ',' << kIdentities << "\r\n";
-    for (size_t i = 0; i < members.size(); ++i) {
-        const auto& m = members[i];
-        out << m.customer.value() << ',' << FormatRfc3339(m.entered_at) << ',' << CsvQuote(Identities(m)) << "\r\n";
-        Report(progress, i + 1, members.size());
+    };
+    YT_ASSIGN_OR_RETURN(int64_t members, segments.ExportMembers(tenant, segment, owner, record, write_page));
+    if (workbook) {
+        YT_TRY(sheet->Finish(out));
+    } else if (std::fflush(out) != 0) {
+        return write_error();
     }
-    if (members.empty()) Report(progress, 0, 0);
-    out.flush();
-    if (!out) return Unavailable("the export could not be written");
-    return OkStatus();
-}
-
-Result<XlsxWriter> SegmentWorkbook(std::span<const audience::SegmentMember> members,
-                                   const SegmentExportProgress& progress) {
-    if (members.size() >= static_cast<size_t>(XlsxWriter::kMaxRows)) return TooLargeForAWorkbook();
-    YT_ASSIGN_OR_RETURN(
-        XlsxWriter workbook,
-        XlsxWriter::Create({.sheet_name = "members", .column_widths = {12, 22, 60}, .freeze_first_row = true}));
-    YT_TRY(workbook.AddRow({kCustomerId, kEnteredAt, kIdentities}, XlsxWriter::RowStyle::kHeader));
-    for (size_t i = 0; i < members.size(); ++i) {
-        const auto& m = members[i];
-        const std::string entered_at = FormatRfc3339(m.entered_at);
-        const std::string identities = Identities(m);
-        XlsxWriter::Cell identities_cell;
-        if (!identities.empty()) identities_cell = std::string_view(identities);
-        YT_TRY(workbook.AddRow({m.customer.value(), std::string_view(entered_at), identities_cell}));
-        Report(progress, i + 1, members.size());
-    }
-    if (members.empty()) Report(progress, 0, 0);
-    return workbook;
+    return members;
 }
 
 }  // namespace yutang::http

@@ -1,7 +1,6 @@
 #include "yutang/http/segment_routes.hpp"
 
-#include <sstream>
-
+#include "yutang/base/temp_file.hpp"
 #include "yutang/http/audience_routes.hpp"
 #include "yutang/http/errors.hpp"
 #include "yutang/http/json_body.hpp"
@@ -166,18 +165,14 @@ Result<Response> Export(SegmentService* segments, Request& request, const Princi
     YT_ASSIGN_OR_RETURN(audience::SegmentId id, PathSegment(request));
     YT_ASSIGN_OR_RETURN(SegmentExportFormat format,
                         ParseSegmentExportFormat(request.QueryParam("format").value_or("csv"), "format"));
-    YT_ASSIGN_OR_RETURN(auto members,
-                        ExportSegmentMembers(*segments, who.tenant, id, OwnerFor(who), ActorFor(who, request), format));
+    // Written to an anonymous temporary file and sent from there, so that neither the members nor
+    // the body are held in memory.
+    YT_ASSIGN_OR_RETURN(UniqueFile file, AnonymousTempFile("the export"));
+    YT_TRY(WriteSegmentExport(*segments, who.tenant, id, OwnerFor(who), ActorFor(who, request), format, file.get())
+               .status());
     Response response;
     response.content_type = SegmentExportContentType(format);
-    if (format == SegmentExportFormat::kXlsx) {
-        YT_ASSIGN_OR_RETURN(XlsxWriter workbook, SegmentWorkbook(members));
-        YT_ASSIGN_OR_RETURN(response.body, workbook.Finish());
-    } else {
-        std::ostringstream csv;
-        YT_TRY(WriteSegmentCsv(members, csv));
-        response.body = std::move(csv).str();
-    }
+    response.body_file = std::move(file);
     response.headers.emplace_back("Content-Disposition",
                                   "attachment; filename=\"" + SegmentExportFilename(id, format) + "\"");
     response.headers.emplace_back("Cache-Control", "no-store");

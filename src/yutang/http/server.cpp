@@ -23,6 +23,7 @@
 #include <boost/beast/http/file_body.hpp>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "yutang/base/log.hpp"
 #include "yutang/http/errors.hpp"
@@ -501,36 +502,81 @@ class Session : public std::enable_shared_from_this<Session> {
     void Send(Response&& response, bool close) {
         if (stop_requested_ || server_.stopping.load(std::memory_order_relaxed)) close = true;
         state_ = State::kWriting;
-        response_ = {};
-        response_.version(11);
-        response_.result(response.status);
-        response_.set(bhttp::field::content_type, response.content_type);
-        response_.set("X-Request-Id", request_.request_id);
-        response_.set("X-Content-Type-Options", "nosniff");
+        bhttp::response_header<> head;
+        head.version(11);
+        head.result(response.status);
+        head.set(bhttp::field::content_type, response.content_type);
+        head.set("X-Request-Id", request_.request_id);
+        head.set("X-Content-Type-Options", "nosniff");
         bool has_cache_control = false;
         for (auto& [name, value] : response.headers) {
             if (EqualsIgnoreCase(name, "Cache-Control")) has_cache_control = true;
-            response_.insert(name, value);
+            head.insert(name, value);
         }
         if (!has_cache_control && StartsWith(request_.path, "/api/") &&
             StartsWith(response.content_type, "application/json")) {
             // API responses carry tenant data: no shared or private cache may keep them.
-            response_.set(bhttp::field::cache_control, "no-store");
+            head.set(bhttp::field::cache_control, "no-store");
         }
-        response_.keep_alive(!close);
         close_after_write_ = close;
-        bool no_body = response.status == 204 || response.status == 304 || response.status < 200;
-        if (no_body) response.body.clear();
-        if (*method_ == Method::kHead) {
-            // RFC 9110 §9.3.2: HEAD gets the GET headers, Content-Length included, but no content.
-            response_.content_length(response.body.size());
-        } else {
-            response_.body() = std::move(response.body);
-            response_.prepare_payload();
-        }
         SetDeadline(server_.settings.body_timeout);
+        bool no_body = response.status == 204 || response.status == 304 || response.status < 200;
+        if (no_body) {
+            response.body.clear();
+            response.body_file.reset();
+        }
+        if (response.body_file) {
+            auto fail = [this](const std::string& why) {
+                spdlog::error("http: cannot send a response file: {}", why);
+                file_response_.reset();
+                Send(ErrorResponse(Internal("the response could not be sent"), request_.request_id), true);
+            };
+            beast::file file;
+            error_code error;
+            const int fd = ::dup(::fileno(response.body_file.get()));
+            if (fd >= 0) file.native_handle(fd);  // owned by `file` from here
+            uint64_t size = 0;
+            if (fd >= 0) file.seek(0, error);
+            if (fd >= 0 && !error) size = file.size(error);
+            if (fd < 0 || error) return fail(fd < 0 ? std::strerror(errno) : error.message());
+            if (*method_ == Method::kHead) {
+                response_ = bhttp::response<bhttp::string_body>(std::move(head));
+                response_.keep_alive(!close);
+                response_.content_length(size);
+            } else {
+                // Sent a piece at a time, each piece moving the deadline: a large export may take
+                // longer than body_timeout to a slow reader as long as bytes keep going.
+                file_response_.emplace(std::move(head));
+                file_response_->keep_alive(!close);
+                file_response_->body().reset(std::move(file), error);  // at position 0: the whole file
+                if (error) return fail(error.message());
+                file_response_->content_length(size);
+                file_serializer_.emplace(*file_response_);
+                return WriteFilePiece();
+            }
+        } else {
+            response_ = bhttp::response<bhttp::string_body>(std::move(head));
+            response_.keep_alive(!close);
+            if (*method_ == Method::kHead) {
+                // RFC 9110 §9.3.2: HEAD gets the GET headers, Content-Length included, but no content.
+                response_.content_length(response.body.size());
+            } else {
+                response_.body() = std::move(response.body);
+                response_.prepare_payload();
+            }
+        }
         bhttp::async_write(socket_, response_,
                            [self = shared_from_this()](error_code error, size_t) { self->OnWrite(error); });
+    }
+
+    void WriteFilePiece() {
+        SetDeadline(server_.settings.body_timeout);
+        bhttp::async_write_some(socket_, *file_serializer_, [self = shared_from_this()](error_code error, size_t) {
+            if (!error && !self->file_serializer_->is_done()) return self->WriteFilePiece();
+            self->file_serializer_.reset();
+            self->file_response_.reset();  // closes the file
+            self->OnWrite(error);
+        });
     }
 
     void OnWrite(error_code error) {
@@ -620,6 +666,9 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<Method> method_;
     Request request_;
     bhttp::response<bhttp::string_body> response_;
+    // Instead of response_ for a Response with a body_file, while it is sent.
+    std::optional<bhttp::response<bhttp::file_body>> file_response_;
+    std::optional<bhttp::response_serializer<bhttp::file_body>> file_serializer_;
 };
 
 }  // namespace

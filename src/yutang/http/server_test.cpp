@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "yutang/base/temp_file.hpp"
 #include "yutang/http/errors.hpp"
 
 namespace yutang::http {
@@ -133,8 +134,17 @@ class Client {
 
     const std::string& buffered() const { return buffer_; }
 
+    // From now on, waits `pause` before each read of at most 16 KiB, with a receive buffer of
+    // 64 KiB: a slow reader.
+    void ReadSlowly(std::chrono::milliseconds pause) {
+        pause_ = pause;
+        int bytes = 64 * 1024;
+        setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    }
+
   private:
     bool Fill(std::chrono::steady_clock::time_point deadline) {
+        if (pause_ > 0ms) std::this_thread::sleep_for(pause_);
         int left = static_cast<int>(
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
         if (left <= 0) return false;
@@ -149,6 +159,7 @@ class Client {
 
     int fd_ = -1;
     std::string buffer_;
+    std::chrono::milliseconds pause_{0};
 };
 
 std::string Get(std::string_view path, std::string_view extra_headers = "") {
@@ -580,6 +591,92 @@ TEST_F(UploadTest, ASpooledBodyMayTakeLongerThanTheBodyTimeoutWhileBytesKeepComi
     ASSERT_TRUE(timed_out.has_value());
     EXPECT_EQ(timed_out->status, 408u);
     EXPECT_TRUE(std::filesystem::is_empty(settings_.spool_dir)) << "the partial body is deleted";
+}
+
+// A route whose body is a file (Response::body_file), as exports are sent.
+class FileBodyTest : public ServerTest {
+  protected:
+    void SetUp() override {
+        ServerTest::SetUp();
+        router_.Add({Method::kGet, "/api/v1/file", "getFile", "public", ""}, [](Request& request) {
+            const size_t bytes = std::stoul(request.QueryParam("bytes").value_or("0"));
+            auto file = AnonymousTempFile("a test body");
+            if (!file.ok()) return ErrorResponse(file.status(), request.request_id);
+            const std::string content = Content(bytes);
+            std::fwrite(content.data(), 1, content.size(), file->get());  // left at its end
+            std::fflush(file->get());
+            Response response;
+            response.content_type = "text/csv; charset=utf-8";
+            response.body_file = std::move(*file);
+            return response;
+        });
+    }
+    static std::string Content(size_t bytes) {
+        std::string content;
+        content.reserve(bytes);
+        for (size_t i = 0; content.size() < bytes; ++i) content += std::to_string(i) + ",客户\r\n";
+        content.resize(bytes);
+        return content;
+    }
+    // The deleted files this process still has open (anonymous temporary files are unlinked).
+    static int OpenTemporaryFiles() {
+        int open = 0;
+        for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+            std::error_code error;
+            const std::string target = std::filesystem::read_symlink(entry.path(), error).string();
+            if (target.find("/yutang-") != std::string::npos && target.find("(deleted)") != std::string::npos) ++open;
+        }
+        return open;
+    }
+    // Waits up to 2 s for the server to close what it sent.
+    static bool NoTemporaryFileStaysOpen() {
+        for (int i = 0; i < 200 && OpenTemporaryFiles() > 0; ++i) std::this_thread::sleep_for(10ms);
+        return OpenTemporaryFiles() == 0;
+    }
+};
+
+TEST_F(FileBodyTest, TheWholeFileIsSentFromItsStartAndClosedAfterwards) {
+    Start();
+    Client client(server_->port());
+    // Three on one connection: the file, its HEAD, and an empty one.
+    ASSERT_TRUE(client.Send(Get("/api/v1/file?bytes=3000000") +
+                            "HEAD /api/v1/file?bytes=5000 HTTP/1.1\r\nHost: t\r\n\r\n" + Get("/api/v1/file?bytes=0")));
+    auto whole = client.Read();
+    ASSERT_TRUE(whole.has_value());
+    EXPECT_EQ(whole->status, 200u);
+    EXPECT_EQ(whole->Header("content-length"), "3000000");
+    EXPECT_EQ(whole->Header("content-type"), "text/csv; charset=utf-8");
+    EXPECT_EQ(whole->Header("x-content-type-options"), "nosniff");
+    EXPECT_EQ(whole->body, Content(3'000'000));
+    auto head = client.Read(true);
+    ASSERT_TRUE(head.has_value());
+    EXPECT_EQ(head->Header("content-length"), "5000");
+    auto empty = client.Read();
+    ASSERT_TRUE(empty.has_value());
+    EXPECT_EQ(empty->status, 200u);
+    EXPECT_EQ(empty->Header("content-length"), "0");
+    EXPECT_TRUE(NoTemporaryFileStaysOpen());
+}
+
+TEST_F(FileBodyTest, ASlowReaderMayTakeLongerThanTheBodyTimeoutWhileBytesKeepGoing) {
+    settings_.body_timeout = 1s;
+    Start();
+    Client slow(server_->port());
+    slow.ReadSlowly(4ms);  // about 4 MB/s: 16 MB take 4 s, far beyond what the socket buffers hold
+    ASSERT_TRUE(slow.Send(Get("/api/v1/file?bytes=16000000")));
+    auto whole = slow.Read(false, 30s);
+    ASSERT_TRUE(whole.has_value()) << "cut off after " << slow.buffered().size() << " bytes";
+    EXPECT_EQ(whole->body.size(), 16'000'000u);
+    EXPECT_TRUE(whole->body == Content(16'000'000));
+
+    // A reader that stops reading is cut off one body_timeout after the server's last write.
+    {
+        Client stalled(server_->port());
+        stalled.ReadSlowly(0ms);
+        ASSERT_TRUE(stalled.Send(Get("/api/v1/file?bytes=16000000")));
+        std::this_thread::sleep_for(2500ms);
+        EXPECT_TRUE(NoTemporaryFileStaysOpen()) << "the stalled response's file is closed";
+    }
 }
 
 class StaticFilesTest : public ServerTest {

@@ -877,7 +877,7 @@ export interface paths {
         };
         /**
          * A segment's members as CSV or XLSX, identities masked (audited)
-         * @description Needs customers.export; audited as data.exported with target type segment (detail: the format). Columns 客户ID customer_id, 进入时间 entered_at (RFC 3339, UTC), 身份 identities (kind:hint; …), named so in a header row, in both formats. CSV: UTF-8 with a byte order mark, CRLF. XLSX: one sheet, customer_id as a number, text as inline strings; a segment with more members than a sheet holds (1,048,575) answers 400 (field format). Guides export only their own customers. `yutang segment export` writes the same files.
+         * @description Needs customers.export; audited as data.exported with target type segment (detail: the format). Columns 客户ID customer_id, 进入时间 entered_at (RFC 3339, UTC), 身份 identities (kind:hint; …), named so in a header row, in both formats. CSV: UTF-8 with a byte order mark, CRLF. XLSX: one sheet, customer_id as a number, text as inline strings; a segment with more members than a sheet holds (1,048,575) answers 400 (field format). Guides export only their own customers. The members are read in one consistent view and written as they are read, and the body is sent with a Content-Length once the file is complete. `yutang segment export` writes the same files.
          */
         get: operations["exportSegment"];
         put?: never;
