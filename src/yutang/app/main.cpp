@@ -151,6 +151,9 @@ class AppCommands final : public cli::Commands {
         // (an index further behind is rebuilt).
         scheduler.Add("change log pruning",
                       [&instance] { return store::PruneChanges(instance.db(), kKeptCustomerChanges).status(); });
+        // Audience indexes older than audience_index_max_age built again aside, counts going on with
+        // the old ones meanwhile.
+        scheduler.Add("audience rebuilds", [&instance] { return instance.audiences().RebuildAged().status(); });
         // Audience indexes saved (hourly at most), so that a restart loads them instead of building.
         scheduler.Add("audience snapshots",
                       [&instance] { return instance.audiences().SaveSnapshots(std::chrono::hours(1)).status(); });

@@ -5,7 +5,10 @@
 #include "yutang/audience/engine.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
+#include <future>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <span>
@@ -393,9 +396,51 @@ TEST_F(EngineTest, RefreshRereadsChangedCustomersAndMerges) {
     }
 }
 
-TEST_F(EngineTest, ServiceCachesTheIndexAndRebuildsWhenOld) {
+// A store whose next read (once armed) waits until it is let go: a build caught in the middle.
+class GatedDatabase : public store::Database {
+  public:
+    explicit GatedDatabase(store::Database& inner) : inner_(inner) {}
+    store::Dialect dialect() const override { return inner_.dialect(); }
+    Status Write(const store::Work& work) override { return inner_.Write(work); }
+    Status Read(const store::Work& work) override {
+        std::unique_lock lock(mutex_);
+        if (armed_) {
+            armed_ = false;
+            held_ = true;
+            changed_.notify_all();
+            changed_.wait(lock, [&] { return !held_; });
+        }
+        lock.unlock();
+        return inner_.Read(work);
+    }
+    Status Ping() override { return inner_.Ping(); }
+
+    void HoldNextRead() {
+        std::lock_guard lock(mutex_);
+        armed_ = true;
+    }
+    void WaitUntilHeld() {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return held_; });
+    }
+    void Release() {
+        std::lock_guard lock(mutex_);
+        held_ = false;
+        changed_.notify_all();
+    }
+
+  private:
+    store::Database& inner_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool armed_ = false;
+    bool held_ = false;
+};
+
+TEST_F(EngineTest, ServiceCachesTheIndexAndRebuildsAnOldOneAsideWhileCountsGoOn) {
     Customer(1);
-    AudienceService service(*db_, keys_, clock_, {.max_index_age = std::chrono::seconds(60)});
+    GatedDatabase gated(*db_);
+    AudienceService service(gated, keys_, clock_, {.max_index_age = std::chrono::seconds(60)});
     const RuleResult everyone = ParseRuleText("everyone");
     ASSERT_TRUE(everyone.ok());
     auto first = service.Count(TenantId(kTenant), everyone.value());
@@ -407,12 +452,34 @@ TEST_F(EngineTest, ServiceCachesTheIndexAndRebuildsWhenOld) {
     auto cached = service.Count(TenantId(kTenant), everyone.value());
     EXPECT_EQ(cached->count, 2) << "caught up";
     EXPECT_EQ(cached->as_of, built) << "caught up, not rebuilt";
+    auto young = service.RebuildAged();
+    ASSERT_TRUE(young.ok());
+    EXPECT_EQ(*young, 0);
+
+    // Past its age the index still answers, caught up, without a rebuild.
     Customer(3);
     clock_.Advance(std::chrono::seconds(31));
-    auto later = service.Count(TenantId(kTenant), everyone.value());
-    ASSERT_TRUE(later.ok());
-    EXPECT_EQ(later->count, 3);
-    EXPECT_EQ(later->as_of, clock_.Now()) << "rebuilt after 60 s";
+    auto aged = service.Count(TenantId(kTenant), everyone.value());
+    ASSERT_TRUE(aged.ok());
+    EXPECT_EQ(aged->count, 3);
+    EXPECT_EQ(aged->as_of, built);
+
+    // Its successor is built aside: held in the middle of its build, counts still see every commit.
+    gated.HoldNextRead();
+    std::future<Result<int>> rebuilt = std::async(std::launch::async, [&] { return service.RebuildAged(); });
+    gated.WaitUntilHeld();
+    Customer(4);
+    auto during = service.Count(TenantId(kTenant), everyone.value());
+    ASSERT_TRUE(during.ok());
+    EXPECT_EQ(during->count, 4);
+    EXPECT_EQ(during->as_of, built) << "the old index, caught up";
+    Customer(5);
+    gated.Release();
+    ASSERT_TRUE(rebuilt.get().ok());
+    auto after = service.Count(TenantId(kTenant), everyone.value());
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(after->count, 5);
+    EXPECT_EQ(after->as_of, clock_.Now()) << "the rebuilt index";
     EXPECT_EQ(service.Count(TenantId(99), everyone.value()).status().code(), ErrorCode::kNotFound);
 }
 

@@ -62,8 +62,8 @@ class SegmentsTest : public ::testing::Test {
     void UntagBaby(int64_t customer) {
         Run("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2", {kShop.value(), customer});
     }
-    // The index is rebuilt after 60 s (these tests write behind its back, unreported); tests that
-    // change data move the clock past that.
+    // Moves the clock. Writes need no reporting: the index catches up with the store's change log
+    // before each evaluation; past 60 s it is old enough for RebuildAged.
     void Later(std::chrono::microseconds by) { clock_.Advance(by); }
 
     static Rule Text(std::string_view text) {

@@ -27,7 +27,7 @@ Result<std::shared_ptr<AudienceIndex>> AudienceService::Index(TenantId tenant) {
     }
     // One caller at a time catches up or builds; the others wait, so that none of them counts on
     // an index that lacks a change committed before it asked.
-    std::lock_guard build_lock(*building);
+    std::unique_lock build_lock(*building);
     std::shared_ptr<AudienceIndex> cached;
     size_t limit = 0;
     {
@@ -36,7 +36,7 @@ Result<std::shared_ptr<AudienceIndex>> AudienceService::Index(TenantId tenant) {
         cached = entry.index;
         limit = entry.catch_up_limit;
     }
-    if (cached && Fresh(*cached)) {
+    if (cached) {
         auto caught_up = cached->CatchUp(limit);
         if (caught_up.ok() && !caught_up->restart) return cached;
         if (!caught_up.ok()) {
@@ -44,16 +44,77 @@ Result<std::shared_ptr<AudienceIndex>> AudienceService::Index(TenantId tenant) {
                          caught_up.status().ToString());
         }
     }
-    return Open(tenant, cached == nullptr);
+    bool built = false;
+    YT_ASSIGN_OR_RETURN(std::shared_ptr<AudienceIndex> index, Open(tenant, cached == nullptr, built));
+    build_lock.unlock();
+    // A restart then loads what was just built instead of building it again; counts need not wait
+    // for the file.
+    if (built && !settings_.snapshot_dir.empty()) {
+        if (Status saved = Save(tenant, index); !saved.ok()) {
+            spdlog::warn("audience index not saved: merchant {}: {}", tenant.value(), saved.ToString());
+        }
+    }
+    return index;
 }
 
-Result<std::shared_ptr<AudienceIndex>> AudienceService::Open(TenantId tenant, bool may_load) {
+Result<int> AudienceService::RebuildAged() {
+    std::lock_guard one_at_a_time(rebuilding_);
+    std::vector<std::pair<TenantId, std::shared_ptr<AudienceIndex>>> aged;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [tenant, entry] : entries_) {
+            if (entry.index && !Fresh(*entry.index)) aged.emplace_back(tenant, entry.index);
+        }
+    }
+    Status first = OkStatus();
+    int replaced = 0;
+    for (const auto& [tenant, old] : aged) {
+        // Built from a snapshot of the store with no lock held: counts go on with the old index.
+        auto built = AudienceIndex::Build(db_, keys_, tenant, clock_, std::nullopt, settings_.index);
+        if (!built.ok()) {
+            spdlog::warn("audience index not rebuilt: merchant {}: {}", tenant.value(), built.status().ToString());
+            if (first.ok()) first = built.status();
+            continue;
+        }
+        std::shared_ptr<AudienceIndex> index = std::move(*built);
+        const IndexStats stats = index->Stats();
+        std::shared_ptr<std::mutex> building;
+        {
+            std::lock_guard lock(mutex_);
+            building = entries_[tenant].building;
+        }
+        {
+            std::lock_guard build_lock(*building);
+            // Whatever was committed during the build, before it takes the old one's place.
+            auto caught_up = index->CatchUp(CatchUpLimit(stats.customers));
+            if (!caught_up.ok() || caught_up->restart) continue;  // the next count rebuilds in place
+            std::lock_guard lock(mutex_);
+            Entry& entry = entries_[tenant];
+            if (entry.index != old) continue;  // replaced meanwhile by a rebuild in place
+            entry.index = index;
+            entry.catch_up_limit = CatchUpLimit(stats.customers);
+            entry.saved_version.reset();
+        }
+        ++replaced;
+        spdlog::info("audience index rebuilt aside: merchant {} customers {} purchases {} bytes {} in {} ms",
+                     tenant.value(), stats.customers, stats.orders, stats.bytes, stats.build_time.count() / 1000);
+        if (!settings_.snapshot_dir.empty()) {
+            if (Status saved = Save(tenant, index); !saved.ok()) {
+                spdlog::warn("audience index not saved: merchant {}: {}", tenant.value(), saved.ToString());
+            }
+        }
+    }
+    if (!first.ok()) return first;
+    return replaced;
+}
+
+Result<std::shared_ptr<AudienceIndex>> AudienceService::Open(TenantId tenant, bool may_load, bool& built) {
     std::shared_ptr<AudienceIndex> index;
     bool loaded = false;
     uint64_t file_version = 0;  // of a loaded index, before it caught up
     if (may_load && !settings_.snapshot_dir.empty()) {
         auto read = AudienceIndex::Load(db_, keys_, tenant, clock_, SnapshotFile(tenant), settings_.index);
-        if (read.ok() && Fresh(**read)) {
+        if (read.ok()) {  // however old: it catches up, and RebuildAged replaces it in time
             index = std::move(*read);
             file_version = index->version();
             auto caught_up = index->CatchUp(CatchUpLimit(index->Stats().customers));
@@ -88,12 +149,7 @@ Result<std::shared_ptr<AudienceIndex>> AudienceService::Open(TenantId tenant, bo
             entry.saved_at = clock_.Now();
         }
     }
-    // A restart then loads what was just built instead of building it again.
-    if (!loaded && !settings_.snapshot_dir.empty()) {
-        if (Status saved = Save(tenant, index); !saved.ok()) {
-            spdlog::warn("audience index not saved: merchant {}: {}", tenant.value(), saved.ToString());
-        }
-    }
+    built = !loaded;
     return index;
 }
 

@@ -5,7 +5,9 @@
 // CatchUp): every customer changed by a commit — of this process or another, such as a `yutang
 // import orders` run beside the server — is re-read first, so a count sees every change
 // committed before it was asked. When catching up would cost more than a build (a daily trait
-// refresh re-ranked everyone), or the index is older than `max_index_age`, it is rebuilt.
+// refresh re-ranked everyone), it is rebuilt before the count. An index older than
+// `max_index_age` is rebuilt aside by RebuildAged (the server's scheduler, each minute) while
+// counts go on with the old one, caught up as ever, so that no count waits for that build.
 //
 //   AudienceService audiences(db, keys, clock, {.max_index_age = std::chrono::hours(24)});
 //   YT_ASSIGN_OR_RETURN(auto rule, ParseRuleText("tag = \"母婴\"").status() …);
@@ -29,8 +31,8 @@
 namespace yutang::audience {
 
 struct AudienceSettings {
-    // A cached index older than this is rebuilt before the next count; 0 rebuilds every time.
-    // Catching up keeps an index exact: this only bounds how long one lives.
+    // A cached index older than this is rebuilt aside by RebuildAged. Catching up keeps an index
+    // exact: this only bounds how long one lives.
     std::chrono::seconds max_index_age{24 * 3600};
     // More changed customers than this to catch up with (or more than a tenth of the index's
     // customers) make the next count rebuild the index instead of re-reading them.
@@ -54,10 +56,16 @@ class AudienceService {
     Result<Evaluation> Count(TenantId tenant, const Rule& rule, std::optional<StaffId> owner = std::nullopt);
 
     // The merchant's index, caught up with every change committed before the call: the cached
-    // one while younger than max_index_age, otherwise built now (one caller per merchant at a
-    // time catches up or builds; the others wait for it). Errors as AudienceIndex::Build and
-    // CatchUp.
+    // one (however old) when it can catch up, otherwise one loaded or built now (one caller per
+    // merchant at a time catches up or builds; the others wait for it). Errors as
+    // AudienceIndex::Build and CatchUp.
     Result<std::shared_ptr<AudienceIndex>> Index(TenantId tenant);
+
+    // Builds a new index for every merchant whose index in memory is older than max_index_age,
+    // without holding up counts (they go on with the old one), then catches it up and puts it in
+    // the old one's place (and saves it, with a snapshot dir). One call at a time; returns how
+    // many it replaced; the first error, after trying them all.
+    Result<int> RebuildAged();
 
     // Saves to the snapshot dir (nothing without one) every index in memory that changed since
     // it was last saved or loaded, and was last saved at least `every` ago: on a schedule and at
@@ -76,9 +84,10 @@ class AudienceService {
     };
     bool Fresh(const AudienceIndex& index) const;
     std::filesystem::path SnapshotFile(TenantId tenant) const;
-    // A new index for the merchant: the saved one caught up (`may_load`: none was in memory), or
-    // one built from the store (then saved).
-    Result<std::shared_ptr<AudienceIndex>> Open(TenantId tenant, bool may_load);
+    // A new index for the merchant, put in the entry: the saved one caught up (`may_load`: none
+    // was in memory), or one built from the store (`built` set: the caller saves it once it no
+    // longer holds up counts).
+    Result<std::shared_ptr<AudienceIndex>> Open(TenantId tenant, bool may_load, bool& built);
     size_t CatchUpLimit(int64_t customers) const;
     Status Save(TenantId tenant, const std::shared_ptr<AudienceIndex>& index);
 
@@ -86,7 +95,8 @@ class AudienceService {
     const KeyRing& keys_;
     const Clock& clock_;
     AudienceSettings settings_;
-    std::mutex mutex_;  // guards entries_
+    std::mutex mutex_;       // guards entries_
+    std::mutex rebuilding_;  // one RebuildAged at a time
     std::map<TenantId, Entry> entries_;
 };
 

@@ -7,8 +7,8 @@
 //
 // A rule that does not parse is 400 with where ("offset", "line", "column" for text, "pointer"
 // for JSON) and the message in English ("message") and Chinese ("message_zh"). Guides (导购)
-// count only the customers they own. The count comes from the merchant's in-memory index, which
-// is at most AudienceSettings::max_index_age old ("as_of" says when its data was read).
+// count only the customers they own. The count comes from the merchant's in-memory index, caught
+// up with every change committed before the request ("as_of" says when the index was built).
 #pragma once
 
 #include <string_view>
