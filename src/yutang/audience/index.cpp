@@ -1,6 +1,8 @@
 #include "yutang/audience/index.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <iterator>
 #include <map>
@@ -374,6 +376,19 @@ struct LatestConsent {
 // Building: per chunk Fetch, Decrypt, Collect and Apply; then Finish, SortRuns and BuildArrays.
 // Refreshing: Fetch once, Decrypt, Collect and SortRuns while evaluations go on; then, under the
 // index's write lock, Apply, Finish, ReplacePurchases and ReplaceEvents, none of which can fail.
+// Records that `customers` changed, in `facets`, as a new version (for ChangedSince), keeping
+// the latest kKeptRefreshes changes of at most about kKeptCustomers customers. Under d.mutex.
+void RecordChange(IndexData& d, Bitmap customers, std::array<Bitmap, kFacetCount> facets) {
+    if (customers.Empty()) return;
+    d.changes.push_back({.version = ++d.version, .customers = std::move(customers), .facets = std::move(facets)});
+    uint64_t kept = 0;
+    for (const auto& change : d.changes) kept += change.customers.Cardinality();
+    while (d.changes.size() > internal::kKeptRefreshes || (d.changes.size() > 1 && kept > internal::kKeptCustomers)) {
+        kept -= d.changes.front().customers.Cardinality();
+        d.changes.pop_front();
+    }
+}
+
 class Loader {
   public:
     Loader(IndexData& d, const KeyRing& keys) : d_(d), keys_(keys), attribute_context_(AttributeContext(d.tenant)) {}
@@ -1182,10 +1197,66 @@ Result<AudienceIndex::CatchUpReport> AudienceIndex::CatchUp(size_t limit) {
     std::lock_guard refreshing(d.refresh_mutex);
     YT_ASSIGN_OR_RETURN(store::ChangesSince news, store::ReadChanges(*d.db, d.tenant, d.logged, limit));
     if (news.restart) return CatchUpReport{.restart = true};
-    // The customers are read after the log, so they are at least as new as it says.
-    YT_TRY(RefreshLocked(news.customers, news.catalogue));
+    // The deltas take each customer from what the index holds (as of the last position) to what
+    // the log says now; the customers re-read are read after the log, so they are at least as new.
+    std::vector<CustomerId> reread = std::move(news.customers);
+    const size_t applied = ApplyDeltasLocked(news.deltas, reread);
+    YT_TRY(RefreshLocked(reread, news.catalogue));
     d.logged = std::move(news.next);
-    return CatchUpReport{.customers = news.customers.size()};
+    return CatchUpReport{.customers = reread.size(), .applied = applied};
+}
+
+size_t AudienceIndex::ApplyDeltasLocked(std::span<const store::ChangeDelta> deltas, std::vector<CustomerId>& reread) {
+    if (deltas.empty()) return 0;
+    IndexData& d = *data_;
+    std::unique_lock lock(d.mutex);
+    // Only a live customer's tags and last-seen time are as the log's earlier rows left them; a
+    // new customer, a tombstone or a malformed row is re-read whole.
+    std::unordered_set<int64_t> skipped;
+    for (const store::ChangeDelta& delta : deltas) {
+        const int64_t id = delta.customer.value();
+        if (id <= 0 || id >= static_cast<int64_t>(d.capacity) || !d.live.Contains(static_cast<uint32_t>(id)) ||
+            (delta.kind != store::ChangeDelta::Kind::kLastSeen && !delta.value)) {
+            if (skipped.insert(id).second) reread.push_back(delta.customer);
+        }
+    }
+    constexpr size_t kTags = std::countr_zero(static_cast<uint32_t>(kFacetTags));
+    constexpr size_t kLastSeen = std::countr_zero(static_cast<uint32_t>(kFacetLastSeen));
+    Bitmap changed;
+    std::array<Bitmap, kFacetCount> facets;
+    for (const store::ChangeDelta& delta : deltas) {
+        if (skipped.contains(delta.customer.value())) continue;
+        const auto c = static_cast<uint32_t>(delta.customer.value());
+        changed.Add(c);
+        switch (delta.kind) {
+            case store::ChangeDelta::Kind::kTagAdded: {
+                Bitmap& members = d.tag_members[*delta.value];
+                if (!members.Contains(c)) {
+                    members.Add(c);
+                    facets[kTags].Add(c);
+                }
+                break;
+            }
+            case store::ChangeDelta::Kind::kTagRemoved:
+                if (auto it = d.tag_members.find(*delta.value); it != d.tag_members.end() && it->second.Contains(c)) {
+                    it->second.Remove(c);
+                    facets[kTags].Add(c);
+                }
+                break;
+            case store::ChangeDelta::Kind::kLastSeen: {
+                // As a build reads it: the later of the customers row's time and the last order.
+                const int64_t seen = std::max(delta.value.value_or(internal::kNoTime), d.last_order_at[c]);
+                if (d.last_seen[c] != seen) {
+                    d.last_seen[c] = seen;
+                    facets[kLastSeen].Add(c);
+                }
+                break;
+            }
+        }
+    }
+    const auto applied = static_cast<size_t>(changed.Cardinality());
+    internal::RecordChange(d, std::move(changed), std::move(facets));
+    return applied;
 }
 
 Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool catalogue_changed) {
@@ -1269,16 +1340,7 @@ Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool 
     }
     const std::vector<std::string> rebuilt = loader.ReplaceEvents(changed_ids);
     d.tags = std::move(catalogue);
-    if (!changed.Empty()) {
-        d.changes.push_back({.version = ++d.version, .customers = std::move(changed), .facets = probe.Changed(d)});
-        uint64_t kept = 0;
-        for (const auto& change : d.changes) kept += change.customers.Cardinality();
-        while (d.changes.size() > internal::kKeptRefreshes ||
-               (d.changes.size() > 1 && kept > internal::kKeptCustomers)) {
-            kept -= d.changes.front().customers.Cardinality();
-            d.changes.pop_front();
-        }
-    }
+    internal::RecordChange(d, std::move(changed), probe.Changed(d));
     // The property columns parallel the runs of the rebuilt names; the others stay valid.
     std::lock_guard properties_lock(d.properties_mutex);
     for (const std::string& name : rebuilt) {

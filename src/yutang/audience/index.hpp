@@ -27,12 +27,14 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "yutang/audience/customer_set.hpp"
 #include "yutang/base/clock.hpp"
 #include "yutang/base/crypto.hpp"
 #include "yutang/base/ids.hpp"
 #include "yutang/base/time_zone.hpp"
+#include "yutang/store/change_log.hpp"
 #include "yutang/store/database.hpp"
 
 namespace yutang::audience {
@@ -129,14 +131,17 @@ class AudienceIndex {
     Status Refresh(std::span<const CustomerId> customers);
     Status Update(CustomerId customer) { return Refresh(std::span<const CustomerId>(&customer, 1)); }
 
-    // Re-reads (Refresh) the customers the store logged since the snapshot the index was built
-    // from, or since the last CatchUp — written by this process or any other — and the tag
-    // catalogue when it changed. `restart` when the index cannot be brought up to date that way:
-    // more than `limit` customers changed, the merchant's time zone changed, or the log was
+    // Brings the index up to what the store logged since the snapshot the index was built from,
+    // or since the last CatchUp — written by this process or any other: the tags added and
+    // removed and the last-seen times logged as deltas (store::ChangeDelta) are applied as they
+    // are, with no read of the store; every other customer logged is re-read (Refresh), and the
+    // tag catalogue when it changed. `restart` when the index cannot be brought up to date that
+    // way: more than `limit` customers changed, the merchant's time zone changed, or the log was
     // pruned past the index's position; build a new index then (this one is left as it was).
     // Errors as Refresh.
     struct CatchUpReport {
         size_t customers = 0;  // re-read
+        size_t applied = 0;    // customers whose deltas were applied without a read
         bool restart = false;
     };
     Result<CatchUpReport> CatchUp(size_t limit);
@@ -163,6 +168,9 @@ class AudienceIndex {
     explicit AudienceIndex(std::unique_ptr<internal::IndexData> data);
     // Refresh, with data_->refresh_mutex held; also re-reads the tag catalogue when asked.
     Status RefreshLocked(std::span<const CustomerId> customers, bool catalogue_changed);
+    // Applies the deltas of live customers, in order; returns how many customers they changed.
+    // The others' deltas are left out and the customers added to `reread`.
+    size_t ApplyDeltasLocked(std::span<const store::ChangeDelta> deltas, std::vector<CustomerId>& reread);
     std::unique_ptr<internal::IndexData> data_;
 };
 

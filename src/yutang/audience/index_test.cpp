@@ -448,6 +448,31 @@ TEST_P(IndexTest, ARandomBatchRefreshesToWhatABuildReads) {
         const auto [loser, winner] = merge();
         if (loser != 0) changed.push_back(pick(2) == 0 ? loser : winner);
     }
+    // Tags and last-seen times alone, which the log hands over as deltas: tags added, removed
+    // (held or not) and added again; last seen moved, also to none and to before the last order;
+    // tombstones among them.
+    for (int i = 0; i < 600; ++i) {
+        const int64_t id = 1 + pick(kCustomers);
+        changed.push_back(id);
+        for (int64_t n = 1 + pick(3); n > 0; --n) {
+            const int64_t tag = tags[static_cast<size_t>(pick(3))];
+            if (pick(2) == 0) {
+                Tag(id, tag);
+            } else {
+                Queue("DELETE FROM customer_tags WHERE tenant_id = $1 AND customer_id = $2 AND tag_id = $3",
+                      {kTenant, id, tag});
+            }
+        }
+        if (pick(2) == 0) {
+            const int64_t when = pick(3);
+            const std::optional<int64_t> seen =
+                when == 0 ? std::nullopt
+                          : std::optional<int64_t>(when == 1 ? At(2026, 6, 1 + static_cast<int>(pick(29))).micros()
+                                                             : At(2025, 1, 1).micros());
+            Queue("UPDATE customers SET last_seen_at = $3, updated_at = 1 WHERE tenant_id = $1 AND customer_id = $2",
+                  {kTenant, id, seen});
+        }
+    }
     Refresh(*index, changed);
     const std::vector<std::string> rules = {"everyone",
                                             R"(tag = "母婴")",
@@ -457,12 +482,15 @@ TEST_P(IndexTest, ARandomBatchRefreshesToWhatABuildReads) {
                                             "owner = none",
                                             R"(event "Viewed" within 14d)",
                                             "attr.points > 2500",
-                                            "attr.birthday = 2026-06-30"};
+                                            "attr.birthday = 2026-06-30",
+                                            "days_since_last_seen <= 10",
+                                            R"(tag all of ("母婴", "孕妈") and not tag = "奶粉")"};
     ExpectSameAsRebuilt(*index, rules);
     auto caught_up = logged->CatchUp(100'000);
     ASSERT_TRUE(caught_up.ok()) << caught_up.status().ToString();
     EXPECT_FALSE(caught_up->restart);
     EXPECT_GE(caught_up->customers, 1000u);
+    EXPECT_GE(caught_up->applied, 100u) << "customers whose tags or last-seen time alone changed";
     ExpectSameAsRebuilt(*logged, rules);
     auto again = logged->CatchUp(100'000);
     ASSERT_TRUE(again.ok());

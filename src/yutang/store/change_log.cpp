@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 namespace yutang::store {
 namespace {
@@ -15,12 +16,21 @@ constexpr std::string_view kSelectPruned = "SELECT below FROM customer_changes_p
 constexpr std::string_view kSqliteNext = "SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_changes";
 constexpr std::string_view kPostgresXmin = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
 // The distinct customers logged in a position's window (PostgreSQL's less those already seen,
-// $4: their sequence numbers, comma-separated). A customer written many times counts once.
+// $4: their sequence numbers, comma-separated), each with its smallest kind: 0 when one of its
+// changes needs a re-read. A customer written many times counts once.
 constexpr std::string_view kSqliteSince =
-    "SELECT customer_id FROM customer_changes WHERE seq >= $2 AND tenant_id = $1 GROUP BY customer_id LIMIT $3";
+    "SELECT customer_id, MIN(kind) FROM customer_changes WHERE seq >= $2 AND tenant_id = $1 GROUP BY customer_id "
+    "LIMIT $3";
 constexpr std::string_view kPostgresSince =
-    "SELECT customer_id FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 "
-    "AND seq <> ALL (string_to_array($4, ',')::bigint[]) GROUP BY customer_id LIMIT $3";
+    "SELECT customer_id, MIN(kind) FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 "
+    "AND seq <> ALL (string_to_array($3, ',')::bigint[]) GROUP BY customer_id LIMIT $4";
+// The window's deltas, in sequence order.
+constexpr std::string_view kSqliteDeltas =
+    "SELECT customer_id, kind, value FROM customer_changes WHERE seq >= $2 AND tenant_id = $1 AND kind > 0 "
+    "ORDER BY seq";
+constexpr std::string_view kPostgresDeltas =
+    "SELECT customer_id, kind, value FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 "
+    "AND seq <> ALL (string_to_array($3, ',')::bigint[]) AND kind > 0 ORDER BY seq";
 constexpr std::string_view kPostgresSeen =
     "SELECT seq FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 ORDER BY seq";
 
@@ -58,17 +68,33 @@ Result<ChangesSince> ReadChanges(Database& db, TenantId tenant, const ChangePosi
         const auto fetch = static_cast<int64_t>(limit) + 1;
         std::string seen;
         for (int64_t seq : since.seen) seen += (seen.empty() ? "" : ",") + std::to_string(seq);
-        YT_ASSIGN_OR_RETURN(Rows rows, postgres ? s.Query(kPostgresSince, {tenant.value(), since.horizon, fetch, seen})
+        YT_ASSIGN_OR_RETURN(Rows rows, postgres ? s.Query(kPostgresSince, {tenant.value(), since.horizon, seen, fetch})
                                                 : s.Query(kSqliteSince, {tenant.value(), since.horizon, fetch}));
         if (static_cast<int64_t>(rows.size()) >= fetch) return restart();
+        std::unordered_set<int64_t> with_deltas;
         for (const Row& row : rows.rows) {
             const int64_t customer = row.Int(0);
             if (customer == kCatalogue) {
                 out.catalogue = true;
             } else if (customer == kEverything) {
                 out.restart = true;
-            } else {
+            } else if (row.Int(1) == 0) {
                 out.customers.push_back(CustomerId(customer));
+            } else {
+                with_deltas.insert(customer);
+            }
+        }
+        if (!with_deltas.empty()) {
+            YT_ASSIGN_OR_RETURN(Rows deltas, postgres ? s.Query(kPostgresDeltas, {tenant.value(), since.horizon, seen})
+                                                      : s.Query(kSqliteDeltas, {tenant.value(), since.horizon}));
+            for (const Row& row : deltas.rows) {
+                if (!with_deltas.contains(row.Int(0))) continue;  // re-read anyway
+                const int64_t kind = row.Int(1);
+                if (kind < 1 || kind > 3)
+                    return Internal("customer_changes has an unknown kind " + std::to_string(kind));
+                out.deltas.push_back({.customer = CustomerId(row.Int(0)),
+                                      .kind = static_cast<ChangeDelta::Kind>(kind),
+                                      .value = row.IsNull(2) ? std::nullopt : std::optional<int64_t>(row.Int(2))});
             }
         }
         // A PostgreSQL row from a transaction at or after the new horizon may be joined later by

@@ -11,11 +11,13 @@
 //   }));
 //   … later …
 //   YT_ASSIGN_OR_RETURN(ChangesSince news, ReadChanges(db, tenant, at, 200'000));
-//   if (news.restart) … read everything again …; else re-read news.customers; at = news.next;
+//   if (news.restart) … read everything again …;
+//   else { re-read news.customers; apply news.deltas; at = news.next; }
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "yutang/base/ids.hpp"
@@ -35,9 +37,24 @@ struct ChangePosition {
     friend bool operator==(const ChangePosition&, const ChangePosition&) = default;
 };
 
+// A change a reader can apply without re-reading the customer (migration 0012): a tag added or
+// removed, a new last-seen time with nothing else of the customers row changed.
+struct ChangeDelta {
+    enum class Kind { kTagAdded = 1, kTagRemoved = 2, kLastSeen = 3 };
+    CustomerId customer;
+    Kind kind = Kind::kTagAdded;
+    std::optional<int64_t> value;  // the tag id; the last-seen time (µs), nullopt: never seen
+
+    friend bool operator==(const ChangeDelta&, const ChangeDelta&) = default;
+};
+
 struct ChangesSince {
-    std::vector<CustomerId> customers;  // ascending, distinct
-    bool catalogue = false;             // the tag catalogue changed
+    // To re-read: a change that is not a delta was logged for them. Ascending, distinct.
+    std::vector<CustomerId> customers;
+    // Everything logged for the other customers, in the order written (for two changes to one
+    // row, the order they were made in).
+    std::vector<ChangeDelta> deltas;
+    bool catalogue = false;  // the tag catalogue changed
     // Re-read everything instead: the merchant's time zone changed, more than `limit` changes
     // were logged, or the log was pruned past `since`.
     bool restart = false;
@@ -49,7 +66,8 @@ struct ChangesSince {
 Result<ChangePosition> CurrentChangePosition(Session& session, TenantId tenant);
 
 // What was logged for `tenant` after `since`, read in one snapshot. More than `limit` distinct
-// customers make it stop reading and ask for a restart (one written a thousand times is one).
+// customers (to re-read or with deltas) make it stop reading and ask for a restart (one written
+// a thousand times is one).
 Result<ChangesSince> ReadChanges(Database& db, TenantId tenant, const ChangePosition& since, size_t limit);
 
 // Deletes all but (about) the newest `keep` rows of the log; readers whose position is older

@@ -1,8 +1,9 @@
-// The change log (migration 0011, change_log.hpp) on both backends: every write to a table the
+// The change log (migrations 0011 and 0012, change_log.hpp) on both backends: every write to a table the
 // audience index reads logs its customer, a reader's position misses nothing and repeats
 // nothing, also when PostgreSQL transactions commit out of the order they wrote in.
 #include "yutang/store/change_log.hpp"
 
+#include <algorithm>
 #include <latch>
 #include <memory>
 #include <string>
@@ -68,11 +69,16 @@ class ChangeLogTest : public ::testing::TestWithParam<std::string> {
         return *read;
     }
 
-    std::vector<int64_t> NextIds() {
+    // Every customer logged: to re-read or with deltas.
+    static std::vector<int64_t> Touched(const ChangesSince& news) {
         std::vector<int64_t> ids;
-        for (CustomerId c : Next().customers) ids.push_back(c.value());
+        for (CustomerId c : news.customers) ids.push_back(c.value());
+        for (const ChangeDelta& delta : news.deltas) ids.push_back(delta.customer.value());
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
         return ids;
     }
+    std::vector<int64_t> NextIds() { return Touched(Next()); }
 
     TempDir dir_;
     ManualClock clock_{Timestamp::FromMicros(1'700'000'000'000'000)};
@@ -153,13 +159,13 @@ TEST_P(ChangeLogTest, MoreThanTheLimitOrAPrunedLogAsksForARestart) {
     at_ = before;
     ChangesSince often = Next(5);
     EXPECT_FALSE(often.restart);
-    EXPECT_EQ(often.customers.size(), 5u);
+    EXPECT_EQ(Touched(often).size(), 5u);
     at_ = before;
     ChangesSince many = Next(3);
     EXPECT_TRUE(many.restart);
-    EXPECT_EQ(Next().customers.size(), 0u);  // a restart's position is the present
+    EXPECT_EQ(Touched(Next()).size(), 0u);  // a restart's position is the present
     at_ = before;
-    EXPECT_EQ(Next(5).customers.size(), 5u);
+    EXPECT_EQ(Touched(Next(5)).size(), 5u);
 
     Run("UPDATE customers SET last_seen_at = 2 WHERE tenant_id = 1 AND customer_id = 6");
     const ChangePosition recent = at_;
@@ -171,12 +177,59 @@ TEST_P(ChangeLogTest, MoreThanTheLimitOrAPrunedLogAsksForARestart) {
     at_ = recent;
     ChangesSince kept = Next();
     EXPECT_FALSE(kept.restart);
-    ASSERT_EQ(kept.customers.size(), 1u);
-    EXPECT_EQ(kept.customers[0], CustomerId(6));
+    EXPECT_EQ(Touched(kept), Ids{6});
     // Pruning keeps the newest row, so sequence numbers go on from it.
     ASSERT_TRUE(PruneChanges(*db_, 0).ok());
     Run("UPDATE customers SET last_seen_at = 3 WHERE tenant_id = 1 AND customer_id = 2");
     EXPECT_EQ(NextIds(), Ids{2});
+}
+
+// Tags added and removed and new last-seen times come as deltas, in the order written; any other
+// change of a customer makes it a re-read, and its deltas are left out.
+TEST_P(ChangeLogTest, TagsAndLastSeenComeAsDeltasAnythingElseAsAReRead) {
+    Run("INSERT INTO tag_groups (tenant_id, group_id, name, exclusive, created_at) VALUES (1, 1, 'g', 0, 0);"
+        "INSERT INTO tags (tenant_id, tag_id, group_id, name, created_at) VALUES (1, 1, 1, 't', 0), "
+        "(1, 2, 1, 'u', 0)");
+    EXPECT_TRUE(Next().catalogue);
+    using Kind = ChangeDelta::Kind;
+    Run("UPDATE customers SET last_seen_at = 5 WHERE tenant_id = 1 AND customer_id = 1");
+    Run("UPDATE customers SET updated_at = 3 WHERE tenant_id = 1 AND customer_id = 2");
+    Run("INSERT INTO customer_tags (tenant_id, customer_id, tag_id, source, tagged_at) VALUES (1, 3, 1, 's', 0), "
+        "(1, 3, 2, 's', 0)");
+    Run("DELETE FROM customer_tags WHERE tenant_id = 1 AND customer_id = 3 AND tag_id = 1");
+    Run("UPDATE customers SET last_seen_at = 9, updated_at = 9 WHERE tenant_id = 1 AND customer_id = 1");
+    ChangesSince news = Next();
+    EXPECT_TRUE(news.customers.empty());
+    EXPECT_EQ(news.deltas, (std::vector<ChangeDelta>{{CustomerId(1), Kind::kLastSeen, 5},
+                                                     {CustomerId(2), Kind::kLastSeen, std::nullopt},
+                                                     {CustomerId(3), Kind::kTagAdded, 1},
+                                                     {CustomerId(3), Kind::kTagAdded, 2},
+                                                     {CustomerId(3), Kind::kTagRemoved, 1},
+                                                     {CustomerId(1), Kind::kLastSeen, 9}}));
+
+    Run("UPDATE customers SET last_seen_at = 10 WHERE tenant_id = 1 AND customer_id = 4");
+    Run("UPDATE customers SET owner_staff_id = 7 WHERE tenant_id = 1 AND customer_id = 4");
+    Run("INSERT INTO customer_tags (tenant_id, customer_id, tag_id, source, tagged_at) VALUES (1, 5, 1, 's', 0)");
+    Run("UPDATE customers SET merged_into = 6 WHERE tenant_id = 1 AND customer_id = 5");
+    Run("UPDATE customers SET source_channel = 'wecom', last_seen_at = 11 WHERE tenant_id = 1 AND customer_id = 6");
+    Run("UPDATE customers SET last_seen_at = 12 WHERE tenant_id = 1 AND customer_id = 1");
+    news = Next();
+    EXPECT_EQ(Touched(ChangesSince{.customers = news.customers}), (Ids{4, 5, 6}));
+    EXPECT_EQ(news.deltas, (std::vector<ChangeDelta>{{CustomerId(1), Kind::kLastSeen, 12}}));
+
+    // A tag moved by a merge: both customers are re-read.
+    Run("UPDATE customer_tags SET customer_id = 2 WHERE tenant_id = 1 AND customer_id = 3");
+    news = Next();
+    EXPECT_EQ(Touched(news), (Ids{2, 3}));
+    EXPECT_TRUE(news.deltas.empty());
+    // Deltas count towards the limit as customers.
+    for (int c = 1; c <= 4; ++c) {
+        Run("UPDATE customers SET last_seen_at = 20 WHERE tenant_id = 1 AND customer_id = " + std::to_string(c));
+    }
+    const ChangePosition before = at_;
+    EXPECT_TRUE(Next(3).restart);
+    at_ = before;
+    EXPECT_EQ(Next(4).deltas.size(), 4u);
 }
 
 // On PostgreSQL a transaction that wrote first may commit last: a reader between the two
