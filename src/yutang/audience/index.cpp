@@ -369,13 +369,6 @@ struct LatestConsent {
     bool granted = false;
 };
 
-// Reads rows into an IndexData: every customer while building, a few while refreshing. Rows of a
-// tombstone (a merged customer) count for the customer it was merged into, as the profile reads
-// them (customers/profile.hpp): consent and events stay on the ids they were recorded for.
-//
-// Building: per chunk Fetch, Decrypt, Collect and Apply; then Finish, SortRuns and BuildArrays.
-// Refreshing: Fetch once, Decrypt, Collect and SortRuns while evaluations go on; then, under the
-// index's write lock, Apply, Finish, ReplacePurchases and ReplaceEvents, none of which can fail.
 // Records that `customers` changed, in `facets`, as a new version (for ChangedSince), keeping
 // the latest kKeptRefreshes changes of at most about kKeptCustomers customers. Under d.mutex.
 void RecordChange(IndexData& d, Bitmap customers, std::array<Bitmap, kFacetCount> facets) {
@@ -389,6 +382,13 @@ void RecordChange(IndexData& d, Bitmap customers, std::array<Bitmap, kFacetCount
     }
 }
 
+// Reads rows into an IndexData: every customer while building, a few while refreshing. Rows of a
+// tombstone (a merged customer) count for the customer it was merged into, as the profile reads
+// them (customers/profile.hpp): consent and events stay on the ids they were recorded for.
+//
+// Building: per chunk Fetch, Decrypt, Collect and Apply; then Finish, SortRuns and BuildArrays.
+// Refreshing: Fetch once, Decrypt, Collect and SortRuns while evaluations go on; then, under the
+// index's write lock, Apply, Finish, ReplacePurchases and ReplaceEvents, none of which can fail.
 class Loader {
   public:
     Loader(IndexData& d, const KeyRing& keys) : d_(d), keys_(keys), attribute_context_(AttributeContext(d.tenant)) {}
@@ -1199,6 +1199,8 @@ Result<AudienceIndex::CatchUpReport> AudienceIndex::CatchUp(size_t limit) {
     if (news.restart) return CatchUpReport{.restart = true};
     // The deltas take each customer from what the index holds (as of the last position) to what
     // the log says now; the customers re-read are read after the log, so they are at least as new.
+    // Should the re-read fail, the position stays and the next CatchUp applies the same deltas
+    // again, which leaves the same result: each sets a tag or a time, it does not count.
     std::vector<CustomerId> reread = std::move(news.customers);
     const size_t applied = ApplyDeltasLocked(news.deltas, reread);
     YT_TRY(RefreshLocked(reread, news.catalogue));
