@@ -67,7 +67,10 @@ Status Apply(const Layer& layer, Config& config, FieldName field) {
     }
     if (layer.audience_index_max_age) {
         YT_ASSIGN_OR_RETURN(auto n, ParseUnsigned(*layer.audience_index_max_age, field("audience_index_max_age")));
-        if (n > 86400) return InvalidArgument("must be at most 86400 seconds", field("audience_index_max_age"));
+        // Each rebuild reads the whole store on the scheduler's thread: not more than once an hour.
+        if (n < 3600 || n > 86400) {
+            return InvalidArgument("must be 3600 … 86400 seconds", field("audience_index_max_age"));
+        }
         config.audience_index_max_age_seconds = static_cast<int64_t>(n);
     }
     return OkStatus();

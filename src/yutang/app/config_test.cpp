@@ -112,11 +112,16 @@ TEST(Config, AudienceIndexMaxAgeInSeconds) {
     testing::TempDir dir;
     cli::GlobalOptions global{.data_dir = dir.path()};
     EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({}))->audience_index_max_age_seconds, 86400);
-    std::ofstream(dir.File("yutang.json")) << R"({"audience_index_max_age": 300})";
-    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({}))->audience_index_max_age_seconds, 300);
-    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_AUDIENCE_INDEX_MAX_AGE", "0"}}))
+    std::ofstream(dir.File("yutang.json")) << R"({"audience_index_max_age": 7200})";
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({}))->audience_index_max_age_seconds, 7200);
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_AUDIENCE_INDEX_MAX_AGE", "3600"}}))
                   ->audience_index_max_age_seconds,
-              0);
+              3600);
+    // A rebuild reads the whole store: at most once an hour.
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_AUDIENCE_INDEX_MAX_AGE", "0"}})).status().field(),
+              "YUTANG_AUDIENCE_INDEX_MAX_AGE");
+    EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_AUDIENCE_INDEX_MAX_AGE", "86401"}})).status().field(),
+              "YUTANG_AUDIENCE_INDEX_MAX_AGE");
     EXPECT_EQ(ResolveConfig(global, nullptr, FakeEnv({{"YUTANG_AUDIENCE_INDEX_MAX_AGE", "-1"}})).status().field(),
               "YUTANG_AUDIENCE_INDEX_MAX_AGE");
 }

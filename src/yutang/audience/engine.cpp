@@ -1420,7 +1420,8 @@ Result<Evaluation> Evaluate(const AudienceIndex& index, const Rule& rule, const 
     out.count = static_cast<int64_t>(members.Cardinality());
     for (uint32_t id : members.First(options.sample_size)) out.sample.emplace_back(id);
     out.members = IndexAccess::Wrap(std::move(members));
-    out.as_of = d.built_at;
+    out.as_of = Timestamp::FromMicros(d.current_at.load(std::memory_order_acquire));
+    out.index_built_at = d.built_at;
     out.took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
     return out;
 }

@@ -50,7 +50,8 @@ struct Evaluation {
     int64_t count = 0;
     std::vector<CustomerId> sample;  // the smallest member ids, ascending
     std::chrono::microseconds took{0};
-    Timestamp as_of;  // when the index's data was read
+    Timestamp as_of;           // the index held every change committed before this (its last catch-up)
+    Timestamp index_built_at;  // when the index was built (or the one it was loaded from)
 };
 
 // How a rule's members can change while no customer changes: never (kFixed), at the merchant's

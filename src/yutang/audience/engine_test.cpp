@@ -446,12 +446,13 @@ TEST_F(EngineTest, ServiceCachesTheIndexAndRebuildsAnOldOneAsideWhileCountsGoOn)
     auto first = service.Count(TenantId(kTenant), everyone.value());
     ASSERT_TRUE(first.ok()) << first.status().ToString();
     EXPECT_EQ(first->count, 1);
-    const Timestamp built = first->as_of;
+    const Timestamp built = first->index_built_at;
     Customer(2);
     clock_.Advance(std::chrono::seconds(30));
     auto cached = service.Count(TenantId(kTenant), everyone.value());
     EXPECT_EQ(cached->count, 2) << "caught up";
-    EXPECT_EQ(cached->as_of, built) << "caught up, not rebuilt";
+    EXPECT_EQ(cached->index_built_at, built) << "caught up, not rebuilt";
+    EXPECT_EQ(cached->as_of, clock_.Now()) << "current as of the catch-up";
     auto young = service.RebuildAged();
     ASSERT_TRUE(young.ok());
     EXPECT_EQ(*young, 0);
@@ -462,7 +463,7 @@ TEST_F(EngineTest, ServiceCachesTheIndexAndRebuildsAnOldOneAsideWhileCountsGoOn)
     auto aged = service.Count(TenantId(kTenant), everyone.value());
     ASSERT_TRUE(aged.ok());
     EXPECT_EQ(aged->count, 3);
-    EXPECT_EQ(aged->as_of, built);
+    EXPECT_EQ(aged->index_built_at, built);
 
     // Its successor is built aside: held in the middle of its build, counts still see every commit.
     gated.HoldNextRead();
@@ -472,14 +473,14 @@ TEST_F(EngineTest, ServiceCachesTheIndexAndRebuildsAnOldOneAsideWhileCountsGoOn)
     auto during = service.Count(TenantId(kTenant), everyone.value());
     ASSERT_TRUE(during.ok());
     EXPECT_EQ(during->count, 4);
-    EXPECT_EQ(during->as_of, built) << "the old index, caught up";
+    EXPECT_EQ(during->index_built_at, built) << "the old index, caught up";
     Customer(5);
     gated.Release();
     ASSERT_TRUE(rebuilt.get().ok());
     auto after = service.Count(TenantId(kTenant), everyone.value());
     ASSERT_TRUE(after.ok());
     EXPECT_EQ(after->count, 5);
-    EXPECT_EQ(after->as_of, clock_.Now()) << "the rebuilt index";
+    EXPECT_EQ(after->index_built_at, clock_.Now()) << "the rebuilt index";
     EXPECT_EQ(service.Count(TenantId(99), everyone.value()).status().code(), ErrorCode::kNotFound);
 }
 
@@ -495,9 +496,11 @@ TEST_F(EngineTest, ServiceCountsSeeEveryCommitBeforeThem) {
         EXPECT_TRUE(result.ok()) << text << ": " << result.status().ToString();
         return result.ok() ? result->count : -1;
     };
-    const auto as_of = [&] { return service.Count(TenantId(kTenant), ParseRuleText("everyone").value())->as_of; };
+    const auto built_at = [&] {
+        return service.Count(TenantId(kTenant), ParseRuleText("everyone").value())->index_built_at;
+    };
     EXPECT_EQ(count("everyone"), 1);
-    const Timestamp built = as_of();
+    const Timestamp built = built_at();
 
     auto other = store::OpenSqlite({.path = dir_.File("test.db")});
     ASSERT_TRUE(other.ok()) << other.status().ToString();
@@ -508,7 +511,7 @@ TEST_F(EngineTest, ServiceCountsSeeEveryCommitBeforeThem) {
     const std::string tenant = std::to_string(kTenant);
     write("INSERT INTO customers (tenant_id, customer_id, created_at, updated_at) VALUES (" + tenant + ", 2, 0, 0)");
     EXPECT_EQ(count("everyone"), 2);
-    EXPECT_EQ(as_of(), built) << "caught up, not rebuilt";
+    EXPECT_EQ(built_at(), built) << "caught up, not rebuilt";
 
     // A tag made after the build is known to rules, and so is who holds it.
     const int64_t vip = TagId("等级", "VIP");
@@ -518,13 +521,13 @@ TEST_F(EngineTest, ServiceCountsSeeEveryCommitBeforeThem) {
     EXPECT_EQ(count(R"(tag = "VIP")"), 0);
     write("UPDATE customers SET merged_into = 1 WHERE tenant_id = " + tenant + " AND customer_id = 2");
     EXPECT_EQ(count("everyone"), 1);
-    EXPECT_EQ(as_of(), built);
+    EXPECT_EQ(built_at(), built);
 
     // A new time zone moves every day boundary: the index is built again.
     clock_.Advance(std::chrono::seconds(1));
     write("UPDATE tenants SET time_zone = 'Asia/Tokyo' WHERE tenant_id = " + tenant);
     EXPECT_EQ(count("everyone"), 1);
-    EXPECT_EQ(as_of(), clock_.Now());
+    EXPECT_EQ(built_at(), clock_.Now());
 
     // More changes than re-reading is worth (over 1,000 here): the next count rebuilds.
     clock_.Advance(std::chrono::seconds(1));
@@ -535,7 +538,7 @@ TEST_F(EngineTest, ServiceCountsSeeEveryCommitBeforeThem) {
     }
     write(many);
     EXPECT_EQ(count("everyone"), 1002);
-    EXPECT_EQ(as_of(), clock_.Now());
+    EXPECT_EQ(built_at(), clock_.Now());
 }
 
 // A service with a snapshot dir saves what it builds; another (a restarted server) loads it and
@@ -561,7 +564,7 @@ TEST_F(EngineTest, ServiceLoadsTheSavedIndexAndCatchesUp) {
         auto counted = restarted.Count(TenantId(kTenant), everyone.value());
         ASSERT_TRUE(counted.ok()) << counted.status().ToString();
         EXPECT_EQ(counted->count, 2);
-        EXPECT_EQ(counted->as_of, built) << "loaded, not built";
+        EXPECT_EQ(counted->index_built_at, built) << "loaded, not built";
         auto tagged = restarted.Count(TenantId(kTenant), ParseRuleText(R"(tag = "母婴")").value());
         ASSERT_TRUE(tagged.ok()) << tagged.status().ToString();
         EXPECT_EQ(tagged->count, 1);
@@ -575,7 +578,7 @@ TEST_F(EngineTest, ServiceLoadsTheSavedIndexAndCatchesUp) {
         auto counted = restarted.Count(TenantId(kTenant), everyone.value());
         ASSERT_TRUE(counted.ok()) << why << ": " << counted.status().ToString();
         EXPECT_EQ(counted->count, 4) << why;
-        EXPECT_EQ(counted->as_of, clock_.Now()) << why;
+        EXPECT_EQ(counted->index_built_at, clock_.Now()) << why;
     };
     Customer(3);
     Customer(4);

@@ -1102,6 +1102,7 @@ Result<std::unique_ptr<AudienceIndex>> AudienceIndex::Build(store::Database& db,
     const int64_t chunk = std::max<int64_t>(1, settings.chunk_customers);
     YT_TRY(db.Read([&](store::Session& s) -> Status {
         d->built_at = clock.Now();
+        d->current_at.store(d->built_at.micros(), std::memory_order_release);
         YT_ASSIGN_OR_RETURN(auto tenant_row, s.QueryOne(internal::kSelectTimeZone, {tenant.value()}));
         if (!tenant_row) return NotFound("no such merchant");
         if (zone) {
@@ -1195,6 +1196,8 @@ Status AudienceIndex::Refresh(std::span<const CustomerId> customers) {
 Result<AudienceIndex::CatchUpReport> AudienceIndex::CatchUp(size_t limit) {
     IndexData& d = *data_;
     std::lock_guard refreshing(d.refresh_mutex);
+    // Every commit before this is in the log read next.
+    const Timestamp reading = d.clock->Now();
     YT_ASSIGN_OR_RETURN(store::ChangesSince news, store::ReadChanges(*d.db, d.tenant, d.logged, limit));
     if (news.restart) return CatchUpReport{.restart = true};
     // The deltas take each customer from what the index holds (as of the last position) to what
@@ -1205,6 +1208,7 @@ Result<AudienceIndex::CatchUpReport> AudienceIndex::CatchUp(size_t limit) {
     const size_t applied = ApplyDeltasLocked(news.deltas, reread);
     YT_TRY(RefreshLocked(reread, news.catalogue));
     d.logged = std::move(news.next);
+    d.current_at.store(reading.micros(), std::memory_order_release);
     return CatchUpReport{.customers = reread.size(), .applied = applied};
 }
 
@@ -1213,7 +1217,9 @@ size_t AudienceIndex::ApplyDeltasLocked(std::span<const store::ChangeDelta> delt
     IndexData& d = *data_;
     std::unique_lock lock(d.mutex);
     // Only a live customer's tags and last-seen time are as the log's earlier rows left them; a
-    // new customer, a tombstone or a malformed row is re-read whole.
+    // new customer, a tombstone or a malformed row is re-read whole. A build also counts the tag
+    // rows of a customer's tombstones for it, but a merge moves or drops the loser's tags
+    // (customers/profile.cpp), so a tag removed from a live customer is gone from it.
     std::unordered_set<int64_t> skipped;
     for (const store::ChangeDelta& delta : deltas) {
         const int64_t id = delta.customer.value();

@@ -83,26 +83,42 @@ Result<int> AudienceService::RebuildAged() {
             std::lock_guard lock(mutex_);
             building = entries_[tenant].building;
         }
-        {
-            std::lock_guard build_lock(*building);
-            // Whatever was committed during the build, before it takes the old one's place.
+        // Still private: what was committed during the build is read, and the file written,
+        // before anyone waits for this index.
+        const auto catch_up = [&]() -> Status {
             auto caught_up = index->CatchUp(CatchUpLimit(stats.customers));
-            if (!caught_up.ok() || caught_up->restart) continue;  // the next count rebuilds in place
-            std::lock_guard lock(mutex_);
-            Entry& entry = entries_[tenant];
-            if (entry.index != old) continue;  // replaced meanwhile by a rebuild in place
-            entry.index = index;
-            entry.catch_up_limit = CatchUpLimit(stats.customers);
-            entry.saved_version.reset();
-        }
-        ++replaced;
-        spdlog::info("audience index rebuilt aside: merchant {} customers {} purchases {} bytes {} in {} ms",
-                     tenant.value(), stats.customers, stats.orders, stats.bytes, stats.build_time.count() / 1000);
-        if (!settings_.snapshot_dir.empty()) {
-            if (Status saved = Save(tenant, index); !saved.ok()) {
-                spdlog::warn("audience index not saved: merchant {}: {}", tenant.value(), saved.ToString());
+            if (!caught_up.ok()) return caught_up.status();
+            if (caught_up->restart) return Unavailable("too much changed during the build to catch up");
+            return OkStatus();
+        };
+        Status ready = catch_up();
+        const uint64_t file_version = index->version();
+        bool saved = false;
+        if (ready.ok() && !settings_.snapshot_dir.empty()) {
+            if (Status written = Save(tenant, index); written.ok()) {
+                saved = true;
+            } else {
+                spdlog::warn("audience index not saved: merchant {}: {}", tenant.value(), written.ToString());
             }
         }
+        {
+            std::lock_guard build_lock(*building);
+            // The few commits since, before it takes the old one's place.
+            if (ready.ok()) ready = catch_up();
+            std::lock_guard lock(mutex_);
+            Entry& entry = entries_[tenant];
+            if (ready.ok() && entry.index == old) {  // not replaced meanwhile by a rebuild in place
+                Install(entry, index, saved ? std::optional<uint64_t>(file_version) : std::nullopt);
+                ++replaced;
+            }
+        }
+        if (!ready.ok()) {
+            spdlog::warn("audience index rebuilt but not used: merchant {}: {}", tenant.value(), ready.ToString());
+            if (first.ok()) first = ready;
+            continue;
+        }
+        spdlog::info("audience index rebuilt aside: merchant {} customers {} purchases {} bytes {} in {} ms",
+                     tenant.value(), stats.customers, stats.orders, stats.bytes, stats.build_time.count() / 1000);
     }
     if (!first.ok()) return first;
     return replaced;
@@ -140,17 +156,18 @@ Result<std::shared_ptr<AudienceIndex>> AudienceService::Open(TenantId tenant, bo
     }
     {
         std::lock_guard lock(mutex_);
-        Entry& entry = entries_[tenant];
-        entry.index = index;
-        entry.catch_up_limit = CatchUpLimit(stats.customers);
-        entry.saved_version.reset();
-        if (loaded) {
-            entry.saved_version = file_version;
-            entry.saved_at = clock_.Now();
-        }
+        Install(entries_[tenant], index, loaded ? std::optional<uint64_t>(file_version) : std::nullopt);
     }
     built = !loaded;
     return index;
+}
+
+void AudienceService::Install(Entry& entry, std::shared_ptr<AudienceIndex> index,
+                              std::optional<uint64_t> file_version) {
+    entry.catch_up_limit = CatchUpLimit(index->Stats().customers);
+    entry.index = std::move(index);
+    entry.saved_version = file_version;
+    if (file_version) entry.saved_at = clock_.Now();
 }
 
 size_t AudienceService::CatchUpLimit(int64_t customers) const {

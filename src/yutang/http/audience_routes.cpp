@@ -88,6 +88,7 @@ Result<Response> Preview(audience::AudienceService* audiences, audience::Segment
                          {"sample_members", std::move(sample_members)},
                          {"took_ms", static_cast<double>(result.took.count()) / 1000.0},
                          {"as_of", result.as_of.micros()},
+                         {"index_built_at", result.index_built_at.micros()},
                          {"rule", boost::json::parse(audience::ToJson(rule))},
                          {"text", audience::ToText(rule)}});
 }

@@ -3,12 +3,13 @@
 //   POST /api/v1/audience/preview   customers.read
 //        {"rule": <the JSON form>} or {"text": "<the text form>"} (docs/design/rules.md)
 //        → {"count", "sample": [customer ids], "sample_members": [{customer_id, identities}],
-//           "took_ms", "as_of", "rule": <canonical JSON>, "text": "<canonical text>"}
+//           "took_ms", "as_of", "index_built_at", "rule": <canonical JSON>, "text": "<canonical text>"}
 //
 // A rule that does not parse is 400 with where ("offset", "line", "column" for text, "pointer"
 // for JSON) and the message in English ("message") and Chinese ("message_zh"). Guides (导购)
 // count only the customers they own. The count comes from the merchant's in-memory index, caught
-// up with every change committed before the request ("as_of" says when the index was built).
+// up with every change committed before the request: "as_of" is when it caught up (the data is
+// current as of then), "index_built_at" when the index itself was built.
 #pragma once
 
 #include <string_view>

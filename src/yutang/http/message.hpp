@@ -66,7 +66,8 @@ struct Response {
     std::string body;
     // Instead of `body`: a file whose whole content is the body (an export written to an
     // anonymous temporary file, base/temp_file.hpp), so that a large body never sits in memory.
-    // The server sends it in pieces from its start, whatever the position, and then closes it.
+    // Flush it before returning: the server reads it through a descriptor of its own (a dup),
+    // from the start whatever the position, in pieces; the FILE is closed with the Response.
     std::shared_ptr<std::FILE> body_file;
     HeaderList headers;  // extra headers; Content-Type/Content-Length are set by the server
 

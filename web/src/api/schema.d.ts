@@ -767,7 +767,7 @@ export interface paths {
         put?: never;
         /**
          * Count the customers a rule holds, with a sample
-         * @description Needs customers.read; guides (导购) count only the customers they own. Give the rule in its JSON form (`rule`) or its text form (`text`), not both. Counted on the merchant's in-memory index (loaded from its saved copy or built on first use, rebuilt when older than the server's audience_index_max_age, a day by default), first brought up to date with every change committed before the request, by this server or any other process; `as_of` says when the index was built. A rule that does not parse is 400 with `message` (English) and `message_zh` (Chinese), both prefixed by where: `offset`, `line` and `column` for text, `pointer` for JSON. A segment condition names a saved segment by id or name (an unknown one is 400) and is answered by evaluating that segment's rule on the same index.
+         * @description Needs customers.read; guides (导购) count only the customers they own. Give the rule in its JSON form (`rule`) or its text form (`text`), not both. Counted on the merchant's in-memory index (loaded from its saved copy or built on first use, rebuilt aside when older than the server's audience_index_max_age, a day by default), first brought up to date with every change committed before the request, by this server or any other process; `as_of` says when it was brought up to date, `index_built_at` when it was built. A rule that does not parse is 400 with `message` (English) and `message_zh` (Chinese), both prefixed by where: `offset`, `line` and `column` for text, `pointer` for JSON. A segment condition names a saved segment by id or name (an unknown one is 400) and is answered by evaluating that segment's rule on the same index.
          */
         post: operations["previewAudience"];
         delete?: never;
@@ -3215,9 +3215,14 @@ export interface operations {
                         took_ms: number;
                         /**
                          * Format: int64
-                         * @description When the index's data was read (UTC µs)
+                         * @description The count holds every change committed before this instant: when the index last caught up with the store (UTC µs)
                          */
                         as_of: number;
+                        /**
+                         * Format: int64
+                         * @description When the merchant's in-memory index was built from the store (UTC µs); indexes are rebuilt aside once older than audience_index_max_age
+                         */
+                        index_built_at: number;
                         rule: components["schemas"]["AudienceRule"];
                         /** @description The canonical text form */
                         text: string;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <deque>
@@ -147,6 +148,9 @@ struct IndexData {
     IndexSettings settings;
     Timestamp built_at;
     std::chrono::microseconds build_time{0};
+    // When the index last held every change committed before it (µs): its build's snapshot, then
+    // each CatchUp's read of the change log.
+    std::atomic<int64_t> current_at{0};
 
     // Evaluations hold it shared, Refresh exclusively while it applies what it read.
     mutable std::shared_mutex mutex;

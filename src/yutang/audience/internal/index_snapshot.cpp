@@ -529,6 +529,7 @@ Status ReadBody(Reader& in, IndexData& d, std::string& zone) {
     YT_TRY(in.Value(built_at));
     YT_TRY(in.Value(build_time));
     d.built_at = Timestamp::FromMicros(built_at);
+    d.current_at.store(built_at, std::memory_order_release);  // at least; the loader catches up next
     d.build_time = std::chrono::microseconds(build_time);
     YT_TRY(in.Value(d.version));
     YT_TRY(in.Value(d.logged.horizon));

@@ -15,6 +15,7 @@ function previewAnswer(rule: Json, text: string, count = 2) {
     sample: [1, 2].slice(0, count),
     took_ms: 0.12,
     as_of: 1_767_225_600_000_000,
+    index_built_at: 1_767_222_000_000_000,
     rule,
     text,
     sample_members: [{ customer_id: 1, identities: [{ kind: 'phone', hint: '139****5678' }] }],
