@@ -389,6 +389,43 @@ void RecordChange(IndexData& d, Bitmap customers, std::array<Bitmap, kFacetCount
 // Building: per chunk Fetch, Decrypt, Collect and Apply; then Finish, SortRuns and BuildArrays.
 // Refreshing: Fetch once, Decrypt, Collect and SortRuns while evaluations go on; then, under the
 // index's write lock, Apply, Finish, ReplacePurchases and ReplaceEvents, none of which can fail.
+// Applies deltas of live customers (AudienceIndex::LiveDeltas) in order, adding them to `changed`
+// and to the facets they changed. Under d.mutex, held exclusively.
+void ApplyDeltas(IndexData& d, std::span<const store::ChangeDelta> deltas, Bitmap& changed,
+                 std::array<Bitmap, kFacetCount>& facets) {
+    constexpr size_t kTags = std::countr_zero(static_cast<uint32_t>(kFacetTags));
+    constexpr size_t kLastSeen = std::countr_zero(static_cast<uint32_t>(kFacetLastSeen));
+    for (const store::ChangeDelta& delta : deltas) {
+        const auto c = static_cast<uint32_t>(delta.customer.value());
+        changed.Add(c);
+        switch (delta.kind) {
+            case store::ChangeDelta::Kind::kTagAdded: {
+                Bitmap& members = d.tag_members[*delta.value];
+                if (!members.Contains(c)) {
+                    members.Add(c);
+                    facets[kTags].Add(c);
+                }
+                break;
+            }
+            case store::ChangeDelta::Kind::kTagRemoved:
+                if (auto it = d.tag_members.find(*delta.value); it != d.tag_members.end() && it->second.Contains(c)) {
+                    it->second.Remove(c);
+                    facets[kTags].Add(c);
+                }
+                break;
+            case store::ChangeDelta::Kind::kLastSeen: {
+                // As a build reads it: the later of the customers row's time and the last order.
+                const int64_t seen = std::max(delta.value.value_or(kNoTime), d.last_order_at[c]);
+                if (d.last_seen[c] != seen) {
+                    d.last_seen[c] = seen;
+                    facets[kLastSeen].Add(c);
+                }
+                break;
+            }
+        }
+    }
+}
+
 class Loader {
   public:
     Loader(IndexData& d, const KeyRing& keys) : d_(d), keys_(keys), attribute_context_(AttributeContext(d.tenant)) {}
@@ -1190,7 +1227,7 @@ Status AudienceIndex::Save(const std::filesystem::path& file) const {
 Status AudienceIndex::Refresh(std::span<const CustomerId> customers) {
     // One refresh at a time, so that an older read is never applied after a newer one.
     std::lock_guard refreshing(data_->refresh_mutex);
-    return RefreshLocked(customers, false);
+    return RefreshLocked(customers, false, {});
 }
 
 Result<AudienceIndex::CatchUpReport> AudienceIndex::CatchUp(size_t limit) {
@@ -1202,25 +1239,25 @@ Result<AudienceIndex::CatchUpReport> AudienceIndex::CatchUp(size_t limit) {
     if (news.restart) return CatchUpReport{.restart = true};
     // The deltas take each customer from what the index holds (as of the last position) to what
     // the log says now; the customers re-read are read after the log, so they are at least as new.
-    // Should the re-read fail, the position stays and the next CatchUp applies the same deltas
-    // again, which leaves the same result: each sets a tag or a time, it does not count.
+    // Both are applied together once the re-read succeeded, as one change (one version).
     std::vector<CustomerId> reread = std::move(news.customers);
-    const size_t applied = ApplyDeltasLocked(news.deltas, reread);
-    YT_TRY(RefreshLocked(reread, news.catalogue));
+    size_t applied = 0;
+    const std::vector<store::ChangeDelta> deltas = LiveDeltas(news.deltas, reread, applied);
+    YT_TRY(RefreshLocked(reread, news.catalogue, deltas));
     d.logged = std::move(news.next);
     d.current_at.store(reading.micros(), std::memory_order_release);
     return CatchUpReport{.customers = reread.size(), .applied = applied};
 }
 
-size_t AudienceIndex::ApplyDeltasLocked(std::span<const store::ChangeDelta> deltas, std::vector<CustomerId>& reread) {
-    if (deltas.empty()) return 0;
-    IndexData& d = *data_;
-    std::unique_lock lock(d.mutex);
+std::vector<store::ChangeDelta> AudienceIndex::LiveDeltas(std::span<const store::ChangeDelta> deltas,
+                                                          std::vector<CustomerId>& reread, size_t& customers) const {
+    const IndexData& d = *data_;
+    std::shared_lock reading(d.mutex);
     // Only a live customer's tags and last-seen time are as the log's earlier rows left them; a
     // new customer, a tombstone or a malformed row is re-read whole. A build also counts the tag
     // rows of a customer's tombstones for it, but a merge moves or drops the loser's tags
     // (customers/profile.cpp), so a tag removed from a live customer is gone from it.
-    std::unordered_set<int64_t> skipped;
+    std::unordered_set<int64_t> skipped, kept_customers;
     for (const store::ChangeDelta& delta : deltas) {
         const int64_t id = delta.customer.value();
         if (id <= 0 || id >= static_cast<int64_t>(d.capacity) || !d.live.Contains(static_cast<uint32_t>(id)) ||
@@ -1228,46 +1265,18 @@ size_t AudienceIndex::ApplyDeltasLocked(std::span<const store::ChangeDelta> delt
             if (skipped.insert(id).second) reread.push_back(delta.customer);
         }
     }
-    constexpr size_t kTags = std::countr_zero(static_cast<uint32_t>(kFacetTags));
-    constexpr size_t kLastSeen = std::countr_zero(static_cast<uint32_t>(kFacetLastSeen));
-    Bitmap changed;
-    std::array<Bitmap, kFacetCount> facets;
+    std::vector<store::ChangeDelta> kept;
     for (const store::ChangeDelta& delta : deltas) {
         if (skipped.contains(delta.customer.value())) continue;
-        const auto c = static_cast<uint32_t>(delta.customer.value());
-        changed.Add(c);
-        switch (delta.kind) {
-            case store::ChangeDelta::Kind::kTagAdded: {
-                Bitmap& members = d.tag_members[*delta.value];
-                if (!members.Contains(c)) {
-                    members.Add(c);
-                    facets[kTags].Add(c);
-                }
-                break;
-            }
-            case store::ChangeDelta::Kind::kTagRemoved:
-                if (auto it = d.tag_members.find(*delta.value); it != d.tag_members.end() && it->second.Contains(c)) {
-                    it->second.Remove(c);
-                    facets[kTags].Add(c);
-                }
-                break;
-            case store::ChangeDelta::Kind::kLastSeen: {
-                // As a build reads it: the later of the customers row's time and the last order.
-                const int64_t seen = std::max(delta.value.value_or(internal::kNoTime), d.last_order_at[c]);
-                if (d.last_seen[c] != seen) {
-                    d.last_seen[c] = seen;
-                    facets[kLastSeen].Add(c);
-                }
-                break;
-            }
-        }
+        kept.push_back(delta);
+        kept_customers.insert(delta.customer.value());
     }
-    const auto applied = static_cast<size_t>(changed.Cardinality());
-    internal::RecordChange(d, std::move(changed), std::move(facets));
-    return applied;
+    customers = kept_customers.size();
+    return kept;
 }
 
-Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool catalogue_changed) {
+Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool catalogue_changed,
+                                    std::span<const store::ChangeDelta> deltas) {
     std::vector<int64_t> named;
     named.reserve(customers.size());
     for (CustomerId customer : customers) {
@@ -1275,11 +1284,17 @@ Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool 
     }
     IndexData& d = *data_;
     if (named.empty()) {
-        if (!catalogue_changed) return OkStatus();
+        if (!catalogue_changed && deltas.empty()) return OkStatus();
         std::vector<internal::TagInfo> catalogue;
-        YT_TRY(d.db->Read([&](store::Session& s) { return internal::LoadTagCatalogue(s, d.tenant, catalogue); }));
+        if (catalogue_changed) {
+            YT_TRY(d.db->Read([&](store::Session& s) { return internal::LoadTagCatalogue(s, d.tenant, catalogue); }));
+        }
         std::unique_lock lock(d.mutex);
-        d.tags = std::move(catalogue);
+        if (catalogue_changed) d.tags = std::move(catalogue);
+        Bitmap changed;
+        std::array<Bitmap, kFacetCount> facets;
+        internal::ApplyDeltas(d, deltas, changed, facets);
+        internal::RecordChange(d, std::move(changed), std::move(facets));
         return OkStatus();
     }
     std::sort(named.begin(), named.end());
@@ -1348,7 +1363,10 @@ Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool 
     }
     const std::vector<std::string> rebuilt = loader.ReplaceEvents(changed_ids);
     d.tags = std::move(catalogue);
-    internal::RecordChange(d, std::move(changed), probe.Changed(d));
+    // The deltas of other customers, applied under the same lock and recorded as the same change.
+    std::array<Bitmap, kFacetCount> facets = probe.Changed(d);
+    internal::ApplyDeltas(d, deltas, changed, facets);
+    internal::RecordChange(d, std::move(changed), std::move(facets));
     // The property columns parallel the runs of the rebuilt names; the others stay valid.
     std::lock_guard properties_lock(d.properties_mutex);
     for (const std::string& name : rebuilt) {

@@ -167,10 +167,13 @@ class AudienceIndex {
     friend struct internal::IndexAccess;
     explicit AudienceIndex(std::unique_ptr<internal::IndexData> data);
     // Refresh, with data_->refresh_mutex held; also re-reads the tag catalogue when asked.
-    Status RefreshLocked(std::span<const CustomerId> customers, bool catalogue_changed);
-    // Applies the deltas of live customers, in order; returns how many customers they changed.
-    // The others' deltas are left out and the customers added to `reread`.
-    size_t ApplyDeltasLocked(std::span<const store::ChangeDelta> deltas, std::vector<CustomerId>& reread);
+    // Re-reads `customers` and applies `deltas` (of other customers), recorded as one change.
+    Status RefreshLocked(std::span<const CustomerId> customers, bool catalogue_changed,
+                         std::span<const store::ChangeDelta> deltas);
+    // The deltas of live customers, in order, and how many customers they are; the other
+    // customers are added to `reread`.
+    std::vector<store::ChangeDelta> LiveDeltas(std::span<const store::ChangeDelta> deltas,
+                                               std::vector<CustomerId>& reread, size_t& customers) const;
     std::unique_ptr<internal::IndexData> data_;
 };
 

@@ -1,9 +1,10 @@
 #include "yutang/store/change_log.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace yutang::store {
 namespace {
@@ -15,22 +16,24 @@ constexpr int64_t kEverything = -1;
 constexpr std::string_view kSelectPruned = "SELECT below FROM customer_changes_pruned";
 constexpr std::string_view kSqliteNext = "SELECT COALESCE(MAX(seq), 0) + 1 FROM customer_changes";
 constexpr std::string_view kPostgresXmin = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
-// The distinct customers logged in a position's window (PostgreSQL's less those already seen,
-// $4: their sequence numbers, comma-separated), each with its smallest kind: 0 when one of its
-// changes needs a re-read. A customer written many times counts once.
-constexpr std::string_view kSqliteSince =
-    "SELECT customer_id, MIN(kind) FROM customer_changes WHERE seq >= $2 AND tenant_id = $1 GROUP BY customer_id "
-    "LIMIT $3";
-constexpr std::string_view kPostgresSince =
-    "SELECT customer_id, MIN(kind) FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 "
-    "AND seq <> ALL (string_to_array($3, ',')::bigint[]) GROUP BY customer_id LIMIT $4";
-// The window's deltas, in sequence order.
-constexpr std::string_view kSqliteDeltas =
-    "SELECT customer_id, kind, value FROM customer_changes WHERE seq >= $2 AND tenant_id = $1 AND kind > 0 "
-    "ORDER BY seq";
-constexpr std::string_view kPostgresDeltas =
+// The rows logged in a position's window (PostgreSQL's less those already seen, $3: their
+// sequence numbers, comma-separated), in sequence order, at most $3 / $4.
+constexpr std::string_view kSqliteWindow =
+    "SELECT customer_id, kind, value FROM customer_changes WHERE seq >= $2 AND tenant_id = $1 ORDER BY seq LIMIT $3";
+constexpr std::string_view kPostgresWindow =
     "SELECT customer_id, kind, value FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 "
-    "AND seq <> ALL (string_to_array($3, ',')::bigint[]) AND kind > 0 ORDER BY seq";
+    "AND seq <> ALL (string_to_array($3, ',')::bigint[]) ORDER BY seq LIMIT $4";
+// How many distinct customers a window holds, counting up to $3 / $4.
+constexpr std::string_view kSqliteDistinct =
+    "SELECT COUNT(*) FROM (SELECT DISTINCT customer_id FROM customer_changes WHERE seq >= $2 AND tenant_id = $1 "
+    "LIMIT $3) d";
+constexpr std::string_view kPostgresDistinct =
+    "SELECT COUNT(*) FROM (SELECT DISTINCT customer_id FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 "
+    "AND seq <> ALL (string_to_array($3, ',')::bigint[]) LIMIT $4) d";
+// A window of more rows than this (per customer of the limit, at least kWindowRows) is counted
+// first: a few customers written many times are still few.
+constexpr int64_t kRowsPerCustomer = 4;
+constexpr int64_t kWindowRows = 4096;
 constexpr std::string_view kPostgresSeen =
     "SELECT seq FROM customer_changes WHERE txid >= $2 AND tenant_id = $1 ORDER BY seq";
 
@@ -65,37 +68,45 @@ Result<ChangesSince> ReadChanges(Database& db, TenantId tenant, const ChangePosi
             return OkStatus();
         };
         if (pruned && since.horizon < pruned->Int(0)) return restart();
-        const auto fetch = static_cast<int64_t>(limit) + 1;
         std::string seen;
         for (int64_t seq : since.seen) seen += (seen.empty() ? "" : ",") + std::to_string(seq);
-        YT_ASSIGN_OR_RETURN(Rows rows, postgres ? s.Query(kPostgresSince, {tenant.value(), since.horizon, seen, fetch})
-                                                : s.Query(kSqliteSince, {tenant.value(), since.horizon, fetch}));
-        if (static_cast<int64_t>(rows.size()) >= fetch) return restart();
-        std::unordered_set<int64_t> with_deltas;
+        const auto window = [&](std::string_view sqlite, std::string_view pg, int64_t n) {
+            return postgres ? s.Query(pg, {tenant.value(), since.horizon, seen, n})
+                            : s.Query(sqlite, {tenant.value(), since.horizon, n});
+        };
+        // Usually one pass over the window's rows in sequence order.
+        const int64_t most = static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int32_t>::max()));
+        const int64_t cap = std::max(most * kRowsPerCustomer, kWindowRows) + 1;
+        YT_ASSIGN_OR_RETURN(Rows rows, window(kSqliteWindow, kPostgresWindow, cap));
+        if (static_cast<int64_t>(rows.size()) >= cap) {
+            YT_ASSIGN_OR_RETURN(Rows counted, window(kSqliteDistinct, kPostgresDistinct, most + 1));
+            if (counted.rows.at(0).Int(0) > most) return restart();
+            YT_ASSIGN_OR_RETURN(rows, window(kSqliteWindow, kPostgresWindow, std::numeric_limits<int64_t>::max()));
+        }
+        // Per customer: whether a change that is not a delta was logged (then it is re-read).
+        std::unordered_map<int64_t, bool> reread;
         for (const Row& row : rows.rows) {
             const int64_t customer = row.Int(0);
             if (customer == kCatalogue) {
                 out.catalogue = true;
             } else if (customer == kEverything) {
                 out.restart = true;
-            } else if (row.Int(1) == 0) {
-                out.customers.push_back(CustomerId(customer));
             } else {
-                with_deltas.insert(customer);
+                bool& whole = reread[customer];
+                whole = whole || row.Int(1) == 0;
             }
         }
-        if (!with_deltas.empty()) {
-            YT_ASSIGN_OR_RETURN(Rows deltas, postgres ? s.Query(kPostgresDeltas, {tenant.value(), since.horizon, seen})
-                                                      : s.Query(kSqliteDeltas, {tenant.value(), since.horizon}));
-            for (const Row& row : deltas.rows) {
-                if (!with_deltas.contains(row.Int(0))) continue;  // re-read anyway
-                const int64_t kind = row.Int(1);
-                if (kind < 1 || kind > 3)
-                    return Internal("customer_changes has an unknown kind " + std::to_string(kind));
-                out.deltas.push_back({.customer = CustomerId(row.Int(0)),
-                                      .kind = static_cast<ChangeDelta::Kind>(kind),
-                                      .value = row.IsNull(2) ? std::nullopt : std::optional<int64_t>(row.Int(2))});
-            }
+        if (reread.size() > limit) return restart();
+        for (const auto& [customer, whole] : reread) {
+            if (whole) out.customers.push_back(CustomerId(customer));
+        }
+        for (const Row& row : rows.rows) {
+            const int64_t kind = row.Int(1);
+            if (kind == 0 || row.Int(0) <= 0 || reread[row.Int(0)]) continue;
+            if (kind > 3) return Internal("customer_changes has an unknown kind " + std::to_string(kind));
+            out.deltas.push_back({.customer = CustomerId(row.Int(0)),
+                                  .kind = static_cast<ChangeDelta::Kind>(kind),
+                                  .value = row.IsNull(2) ? std::nullopt : std::optional<int64_t>(row.Int(2))});
         }
         // A PostgreSQL row from a transaction at or after the new horizon may be joined later by
         // rows of the same age: remember it so that it is not read twice.

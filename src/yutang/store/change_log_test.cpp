@@ -232,6 +232,31 @@ TEST_P(ChangeLogTest, TagsAndLastSeenComeAsDeltasAnythingElseAsAReRead) {
     EXPECT_EQ(Next(4).deltas.size(), 4u);
 }
 
+// A window of many rows is counted before it is read: few customers written many times are not a
+// restart, many customers are.
+TEST_P(ChangeLogTest, AWindowOfManyRowsIsCountedByCustomers) {
+    const auto log = [&](int customers, int rows_each) {
+        Run("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < " +
+            std::to_string(customers * rows_each) +
+            ") INSERT INTO customer_changes (tenant_id, customer_id, kind, value) SELECT 1, 1 + i / " +
+            std::to_string(rows_each) + ", 3, i FROM n");
+    };
+    const ChangePosition before = at_;
+    log(2, 5000);  // 10 000 rows, more than a first read takes at a limit of 5
+    ChangesSince few = Next(5);
+    ASSERT_FALSE(few.restart);
+    EXPECT_EQ(Touched(few), (Ids{1, 2}));
+    ASSERT_EQ(few.deltas.size(), 10'000u);
+    EXPECT_EQ(few.deltas.back(), (ChangeDelta{CustomerId(2), ChangeDelta::Kind::kLastSeen, 9999}));
+    log(6, 1000);
+    at_ = before;
+    EXPECT_TRUE(Next(5).restart);
+    at_ = before;
+    ChangesSince six = Next(6);
+    EXPECT_FALSE(six.restart);
+    EXPECT_EQ(Touched(six).size(), 6u);
+}
+
 // On PostgreSQL a transaction that wrote first may commit last: a reader between the two
 // commits must still find its rows afterwards, and not find the other's again.
 TEST_P(ChangeLogTest, AWriteThatCommitsAfterALaterOneIsStillRead) {
