@@ -403,7 +403,6 @@ Result<SegmentMembersPage> SegmentService::Members(TenantId tenant, SegmentId se
 
 Result<int64_t> SegmentService::ReadMembers(TenantId tenant, SegmentId segment, std::optional<StaffId> owner,
                                             const MemberPages& pages) {
-    YT_TRY(Load(tenant, segment).status());
     int64_t read = 0;
     YT_TRY(db_.Read([&](store::Session& s) -> Status {
         const int64_t only_owner = owner ? 1 : 0;
@@ -428,6 +427,7 @@ Result<int64_t> SegmentService::ReadMembers(TenantId tenant, SegmentId segment, 
 
 Result<std::vector<SegmentMember>> SegmentService::AllMembers(TenantId tenant, SegmentId segment,
                                                               std::optional<StaffId> owner) {
+    YT_TRY(Load(tenant, segment).status());
     std::vector<SegmentMember> all;
     YT_TRY(ReadMembers(tenant, segment, owner, [&](std::span<const SegmentMember> page, int64_t total) {
                all.reserve(static_cast<size_t>(total));

@@ -177,7 +177,7 @@ class SegmentService {
 
   private:
     Result<Segment> Load(TenantId tenant, SegmentId segment);
-    // The pages of ExportMembers, without the record.
+    // The pages of ExportMembers, without the record; the caller has checked the segment exists.
     Result<int64_t> ReadMembers(TenantId tenant, SegmentId segment, std::optional<StaffId> owner,
                                 const MemberPages& pages);
     Result<Rule> Resolve(store::Session& s, TenantId tenant, const Rule& rule, SegmentId self);

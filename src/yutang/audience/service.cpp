@@ -108,7 +108,7 @@ Result<int> AudienceService::RebuildAged() {
             std::lock_guard lock(mutex_);
             Entry& entry = entries_[tenant];
             if (ready.ok() && entry.index == old) {  // not replaced meanwhile by a rebuild in place
-                Install(entry, index, saved ? std::optional<uint64_t>(file_version) : std::nullopt);
+                Install(entry, index, stats.customers, saved ? std::optional<uint64_t>(file_version) : std::nullopt);
                 ++replaced;
             }
         }
@@ -156,15 +156,16 @@ Result<std::shared_ptr<AudienceIndex>> AudienceService::Open(TenantId tenant, bo
     }
     {
         std::lock_guard lock(mutex_);
-        Install(entries_[tenant], index, loaded ? std::optional<uint64_t>(file_version) : std::nullopt);
+        Install(entries_[tenant], index, stats.customers,
+                loaded ? std::optional<uint64_t>(file_version) : std::nullopt);
     }
     built = !loaded;
     return index;
 }
 
-void AudienceService::Install(Entry& entry, std::shared_ptr<AudienceIndex> index,
+void AudienceService::Install(Entry& entry, std::shared_ptr<AudienceIndex> index, int64_t customers,
                               std::optional<uint64_t> file_version) {
-    entry.catch_up_limit = CatchUpLimit(index->Stats().customers);
+    entry.catch_up_limit = CatchUpLimit(customers);
     entry.index = std::move(index);
     entry.saved_version = file_version;
     if (file_version) entry.saved_at = clock_.Now();

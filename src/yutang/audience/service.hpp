@@ -89,8 +89,10 @@ class AudienceService {
     // longer holds up counts).
     Result<std::shared_ptr<AudienceIndex>> Open(TenantId tenant, bool may_load, bool& built);
     size_t CatchUpLimit(int64_t customers) const;
-    // Puts `index` in `entry` (mutex_ held); `file_version`: the version its file holds, if any.
-    void Install(Entry& entry, std::shared_ptr<AudienceIndex> index, std::optional<uint64_t> file_version);
+    // Puts `index` (of `customers`, from its Stats) in `entry` (mutex_ held); `file_version`: the
+    // version its file holds, if any.
+    void Install(Entry& entry, std::shared_ptr<AudienceIndex> index, int64_t customers,
+                 std::optional<uint64_t> file_version);
     Status Save(TenantId tenant, const std::shared_ptr<AudienceIndex>& index);
 
     store::Database& db_;
