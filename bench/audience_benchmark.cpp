@@ -1326,8 +1326,15 @@ Engine& TheEngine() {
         e.db = std::move(db).value();
         const int64_t rss_before = RssBytes();
         const auto start = SteadyClock::now();
-        auto index = AudienceIndex::Build(*e.db, Keys(), kTenant, FixedClock());
-        CheckOk(index.status(), "AudienceIndex::Build");
+        // YT_BENCH_AUDIENCE_SNAPSHOT=<file>: load a snapshot saved by an earlier run of the
+        // audience/snapshot case (caught up from the store's change log) instead of building, to
+        // profile the engine without waiting for a build; build_s is then the load's time.
+        const char* snapshot = std::getenv("YT_BENCH_AUDIENCE_SNAPSHOT");
+        auto index = snapshot != nullptr && *snapshot != '\0'
+                         ? AudienceIndex::Load(*e.db, Keys(), kTenant, FixedClock(), snapshot)
+                         : AudienceIndex::Build(*e.db, Keys(), kTenant, FixedClock());
+        CheckOk(index.status(),
+                snapshot != nullptr && *snapshot != '\0' ? "AudienceIndex::Load" : "AudienceIndex::Build");
         e.build_seconds = SecondsSince(start);
         e.index = std::move(index).value();
         e.rss_growth = RssBytes() - rss_before;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 
 #include "yutang/audience/internal/bitmap.hpp"
 #include "yutang/audience/internal/index_data.hpp"
@@ -476,6 +478,11 @@ bool AverageMatches(const Comparison& c, int64_t spend, int64_t count) {
     }
 }
 
+// The test no customer passes (a column nobody has values in).
+struct Nobody {
+    bool operator()(uint32_t) const { return false; }
+};
+
 // What testing a condition costs: a bitmap the index holds, a window tally (an intersection, then
 // sorted arrays read in order), a column read per customer, or runs (purchases, events) searched
 // per customer.
@@ -558,10 +565,23 @@ class Evaluator {
             }
             case Rule::Kind::kAll: {
                 Bitmap out = within;
-                for (size_t i : ByCost(rule.children)) {
-                    if (out.Empty()) break;
-                    YT_ASSIGN_OR_RETURN(Bitmap next, Eval(rule.children[i], out));
+                const std::vector<size_t> order = ByCost(rule.children);
+                for (size_t k = 0; k < order.size() && !out.Empty();) {
+                    const Rule& child = rule.children[order[k]];
+                    if (IsColumnTest(child) && Sparse(out)) {
+                        // Few candidates left: the column conditions that follow are tested over
+                        // one list of their ids, rather than a bitmap made for each.
+                        std::vector<uint32_t> ids = out.ToVector();
+                        for (; k < order.size() && IsColumnTest(rule.children[order[k]]) && !ids.empty(); ++k) {
+                            KeepPassing(rule.children[order[k]], ids);
+                        }
+                        out = OfSorted(ids);
+                        if (ids.empty()) break;
+                        continue;
+                    }
+                    YT_ASSIGN_OR_RETURN(Bitmap next, Eval(child, out));
                     out = std::move(next);
+                    ++k;
                 }
                 return out;
             }
@@ -629,21 +649,16 @@ class Evaluator {
     // the result intersected (a bitmap operation) instead.
     template <typename Test>
     Bitmap Filter(const Bitmap& within, const Test& test) const {
+        if constexpr (std::is_same_v<Test, Nobody>) return Bitmap();
         if (within.Empty()) return Bitmap();
         // The 2^16-id chunks `within` spans: only their slots are tested on the dense path.
         const uint64_t first = uint64_t{within.Minimum()} & ~(kChunk - 1);
         const uint64_t last = std::min<uint64_t>(d_.capacity, uint64_t{within.Maximum()} + 1);
-        if (within.Cardinality() * kDenseShare < last - first) {
+        if (Sparse(within)) {
             // The candidates as one array (CRoaring's bulk conversion), filtered in place.
             std::vector<uint32_t> ids = within.ToVector();
-            size_t kept = 0;
-            for (uint32_t id : ids) {
-                ids[kept] = id;
-                kept += test(id) ? size_t{1} : size_t{0};
-            }
-            internal::BitmapBuilder out;
-            out.AddSorted(std::span<const uint32_t>(ids.data(), kept));
-            return out.Done();
+            Keep(ids, test, false);
+            return OfSorted(ids);
         }
         internal::BitmapBuilder out;
         std::array<uint64_t, internal::BitmapBuilder::kChunkWords> words;
@@ -663,63 +678,114 @@ class Evaluator {
         return all;
     }
 
+    // Whether `within` is better tested one candidate at a time than slot by slot: it holds less
+    // than 1 / kDenseShare of the ids it spans.
+    bool Sparse(const Bitmap& within) const {
+        if (within.Empty()) return true;
+        const uint64_t first = uint64_t{within.Minimum()} & ~(kChunk - 1);
+        const uint64_t last = std::min<uint64_t>(d_.capacity, uint64_t{within.Maximum()} + 1);
+        return within.Cardinality() * kDenseShare < last - first;
+    }
+
+    // Keeps the ids (ascending) that pass `test` (with `negate`, that fail it), in order.
+    template <typename Test>
+    static void Keep(std::vector<uint32_t>& ids, const Test& test, bool negate) {
+        if constexpr (std::is_same_v<Test, Nobody>) {
+            if (!negate) ids.clear();
+            return;
+        }
+        size_t kept = 0;
+        for (uint32_t id : ids) {
+            ids[kept] = id;
+            kept += test(id) != negate ? size_t{1} : size_t{0};
+        }
+        ids.resize(kept);
+    }
+
+    static Bitmap OfSorted(std::span<const uint32_t> ids) {
+        internal::BitmapBuilder out;
+        out.AddSorted(ids);
+        return out.Done();
+    }
+
+    // ---- column tests ----------------------------------------------------------------------------
+    // A condition of cost kColumn is decided by reading the customer's own values (numbers, times,
+    // days). Its *Test function calls use(test), test(id) → bool, with the test chosen once per
+    // rule (operator, ranges); customers without a value fail it. Of() runs the test over a
+    // bitmap (Filter); AND runs several over one list of ids (KeepPassing).
+
     // A column of integers (any width) against ranges; `column` empty = nobody has a value.
-    template <typename T>
-    Bitmap FilterColumn(const Bitmap& within, const std::vector<T>& column, const IntRanges& ranges) const {
-        if (column.empty() || ranges.ranges.empty()) return Bitmap();
+    template <typename T, typename Use>
+    static void ColumnTest(const std::vector<T>& column, const IntRanges& ranges, Use&& use) {
+        if (column.empty() || ranges.ranges.empty()) return use(Nobody());
         const T* values = column.data();
         if (ranges.ranges.size() == 1) {
             const auto low = static_cast<uint64_t>(ranges.ranges[0].first);
             const uint64_t width = static_cast<uint64_t>(ranges.ranges[0].second) - low;
-            return Filter(within, [=](uint32_t id) {
-                return static_cast<uint64_t>(static_cast<int64_t>(values[id])) - low <= width;
-            });
+            return use(
+                [=](uint32_t id) { return static_cast<uint64_t>(static_cast<int64_t>(values[id])) - low <= width; });
         }
-        return Filter(within, [&](uint32_t id) { return ranges(static_cast<int64_t>(values[id])); });
+        return use([&](uint32_t id) { return ranges(static_cast<int64_t>(values[id])); });
     }
     // The same over a narrow column: values too wide for it are looked up aside.
-    template <typename T>
-    Bitmap FilterColumn(const Bitmap& within, const internal::NarrowColumn<T>& column, const IntRanges& ranges) const {
-        if (column.values.empty() || ranges.ranges.empty()) return Bitmap();
+    template <typename T, typename Use>
+    static void ColumnTest(const internal::NarrowColumn<T>& column, const IntRanges& ranges, Use&& use) {
+        if (column.values.empty() || ranges.ranges.empty()) return use(Nobody());
         const T* values = column.values.data();
         constexpr T kWide = internal::NarrowColumn<T>::kWide;
         if (ranges.ranges.size() == 1) {
             const auto low = static_cast<uint64_t>(ranges.ranges[0].first);
             const uint64_t width = static_cast<uint64_t>(ranges.ranges[0].second) - low;
-            return Filter(within, [&, low, width](uint32_t id) {
+            return use([&, low, width](uint32_t id) {
                 const T v = values[id];
                 const auto x = static_cast<uint64_t>(v != kWide ? int64_t{v} : column.wide.at(id));
                 return x - low <= width;
             });
         }
-        return Filter(within, [&](uint32_t id) { return ranges(column.Get(id)); });
+        return use([&](uint32_t id) { return ranges(column.Get(id)); });
+    }
+
+    // Whether the rule is a column condition, or NOT of one.
+    static bool IsColumnTest(const Rule& rule) {
+        const Rule* r = rule.kind == Rule::Kind::kNot ? &rule.children[0] : &rule;
+        return r->kind == Rule::Kind::kCondition && CostOf(r->condition) == Cost::kColumn;
+    }
+
+    // Keeps the ids that pass a column condition (or NOT of one: IsColumnTest).
+    void KeepPassing(const Rule& rule, std::vector<uint32_t>& ids) const {
+        const bool negate = rule.kind == Rule::Kind::kNot;
+        const audience::Condition& condition = negate ? rule.children[0].condition : rule.condition;
+        auto keep = [&](const auto& test) { Keep(ids, test, negate); };
+        if (const auto* c = std::get_if<TraitCondition>(&condition)) return TraitTest(*c, keep);
+        if (const auto* c = std::get_if<AttributeCondition>(&condition)) return AttributeTest(*c, keep);
+        if (const auto* c = std::get_if<BirthdayCondition>(&condition)) return BirthdayTest(*c, keep);
+        if (const auto* c = std::get_if<MonthsSinceCondition>(&condition)) return MonthsSinceTest(*c, keep);
     }
 
     // ---- conditions --------------------------------------------------------------------------
 
-    // The candidates whose number (NaN = none, which no comparison passes) passes `match`, with
-    // the operator chosen once rather than per value.
-    Bitmap FilterNumbers(const Bitmap& within, const double* values, const OrderTest<double>& match) const {
+    // Whether a number (NaN = none, which no comparison passes) passes `match`, with the operator
+    // chosen once rather than per value.
+    template <typename Use>
+    static void NumbersTest(const double* values, const OrderTest<double>& match, Use&& use) {
         const std::vector<double>& v = match.v;
         switch (match.op) {
             case Op::kEq:
-                return Filter(within, [&, x = v[0]](uint32_t id) { return values[id] == x; });
+                return use([&, x = v[0]](uint32_t id) { return values[id] == x; });
             case Op::kNe:
-                return Filter(within,
-                              [&, x = v[0]](uint32_t id) { return values[id] != x && !std::isnan(values[id]); });
+                return use([&, x = v[0]](uint32_t id) { return values[id] != x && !std::isnan(values[id]); });
             case Op::kLt:
-                return Filter(within, [&, x = v[0]](uint32_t id) { return values[id] < x; });
+                return use([&, x = v[0]](uint32_t id) { return values[id] < x; });
             case Op::kLe:
-                return Filter(within, [&, x = v[0]](uint32_t id) { return values[id] <= x; });
+                return use([&, x = v[0]](uint32_t id) { return values[id] <= x; });
             case Op::kGt:
-                return Filter(within, [&, x = v[0]](uint32_t id) { return values[id] > x; });
+                return use([&, x = v[0]](uint32_t id) { return values[id] > x; });
             case Op::kGe:
-                return Filter(within, [&, x = v[0]](uint32_t id) { return values[id] >= x; });
+                return use([&, x = v[0]](uint32_t id) { return values[id] >= x; });
             case Op::kBetween:
-                return Filter(within,
-                              [&, a = v[0], b = v[1]](uint32_t id) { return a <= values[id] && values[id] <= b; });
+                return use([&, a = v[0], b = v[1]](uint32_t id) { return a <= values[id] && values[id] <= b; });
             default:
-                return Filter(within, [&](uint32_t id) { return !std::isnan(values[id]) && match(values[id]); });
+                return use([&](uint32_t id) { return !std::isnan(values[id]) && match(values[id]); });
         }
     }
 
@@ -804,10 +870,31 @@ class Evaluator {
                 return Among(within, parts);
             }
             case Family::kNumber:
-                if (column.number_of.empty()) return Bitmap();
-                return FilterNumbers(within & column.present, column.number_of.data(), NumberTest(test));
             case Family::kDate:
-                return FilterColumn(within & column.present, column.day_of, DayRanges(test));
+            case Family::kDuration: {
+                Bitmap out;
+                AttributeTest(c, [&](const auto& match) { out = Filter(within & column.present, match); });
+                return out;
+            }
+            case Family::kOther:
+                break;
+        }
+        return Bitmap();
+    }
+
+    // A number, date or datetime attribute compared (cost kColumn).
+    template <typename Use>
+    void AttributeTest(const AttributeCondition& c, Use&& use) const {
+        const auto it = d_.attributes.find(c.attribute);
+        if (it == d_.attributes.end()) return use(Nobody());
+        const AttributeColumn& column = it->second;
+        const Comparison& test = c.test;
+        switch (FamilyOf(test)) {
+            case Family::kNumber:
+                if (column.number_of.empty()) return use(Nobody());
+                return NumbersTest(column.number_of.data(), NumberTest(test), use);
+            case Family::kDate:
+                return ColumnTest(column.day_of, DayRanges(test), use);
             case Family::kDuration: {
                 // A datetime's own time; a date's time is the start of its local day, so the
                 // ranges of times become ranges of days (StartOfDay only grows with the day).
@@ -819,16 +906,15 @@ class Evaluator {
                 const bool has_instants = !column.instant_of.empty();
                 const int64_t* instant = column.instant_of.data();
                 const int32_t* day = column.day_of.data();
-                if (column.day_of.empty()) return Bitmap();
-                return Filter(within & column.present, [&](uint32_t id) {
+                if (column.day_of.empty()) return use(Nobody());
+                return use([&](uint32_t id) {
                     if (has_instants && instant[id] != kNoTime) return instants(instant[id]);
                     return day[id] != kNoDay && days(day[id]);
                 });
             }
-            case Family::kOther:
-                break;
+            default:
+                return use(Nobody());  // not a column condition (ConditionCost)
         }
-        return Bitmap();
     }
 
     // The first local day whose start is at or after `t` (days before year 0 and after 9999
@@ -856,34 +942,12 @@ class Evaluator {
         const Comparison& test = c.test;
         const int platform = PlatformOf(c.trait);
         if (c.window) return Windowed(c, platform, within);
+        if (ConditionCost(c) == Cost::kColumn) {
+            Bitmap out;
+            TraitTest(c, [&](const auto& match) { out = Filter(within, match); });
+            return out;
+        }
         switch (c.trait) {
-            case Trait::kOrderCount:
-                return FilterColumn(within, d_.order_count, IntRanges::Of(IntegerTest(test)));
-            case Trait::kTotalSpend:
-                return FilterColumn(within, d_.net_spend, IntRanges::Of(IntegerTest(test)));
-            case Trait::kAverageOrderValue: {
-                return Filter(within, [&](uint32_t id) {
-                    const int64_t count = d_.order_count.Get(id);
-                    return count > 0 && AverageMatches(test, d_.net_spend.Get(id), count);
-                });
-            }
-            case Trait::kFirstOrderAt:
-                return Times(within, d_.first_order_at, test, false);
-            case Trait::kLastOrderAt:
-                return Times(within, d_.last_order_at, test, false);
-            case Trait::kDaysSinceLastOrder:
-                return Times(within, d_.last_order_at, test, true);
-            case Trait::kDaysSinceLastSeen:
-                return Times(within, d_.last_seen, test, true);
-            case Trait::kRfmRecency:
-            case Trait::kRfmFrequency:
-            case Trait::kRfmMonetary: {
-                const auto& column = d_.rfm[static_cast<size_t>(c.trait) - static_cast<size_t>(Trait::kRfmRecency)];
-                IntRanges ranges;
-                ranges.Add(1, IntRanges::kMax);  // 0 = not ranked
-                if (test.op != Op::kIsSet) ranges = IntRanges::Of(IntegerTest(test)).Clip(1, IntRanges::kMax);
-                return FilterColumn(within, column, ranges);
-            }
             case Trait::kLifecycleStage: {
                 auto stage = [&](const Value& v) -> const Bitmap* {
                     const auto stages = internal::LifecycleStages();
@@ -928,30 +992,66 @@ class Evaluator {
             default:
                 break;
         }
-        if (platform >= 0) {
-            return FilterColumn(within, d_.platform_orders[static_cast<size_t>(platform)],
-                                IntRanges::Of(IntegerTest(test)));
-        }
         return Bitmap();
+    }
+
+    // An order trait, RFM score or time without a window (cost kColumn).
+    template <typename Use>
+    void TraitTest(const TraitCondition& c, Use&& use) const {
+        const Comparison& test = c.test;
+        switch (c.trait) {
+            case Trait::kOrderCount:
+                return ColumnTest(d_.order_count, IntRanges::Of(IntegerTest(test)), use);
+            case Trait::kTotalSpend:
+                return ColumnTest(d_.net_spend, IntRanges::Of(IntegerTest(test)), use);
+            case Trait::kAverageOrderValue:
+                return use([&](uint32_t id) {
+                    const int64_t count = d_.order_count.Get(id);
+                    return count > 0 && AverageMatches(test, d_.net_spend.Get(id), count);
+                });
+            case Trait::kFirstOrderAt:
+                return TimesTest(d_.first_order_at, test, false, use);
+            case Trait::kLastOrderAt:
+                return TimesTest(d_.last_order_at, test, false, use);
+            case Trait::kDaysSinceLastOrder:
+                return TimesTest(d_.last_order_at, test, true, use);
+            case Trait::kDaysSinceLastSeen:
+                return TimesTest(d_.last_seen, test, true, use);
+            case Trait::kRfmRecency:
+            case Trait::kRfmFrequency:
+            case Trait::kRfmMonetary: {
+                const auto& column = d_.rfm[static_cast<size_t>(c.trait) - static_cast<size_t>(Trait::kRfmRecency)];
+                IntRanges ranges;
+                ranges.Add(1, IntRanges::kMax);  // 0 = not ranked
+                if (test.op != Op::kIsSet) ranges = IntRanges::Of(IntegerTest(test)).Clip(1, IntRanges::kMax);
+                return ColumnTest(column, ranges, use);
+            }
+            default:
+                break;
+        }
+        if (const int platform = PlatformOf(c.trait); platform >= 0) {
+            return ColumnTest(d_.platform_orders[static_cast<size_t>(platform)], IntRanges::Of(IntegerTest(test)), use);
+        }
+        return use(Nobody());  // not a column condition (ConditionCost)
     }
 
     // A time column compared to dates or a window, or (days_since) its local-day distance from
     // today compared to whole numbers.
-    Bitmap Times(const Bitmap& within, const std::vector<int64_t>& column, const Comparison& test,
-                 bool days_since) const {
+    template <typename Use>
+    void TimesTest(const std::vector<int64_t>& column, const Comparison& test, bool days_since, Use&& use) const {
         IntRanges ranges;
         ranges.Add(kMinTime, kMaxTime);  // kNoTime is never in
         if (test.op != Op::kIsSet) {
             const RangeTest match = days_since ? calendar_.DaysSinceRanges(test) : calendar_.TimeRanges(test);
             ranges = IntRanges::Of(match, kMinTime, kMaxTime);
         }
-        return FilterColumn(within, column, ranges);
+        return ColumnTest(column, ranges, use);
     }
 
     // Order traits over the purchases placed in the window (local midnight N-1 days ago, or N
     // hours ago, until now). A day window reads its tally (window_tally.hpp): the window's buyers
-    // are one intersection and only they are tested, along sorted arrays; everyone else has a
-    // count and spend of 0. Customers the tally cannot answer exactly (a purchase after the time
+    // are one intersection; a count is then read from the tally's count steps, a spend or an
+    // average tested buyer by buyer; everyone else has a count and spend of 0. Customers the tally cannot answer exactly (a purchase after the time
     // they were tallied), and hour windows, are searched in their purchases.
     Bitmap Windowed(const TraitCondition& c, int platform, const Bitmap& within) const {
         const int64_t start = calendar_.WindowStart(*c.window);
@@ -970,11 +1070,10 @@ class Evaluator {
         if (!average && std::any_of(match.ranges.begin(), match.ranges.end(),
                                     [&](const auto& r) { return r.first <= low && high <= r.second; })) {
             out = std::move(buyers);  // every buyer's value is in one range
+        } else if (!average && !spend) {
+            out = CountsAmong(*tally, buyers, match);
         } else {
-            out = FilterTally(*tally, buyers, [&](int64_t count, int64_t fen) {
-                if (average) return AverageMatches(c.test, fen, count);
-                return match(spend ? fen : count);
-            });
+            out = FilterTallyBy(c, match, spend, average, *tally, buyers);
         }
         if (!average && match(0)) out |= within - tally->buyers;
         if (!tally->late.Empty()) {
@@ -984,64 +1083,99 @@ class Evaluator {
         return out;
     }
 
+    // The buyers among `candidates` (all of them buyers) whose count in the window is in `match`:
+    // each range [a, b] is "at least a" minus "at least b + 1", read from the tally's count steps;
+    // only counts beyond the last step are tested buyer by buyer.
+    static Bitmap CountsAmong(const internal::WindowTally& tally, const Bitmap& candidates, const IntRanges& match) {
+        auto at_least = [&](const Bitmap& among, int64_t k) -> Bitmap {
+            if (k <= 1) return among;  // every buyer bought at least once
+            if (k - 2 < static_cast<int64_t>(internal::kCountSteps))
+                return among & tally.at_least[static_cast<size_t>(k - 2)];
+            const Bitmap most = among & tally.at_least.back();
+            return FilterTally(tally, most, [k](int64_t count, int64_t) { return count >= k; });
+        };
+        Bitmap out;
+        for (const auto& [a, b] : match.ranges) {
+            if (b < 1) continue;
+            Bitmap part = at_least(candidates, a);
+            if (b < IntRanges::kMax && !part.Empty()) part -= at_least(part, b + 1);
+            out |= part;
+        }
+        return out;
+    }
+
+    // FilterTally with the test chosen once: the average, or one range of counts or of spend (a
+    // subtraction and a compare per buyer), or any ranges.
+    static Bitmap FilterTallyBy(const TraitCondition& c, const IntRanges& match, bool spend, bool average,
+                                const internal::WindowTally& tally, const Bitmap& candidates) {
+        if (average) {
+            return FilterTally(tally, candidates,
+                               [&](int64_t count, int64_t fen) { return AverageMatches(c.test, fen, count); });
+        }
+        if (match.ranges.size() == 1) {
+            const auto low = static_cast<uint64_t>(match.ranges[0].first);
+            const uint64_t width = static_cast<uint64_t>(match.ranges[0].second) - low;
+            if (spend) {
+                return FilterTally(tally, candidates,
+                                   [=](int64_t, int64_t fen) { return static_cast<uint64_t>(fen) - low <= width; });
+            }
+            return FilterTally(tally, candidates,
+                               [=](int64_t count, int64_t) { return static_cast<uint64_t>(count) - low <= width; });
+        }
+        return FilterTally(tally, candidates, [&](int64_t count, int64_t fen) { return match(spend ? fen : count); });
+    }
+
     // The buyers of `tally` among `candidates` (all of them buyers) whose count and net spend
-    // pass `test`, walking each block's sorted slots alongside the ascending ids.
+    // pass `test`.
     template <typename Test>
     static Bitmap FilterTally(const internal::WindowTally& tally, const Bitmap& candidates, const Test& test) {
+        using internal::kPurchaseBlockBits;
+        using internal::TallyBlock;
         if (candidates.Empty()) return Bitmap();
-        const size_t first = candidates.Minimum() >> internal::kPurchaseBlockBits;
-        const size_t last =
-            std::min<size_t>(tally.blocks.size(), (candidates.Maximum() >> internal::kPurchaseBlockBits) + 1);
+        const size_t first = candidates.Minimum() >> kPurchaseBlockBits;
+        const size_t last = std::min<size_t>(tally.blocks.size(), (candidates.Maximum() >> kPurchaseBlockBits) + 1);
         // The buyers in those blocks, approximately (in proportion to the blocks).
         const uint64_t buyers = tally.buyers.Cardinality() * (last - first) / std::max<size_t>(1, tally.blocks.size());
         if (candidates.Cardinality() * 4 >= buyers) {
-            // Most buyers are candidates: test every buyer in order, then intersect.
-            std::vector<uint32_t> passed;
+            // Most buyers are candidates: every buyer of those blocks is tested, in id order, into
+            // the words of a 2^16-id chunk, and the result intersected with the candidates.
+            constexpr size_t kBlocksPerChunk = size_t{1} << (16 - kPurchaseBlockBits);
             internal::BitmapBuilder out;
-            for (size_t b = first; b < last; ++b) {
-                const internal::TallyBlock& block = tally.blocks[b];
-                const auto base = static_cast<uint32_t>(b << internal::kPurchaseBlockBits);
-                passed.clear();
-                for (size_t i = 0; i < block.slots.size(); ++i) {
-                    if (test(block.counts[i], block.spend[i])) passed.push_back(base + block.slots[i]);
+            std::array<uint64_t, internal::BitmapBuilder::kChunkWords> words;
+            for (size_t b = first; b < last;) {
+                const size_t chunk = b / kBlocksPerChunk;
+                words.fill(0);
+                for (; b < last && b / kBlocksPerChunk == chunk; ++b) {
+                    const TallyBlock& block = tally.blocks[b];
+                    uint64_t* passed = words.data() + (b % kBlocksPerChunk) * TallyBlock::kWords;
+                    size_t i = 0;
+                    for (size_t w = 0; w < TallyBlock::kWords; ++w) {
+                        uint64_t pass = 0;
+                        for (uint64_t bits = block.words[w]; bits != 0; bits &= bits - 1, ++i) {
+                            pass |= static_cast<uint64_t>(test(block.counts[i], block.spend[i]))
+                                    << std::countr_zero(bits);
+                        }
+                        passed[w] = pass;
+                    }
                 }
-                out.AddSorted(passed);
+                out.AddWords(static_cast<uint16_t>(chunk), words.data());
             }
             Bitmap all = out.Done();
             all &= candidates;
             return all;
         }
+        // Few candidates: each is found in its block by its place (TallyBlock::PlaceOf).
         std::vector<uint32_t> ids = candidates.ToVector();
         size_t kept = 0;
-        const internal::TallyBlock* block = nullptr;
-        uint32_t block_index = 0;
-        size_t at = 0;
         for (uint32_t id : ids) {
-            if (block == nullptr || id >> internal::kPurchaseBlockBits != block_index) {
-                block_index = id >> internal::kPurchaseBlockBits;
-                block = block_index < tally.blocks.size() ? &tally.blocks[block_index] : nullptr;
-                at = 0;
-                if (block == nullptr || block->slots.empty()) {
-                    block = nullptr;
-                    continue;
-                }
-            }
-            const auto slot = static_cast<uint16_t>(id & (internal::kPurchaseBlock - 1));
-            // Gallop, then bisect: candidates may be sparse among the block's buyers.
-            const std::vector<uint16_t>& slots = block->slots;
-            size_t step = 1, high = at;
-            while (high < slots.size() && slots[high] < slot) {
-                at = high + 1;
-                high += step;
-                step *= 2;
-            }
-            at = static_cast<size_t>(
-                std::lower_bound(slots.begin() + static_cast<ptrdiff_t>(at),
-                                 slots.begin() + static_cast<ptrdiff_t>(std::min(high, slots.size())), slot) -
-                slots.begin());
-            if (at == slots.size()) at = slots.size() - 1;
+            const size_t b = id >> kPurchaseBlockBits;
+            if (b >= tally.blocks.size()) break;
+            const TallyBlock& block = tally.blocks[b];
+            const int64_t at = block.PlaceOf(id & (internal::kPurchaseBlock - 1));
             ids[kept] = id;
-            kept += block->slots[at] == slot && test(block->counts[at], block->spend[at]) ? size_t{1} : size_t{0};
+            kept += at >= 0 && test(block.counts[static_cast<size_t>(at)], block.spend[static_cast<size_t>(at)])
+                        ? size_t{1}
+                        : size_t{0};
         }
         internal::BitmapBuilder out;
         out.AddSorted(std::span<const uint32_t>(ids.data(), kept));
@@ -1192,6 +1326,15 @@ class Evaluator {
     Result<Bitmap> Of(const BirthdayCondition& c, const Bitmap& within) {
         const auto it = d_.attributes.find(c.attribute);
         if (it == d_.attributes.end() || it->second.day_of.empty()) return Bitmap();
+        Bitmap out;
+        BirthdayTest(c, [&](const auto& match) { out = Filter(within & it->second.present, match); });
+        return out;
+    }
+
+    template <typename Use>
+    void BirthdayTest(const BirthdayCondition& c, Use&& use) const {
+        const auto it = d_.attributes.find(c.attribute);
+        if (it == d_.attributes.end() || it->second.day_of.empty()) return use(Nobody());
         // Which (month, day) anniversaries fall in the period.
         std::array<std::array<bool, 32>, 13> days{};
         auto mark = [&](int64_t day) {
@@ -1230,7 +1373,7 @@ class Evaluator {
             }
         }
         const int32_t* day_of = it->second.day_of.data();
-        return Filter(within & it->second.present, [&](uint32_t id) {
+        return use([&](uint32_t id) {
             const int32_t day = day_of[id];
             if (day == kNoDay) return false;
             if (day >= first && day <= last) return table[static_cast<size_t>(day - first)] != 0;
@@ -1251,6 +1394,15 @@ class Evaluator {
     Result<Bitmap> Of(const MonthsSinceCondition& c, const Bitmap& within) {
         const auto it = d_.attributes.find(c.attribute);
         if (it == d_.attributes.end()) return Bitmap();
+        Bitmap out;
+        MonthsSinceTest(c, [&](const auto& match) { out = Filter(within & it->second.present, match); });
+        return out;
+    }
+
+    template <typename Use>
+    void MonthsSinceTest(const MonthsSinceCondition& c, Use&& use) const {
+        const auto it = d_.attributes.find(c.attribute);
+        if (it == d_.attributes.end()) return use(Nobody());
         // Months since never grow as the date moves later, so each range of months is a range
         // of days up to today, found by bisection, and the column is tested against days.
         const IntRanges months = IntRanges::Of(IntegerTest(c.test));
@@ -1272,7 +1424,7 @@ class Evaluator {
             const int64_t to = low;
             days.Add(from, to);
         }
-        return FilterColumn(within & it->second.present, it->second.day_of, days.Normalize());
+        return ColumnTest(it->second.day_of, days.Normalize(), use);
     }
 
     static constexpr uint64_t kDenseShare = 4;  // test one by one below capacity / kDenseShare

@@ -515,7 +515,8 @@ TEST_P(IndexTest, DayWindowsFromTalliesAgreeWithEachCustomersPurchases) {
     };
     for (int64_t id = 1; id <= kCustomers; ++id) {
         Customer(id);
-        buy(id, pick(5) - 1, 1);
+        // One in 30 buys 6 to 15 times: counts past the tallies' count steps (kCountSteps).
+        buy(id, pick(30) == 0 ? 6 + pick(10) : pick(5) - 1, 1);
         if (pick(10) == 0) Identity(id, "phone");  // a few candidates among many buyers
     }
     auto index = Build();
@@ -540,6 +541,11 @@ TEST_P(IndexTest, DayWindowsFromTalliesAgreeWithEachCustomersPurchases) {
         {"order_count >= 1 within 365d", 365, -1, [](int64_t n, int64_t) { return n >= 1; }},
         {"has phone and order_count >= 2 within 90d", 90, -1, [](int64_t n, int64_t) { return n >= 2; }, true},
         {"has phone and total_spend < 150 within 30d", 30, -1, [](int64_t, int64_t fen) { return fen < 15000; }, true},
+        {"order_count >= 9 within 200d", 200, -1, [](int64_t n, int64_t) { return n >= 9; }},
+        {"order_count between 3 and 10 within 365d", 365, -1, [](int64_t n, int64_t) { return n >= 3 && n <= 10; }},
+        {"order_count in (2, 8, 12) within 200d", 200, -1,
+         [](int64_t n, int64_t) { return n == 2 || n == 8 || n == 12; }},
+        {"has phone and order_count > 9 within 365d", 365, -1, [](int64_t n, int64_t) { return n > 9; }, true},
     };
     const auto expect_members = [&](Timestamp now, const std::string& when) {
         const IndexData& d = IndexAccess::Data(*index);

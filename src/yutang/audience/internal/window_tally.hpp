@@ -10,6 +10,8 @@
 // and tested on their purchases instead, and a tally is used only at or after `checked_at`.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -24,20 +26,39 @@ struct IndexData;
 // Tallies kept per index; the least recently used goes first.
 inline constexpr size_t kKeptTallies = 8;
 
-// The buyers of one purchase block (kPurchaseBlock consecutive ids) in the window.
+// The buyers of one purchase block (kPurchaseBlock consecutive ids) in the window: a bit per id
+// and, in id order, each buyer's count and spend. A buyer's place in those arrays is the number
+// of buyers before it, `before[w]` plus the bits below it in its word, so that any customer is
+// found in constant time, however sparse the candidates are among the buyers.
 struct TallyBlock {
-    std::vector<uint16_t> slots;  // ascending: id % kPurchaseBlock of each buyer
-    std::vector<int32_t> counts;  // parallel: purchases in the window
-    std::vector<int64_t> spend;   // parallel: their net fen
+    static constexpr size_t kWords = size_t{1} << (12 - 6);  // kPurchaseBlock / 64
+    std::array<uint64_t, kWords> words{};                    // bit id % 64 of word (id % kPurchaseBlock) / 64: a buyer
+    std::array<uint16_t, kWords> before{};                   // buyers in the words before each
+    std::vector<int32_t> counts;                             // per buyer, in id order: purchases in the window
+    std::vector<int64_t> spend;                              // parallel: their net fen
+
+    // The place of buyer `slot` (id % kPurchaseBlock) in counts and spend; -1 when not a buyer.
+    int64_t PlaceOf(uint32_t slot) const {
+        const uint64_t word = words[slot >> 6];
+        const uint64_t bit = uint64_t{1} << (slot & 63);
+        if ((word & bit) == 0) return -1;
+        return int64_t{before[slot >> 6]} + std::popcount(word & (bit - 1));
+    }
 };
 
+// Count steps kept per tally: the buyers with at least 2, 3, … kCountSteps + 1 purchases in the
+// window, so that a test of the count (`order_count >= 2 within 90d`) is an intersection or two
+// rather than a test of every buyer. Most buyers buy once in any window, so the steps are small.
+inline constexpr size_t kCountSteps = 7;
+
 struct WindowTally {
-    int64_t start = 0;               // purchases at or after this instant count
-    int platform = -1;               // index into kPlatforms; -1 = every purchase
-    int64_t checked_at = 0;          // the latest "now" the tally was built or patched at
-    Bitmap buyers;                   // customers with at least one purchase in the window
-    Bitmap late;                     // buyers with a purchase after the time they were tallied
-    std::vector<TallyBlock> blocks;  // one per purchase block
+    int64_t start = 0;                         // purchases at or after this instant count
+    int platform = -1;                         // index into kPlatforms; -1 = every purchase
+    int64_t checked_at = 0;                    // the latest "now" the tally was built or patched at
+    Bitmap buyers;                             // customers with at least one purchase in the window
+    Bitmap late;                               // buyers with a purchase after the time they were tallied
+    std::array<Bitmap, kCountSteps> at_least;  // [i]: buyers with at least i + 2 purchases
+    std::vector<TallyBlock> blocks;            // one per purchase block
     // Bounds of every buyer's count and spend; patches only widen them.
     int64_t min_count = 0, max_count = 0, min_spend = 0, max_spend = 0;
     uint64_t last_used = 0;  // for keeping the most recently used tallies
