@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -288,6 +289,8 @@ class Calendar {
     const LocalDate& date() const { return local_.date; }
     int weekday() const { return local_.weekday; }
     int64_t StartOfDay(int64_t day) const { return zone_.StartOfDay(DateOfDay(static_cast<int32_t>(day))).micros(); }
+    // The local day (DayNumber) of an instant.
+    int64_t DayOf(int64_t t) const { return DayNumber(zone_.ToLocal(Timestamp::FromMicros(t)).date); }
 
     // Where `within N` starts: local midnight N-1 days ago, or N hours ago.
     int64_t WindowStart(const Duration& window) const {
@@ -565,23 +568,30 @@ class Evaluator {
             }
             case Rule::Kind::kAll: {
                 Bitmap out = within;
-                const std::vector<size_t> order = ByCost(rule.children);
-                for (size_t k = 0; k < order.size() && !out.Empty();) {
-                    const Rule& child = rule.children[order[k]];
-                    if (IsColumnTest(child) && Sparse(out)) {
-                        // Few candidates left: the column conditions that follow are tested over
-                        // one list of their ids, rather than a bitmap made for each.
-                        std::vector<uint32_t> ids = out.ToVector();
-                        for (; k < order.size() && IsColumnTest(rule.children[order[k]]) && !ids.empty(); ++k) {
-                            KeepPassing(rule.children[order[k]], ids);
+                std::vector<bool> done(rule.children.size());
+                for (size_t i : ByCost(rule.children)) {
+                    if (out.Empty()) break;
+                    if (done[i]) continue;
+                    const Rule& child = rule.children[i];
+                    if (CostOf(child) != Cost::kBitmap && PerCustomer(child) && Sparse(out)) {
+                        // Few candidates left: every child decided customer by customer is tested
+                        // over one list of their ids, most selective first, rather than a bitmap
+                        // made for each.
+                        std::vector<const Rule*> rules;
+                        for (size_t j = 0; j < rule.children.size(); ++j) {
+                            if (done[j] || CostOf(rule.children[j]) == Cost::kBitmap || !PerCustomer(rule.children[j]))
+                                continue;
+                            rules.push_back(&rule.children[j]);
+                            done[j] = true;
                         }
+                        std::vector<uint32_t> ids = out.ToVector();
+                        KeepPassingAll(std::move(rules), ids);
                         out = OfSorted(ids);
-                        if (ids.empty()) break;
                         continue;
                     }
                     YT_ASSIGN_OR_RETURN(Bitmap next, Eval(child, out));
                     out = std::move(next);
-                    ++k;
+                    done[i] = true;
                 }
                 return out;
             }
@@ -702,6 +712,17 @@ class Evaluator {
         ids.resize(kept);
     }
 
+    // ids − gone, both ascending (gone ⊆ ids or not).
+    static void Subtract(std::vector<uint32_t>& ids, const std::vector<uint32_t>& gone) {
+        size_t kept = 0, g = 0;
+        for (uint32_t id : ids) {
+            while (g < gone.size() && gone[g] < id) ++g;
+            ids[kept] = id;
+            kept += g < gone.size() && gone[g] == id ? size_t{0} : size_t{1};
+        }
+        ids.resize(kept);
+    }
+
     static Bitmap OfSorted(std::span<const uint32_t> ids) {
         internal::BitmapBuilder out;
         out.AddSorted(ids);
@@ -745,21 +766,98 @@ class Evaluator {
         return use([&](uint32_t id) { return ranges(column.Get(id)); });
     }
 
-    // Whether the rule is a column condition, or NOT of one.
-    static bool IsColumnTest(const Rule& rule) {
-        const Rule* r = rule.kind == Rule::Kind::kNot ? &rule.children[0] : &rule;
-        return r->kind == Rule::Kind::kCondition && CostOf(r->condition) == Cost::kColumn;
+    // Whether the rule is decided customer by customer from values read for each (columns, a
+    // window's tally or purchases), or is NOT, AND or OR of such rules.
+    static bool PerCustomer(const Rule& rule) {
+        if (rule.kind != Rule::Kind::kCondition) {
+            return std::all_of(rule.children.begin(), rule.children.end(),
+                               [](const Rule& r) { return PerCustomer(r); });
+        }
+        if (const auto* c = std::get_if<TraitCondition>(&rule.condition)) return ConditionCost(*c) != Cost::kBitmap;
+        return CostOf(rule.condition) == Cost::kColumn;
     }
 
-    // Keeps the ids that pass a column condition (or NOT of one: IsColumnTest).
+    // Keeps the ids (ascending) of customers that pass a PerCustomer rule.
     void KeepPassing(const Rule& rule, std::vector<uint32_t>& ids) const {
-        const bool negate = rule.kind == Rule::Kind::kNot;
-        const audience::Condition& condition = negate ? rule.children[0].condition : rule.condition;
-        auto keep = [&](const auto& test) { Keep(ids, test, negate); };
-        if (const auto* c = std::get_if<TraitCondition>(&condition)) return TraitTest(*c, keep);
-        if (const auto* c = std::get_if<AttributeCondition>(&condition)) return AttributeTest(*c, keep);
-        if (const auto* c = std::get_if<BirthdayCondition>(&condition)) return BirthdayTest(*c, keep);
-        if (const auto* c = std::get_if<MonthsSinceCondition>(&condition)) return MonthsSinceTest(*c, keep);
+        switch (rule.kind) {
+            case Rule::Kind::kCondition: {
+                auto keep = [&](const auto& test) { Keep(ids, test, false); };
+                const audience::Condition& condition = rule.condition;
+                if (const auto* c = std::get_if<TraitCondition>(&condition)) {
+                    return c->window ? WindowTest(*c, keep) : TraitTest(*c, keep);
+                }
+                if (const auto* c = std::get_if<AttributeCondition>(&condition)) return AttributeTest(*c, keep);
+                if (const auto* c = std::get_if<BirthdayCondition>(&condition)) return BirthdayTest(*c, keep);
+                if (const auto* c = std::get_if<MonthsSinceCondition>(&condition)) return MonthsSinceTest(*c, keep);
+                return;
+            }
+            case Rule::Kind::kNot: {
+                std::vector<uint32_t> in = ids;
+                KeepPassing(rule.children[0], in);
+                Subtract(ids, in);
+                return;
+            }
+            case Rule::Kind::kAll: {
+                std::vector<const Rule*> children;
+                for (const Rule& child : rule.children) children.push_back(&child);
+                return KeepPassingAll(children, ids);
+            }
+            case Rule::Kind::kAny: {
+                // Each child tests only the customers no child before it let in.
+                std::vector<uint32_t> out, rest = ids, passed;
+                for (const Rule& child : rule.children) {
+                    if (rest.empty()) break;
+                    passed = rest;
+                    KeepPassing(child, passed);
+                    if (passed.empty()) continue;
+                    std::vector<uint32_t> merged;
+                    merged.reserve(out.size() + passed.size());
+                    std::merge(out.begin(), out.end(), passed.begin(), passed.end(), std::back_inserter(merged));
+                    out = std::move(merged);
+                    Subtract(rest, passed);
+                }
+                ids = std::move(out);
+                return;
+            }
+        }
+    }
+
+    // What testing one customer against a PerCustomer rule costs, in cache misses roughly: a
+    // column's value 1, a tally's block, word and value 3, a search in the purchases 6.
+    static double TestCost(const Rule& rule) {
+        if (rule.kind != Rule::Kind::kCondition) {
+            double cost = 0;
+            for (const Rule& child : rule.children) cost += TestCost(child);
+            return cost;
+        }
+        if (const auto* c = std::get_if<TraitCondition>(&rule.condition); c != nullptr && c->window) {
+            return c->window->unit == TimeUnit::kDays ? 3 : 6;
+        }
+        return 1;
+    }
+
+    // Keeps the ids that pass every one of `rules` (each PerCustomer). The tests go in the order
+    // that reads the least: by cost ÷ the share of an evenly spread sample of the ids they
+    // reject, so that a selective cheap test thins the candidates for the costly ones.
+    void KeepPassingAll(std::vector<const Rule*> rules, std::vector<uint32_t>& ids) const {
+        if (rules.size() > 1 && ids.size() >= kSampleFrom) {
+            std::vector<uint32_t> sample;
+            for (size_t i = 0; i < kSampleSize; ++i) sample.push_back(ids[i * ids.size() / kSampleSize]);
+            std::vector<std::pair<double, const Rule*>> ranked;
+            for (const Rule* rule : rules) {
+                std::vector<uint32_t> passed = sample;
+                KeepPassing(*rule, passed);
+                const double rejected = static_cast<double>(kSampleSize - passed.size() + 1) / (kSampleSize + 1);
+                ranked.emplace_back(TestCost(*rule) / rejected, rule);
+            }
+            std::stable_sort(ranked.begin(), ranked.end(),
+                             [](const auto& a, const auto& b) { return a.first < b.first; });
+            for (size_t i = 0; i < rules.size(); ++i) rules[i] = ranked[i].second;
+        }
+        for (const Rule* rule : rules) {
+            if (ids.empty()) return;
+            KeepPassing(*rule, ids);
+        }
     }
 
     // ---- conditions --------------------------------------------------------------------------
@@ -1037,22 +1135,56 @@ class Evaluator {
 
     // A time column compared to dates or a window, or (days_since) its local-day distance from
     // today compared to whole numbers.
+    // One range of instants reads the local days first (internal::TimeColumn): a customer whose
+    // day lies wholly inside the range passes, one whose day a bound falls inside (or out of the
+    // days' range) is tested on the instant.
     template <typename Use>
-    void TimesTest(const std::vector<int64_t>& column, const Comparison& test, bool days_since, Use&& use) const {
+    void TimesTest(const internal::TimeColumn& column, const Comparison& test, bool days_since, Use&& use) const {
+        using internal::TimeColumn;
         IntRanges ranges;
         ranges.Add(kMinTime, kMaxTime);  // kNoTime is never in
         if (test.op != Op::kIsSet) {
             const RangeTest match = days_since ? calendar_.DaysSinceRanges(test) : calendar_.TimeRanges(test);
             ranges = IntRanges::Of(match, kMinTime, kMaxTime);
         }
-        return ColumnTest(column, ranges, use);
+        if (ranges.ranges.size() != 1 || column.at.empty()) return ColumnTest(column.at, ranges, use);
+        const auto [a, b] = ranges.ranges[0];  // inclusive
+        // Days 0 … kLastDay have codes (TimeColumn::DayCodeOf); instants outside them are kOutside.
+        constexpr int64_t kLastDay = TimeColumn::kOutside - 2;
+        int64_t first = 0, last = kLastDay;                                          // the days wholly inside [a, b]
+        uint16_t low_edge = TimeColumn::kOutside, high_edge = TimeColumn::kOutside;  // days a bound cuts
+        if (a > calendar_.StartOfDay(0)) {
+            const int64_t day = calendar_.DayOf(a);
+            first = calendar_.StartOfDay(day) == a ? day : day + 1;
+            if (first != day) low_edge = TimeColumn::DayCodeOf(day);
+        }
+        if (b < calendar_.StartOfDay(kLastDay + 1) - 1) {
+            const int64_t day = calendar_.DayOf(b);
+            last = calendar_.StartOfDay(day + 1) - 1 == b ? day : day - 1;
+            if (last != day) high_edge = TimeColumn::DayCodeOf(day);
+        }
+        // Codes first+1 … last+1; none when the range holds no whole day.
+        const uint32_t from = first <= last ? static_cast<uint32_t>(first + 1) : uint32_t{0x10000};
+        const uint32_t span = first <= last ? static_cast<uint32_t>(last - first) : 0;
+        const int64_t* at = column.at.data();
+        const uint16_t* day = column.day.data();
+        const auto low = static_cast<uint64_t>(a);
+        const uint64_t width = static_cast<uint64_t>(b) - low;
+        return use([=](uint32_t id) {
+            const uint16_t d = day[id];
+            if (uint32_t{d} - from <= span) return true;
+            if (d == low_edge || d == high_edge || d == TimeColumn::kOutside) {
+                return static_cast<uint64_t>(at[id]) - low <= width;
+            }
+            return false;
+        });
     }
 
     // Order traits over the purchases placed in the window (local midnight N-1 days ago, or N
     // hours ago, until now). A day window reads its tally (window_tally.hpp): the window's buyers
     // are one intersection; a count is then read from the tally's count steps, a spend or an
-    // average tested buyer by buyer; everyone else has a count and spend of 0. Customers the tally cannot answer exactly (a purchase after the time
-    // they were tallied), and hour windows, are searched in their purchases.
+    // average tested buyer by buyer; everyone else has a count and spend of 0. Customers the tally cannot answer
+    // exactly (a purchase after the time they were tallied), and hour windows, are searched in their purchases.
     Bitmap Windowed(const TraitCondition& c, int platform, const Bitmap& within) const {
         const int64_t start = calendar_.WindowStart(*c.window);
         std::shared_ptr<const internal::WindowTally> tally;
@@ -1108,21 +1240,53 @@ class Evaluator {
     // subtraction and a compare per buyer), or any ranges.
     static Bitmap FilterTallyBy(const TraitCondition& c, const IntRanges& match, bool spend, bool average,
                                 const internal::WindowTally& tally, const Bitmap& candidates) {
-        if (average) {
-            return FilterTally(tally, candidates,
-                               [&](int64_t count, int64_t fen) { return AverageMatches(c.test, fen, count); });
-        }
+        Bitmap out;
+        TallyValueTest(c, match, spend, average, [&](const auto& test) { out = FilterTally(tally, candidates, test); });
+        return out;
+    }
+    // Calls use(test), test(count, fen) → bool: the average, or one range of counts or of spend,
+    // or any ranges.
+    template <typename Use>
+    static void TallyValueTest(const TraitCondition& c, const IntRanges& match, bool spend, bool average, Use&& use) {
+        if (average) return use([&](int64_t count, int64_t fen) { return AverageMatches(c.test, fen, count); });
         if (match.ranges.size() == 1) {
             const auto low = static_cast<uint64_t>(match.ranges[0].first);
             const uint64_t width = static_cast<uint64_t>(match.ranges[0].second) - low;
-            if (spend) {
-                return FilterTally(tally, candidates,
-                                   [=](int64_t, int64_t fen) { return static_cast<uint64_t>(fen) - low <= width; });
-            }
-            return FilterTally(tally, candidates,
-                               [=](int64_t count, int64_t) { return static_cast<uint64_t>(count) - low <= width; });
+            if (spend) return use([=](int64_t, int64_t fen) { return static_cast<uint64_t>(fen) - low <= width; });
+            return use([=](int64_t count, int64_t) { return static_cast<uint64_t>(count) - low <= width; });
         }
-        return FilterTally(tally, candidates, [&](int64_t count, int64_t fen) { return match(spend ? fen : count); });
+        return use([&](int64_t count, int64_t fen) { return match(spend ? fen : count); });
+    }
+
+    // A window condition as a test of one customer: from the day window's tally (a buyer's count
+    // and spend found by its place, a customer who is not a buyer 0 and 0), or from the
+    // customer's purchases for hour windows and customers the tally cannot answer (`late`).
+    template <typename Use>
+    void WindowTest(const TraitCondition& c, Use&& use) const {
+        const int platform = PlatformOf(c.trait);
+        const int64_t start = calendar_.WindowStart(*c.window);
+        std::shared_ptr<const internal::WindowTally> tally;
+        if (c.window->unit == TimeUnit::kDays) tally = IndexAccess::Tally(d_, start, platform, calendar_.now());
+        if (tally == nullptr) return WindowSearchTest(c, platform, start, use);
+        const IntRanges match = IntRanges::Of(IntegerTest(c.test));
+        const bool average = c.trait == Trait::kAverageOrderValue;
+        const bool spend = c.trait == Trait::kTotalSpend;
+        const bool zero = !average && match(0);  // what a customer with no purchase in the window gets
+        const internal::WindowTally& t = *tally;
+        WindowSearchTest(c, platform, start, [&](const auto& search) {
+            TallyValueTest(c, match, spend, average, [&](const auto& test) {
+                auto tallied = [&](uint32_t id) {
+                    const size_t b = id >> internal::kPurchaseBlockBits;
+                    if (b >= t.blocks.size()) return zero;
+                    const internal::TallyBlock& block = t.blocks[b];
+                    const int64_t at = block.PlaceOf(id & (internal::kPurchaseBlock - 1));
+                    if (at < 0) return zero;
+                    return test(block.counts[static_cast<size_t>(at)], block.spend[static_cast<size_t>(at)]);
+                };
+                if (t.late.Empty()) return use(tallied);
+                return use([&](uint32_t id) { return t.late.Contains(id) ? search(id) : tallied(id); });
+            });
+        });
     }
 
     // The buyers of `tally` among `candidates` (all of them buyers) whose count and net spend
@@ -1184,9 +1348,15 @@ class Evaluator {
 
     // Order traits in the window [start, now], from each candidate's purchases.
     Bitmap SearchWindow(const TraitCondition& c, int platform, int64_t start, const Bitmap& within) const {
+        Bitmap out;
+        WindowSearchTest(c, platform, start, [&](const auto& test) { out = Filter(within, test); });
+        return out;
+    }
+    template <typename Use>
+    void WindowSearchTest(const TraitCondition& c, int platform, int64_t start, Use&& use) const {
         const int64_t end = calendar_.now();
         const IntRanges match = IntRanges::Of(IntegerTest(c.test));
-        return Filter(within, [&](uint32_t id) {
+        return use([&](uint32_t id) {
             const std::span<const internal::Purchase> runs = d_.PurchasesOf(id);
             // Ascending times: the window is found from the end, where recent purchases are.
             auto first = runs.end();
@@ -1428,6 +1598,10 @@ class Evaluator {
     }
 
     static constexpr uint64_t kDenseShare = 4;  // test one by one below capacity / kDenseShare
+    // AND orders its per-customer tests by what they keep of kSampleSize of the candidates, when
+    // there are kSampleFrom candidates or more.
+    static constexpr size_t kSampleSize = 128;
+    static constexpr size_t kSampleFrom = 4096;
     static constexpr uint64_t kChunk = uint64_t{1} << 16;
     // Days searched when turning times or months into days: years 0 to 9999, as dates are stored.
     static constexpr int64_t kSearchFirstDay = -719528;  // 0000-01-01

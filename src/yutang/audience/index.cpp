@@ -225,6 +225,11 @@ void GrowTo(std::vector<T>& column, size_t room, uint32_t capacity, T fill) {
     column.resize(capacity, fill);
 }
 
+void GrowTo(TimeColumn& column, size_t room, uint32_t capacity) {
+    GrowTo(column.at, room, capacity, kNoTime);
+    GrowTo(column.day, room, capacity, TimeColumn::kNone);
+}
+
 template <typename T>
 void EnsureColumn(std::vector<T>& column, uint32_t capacity, T fill) {
     if (column.size() < capacity) column.resize(capacity, fill);
@@ -273,9 +278,9 @@ void Grow(IndexData& d, uint32_t capacity) {
     GrowTo(d.channel_of, room, capacity, 0u);
     GrowTo(d.order_count.values, room, capacity, uint8_t{0});
     GrowTo(d.net_spend.values, room, capacity, 0);
-    GrowTo(d.first_order_at, room, capacity, kNoTime);
-    GrowTo(d.last_order_at, room, capacity, kNoTime);
-    GrowTo(d.last_seen, room, capacity, kNoTime);
+    GrowTo(d.first_order_at, room, capacity);
+    GrowTo(d.last_order_at, room, capacity);
+    GrowTo(d.last_seen, room, capacity);
     for (auto& column : d.rfm) GrowTo(column, room, capacity, uint8_t{0});
     for (auto& column : d.platform_orders) GrowTo(column.values, room, capacity, uint8_t{0});
     d.purchase_blocks.resize((size_t{capacity} + kPurchaseBlock - 1) >> kPurchaseBlockBits);
@@ -315,9 +320,9 @@ void ClearCustomers(IndexData& d, const Bitmap& changed) {
         }
         d.order_count.Set(c, 0);
         d.net_spend.Set(c, 0);
-        d.first_order_at[c] = kNoTime;
-        d.last_order_at[c] = kNoTime;
-        d.last_seen[c] = kNoTime;
+        d.first_order_at.Set(c, kNoTime, d.zone);
+        d.last_order_at.Set(c, kNoTime, d.zone);
+        d.last_seen.Set(c, kNoTime, d.zone);
         for (auto& column : d.rfm) column[c] = 0;
         for (size_t p = 0; p < kPlatforms.size(); ++p) SetPlatformOrders(d, p, c, 0);
         for (auto& [name, column] : d.attributes) ClearAttributeValue(column, c);
@@ -417,7 +422,7 @@ void ApplyDeltas(IndexData& d, std::span<const store::ChangeDelta> deltas, Bitma
                 // As a build reads it: the later of the customers row's time and the last order.
                 const int64_t seen = std::max(delta.value.value_or(kNoTime), d.last_order_at[c]);
                 if (d.last_seen[c] != seen) {
-                    d.last_seen[c] = seen;
+                    d.last_seen.Set(c, seen, d.zone);
                     facets[kLastSeen].Add(c);
                 }
                 break;
@@ -528,7 +533,7 @@ class Loader {
             d_.channel_of[c] = code + 1;
             d_.channel_members[code].Add(c);
         }
-        d_.last_seen[c] = row.OptionalInt(4).value_or(kNoTime);
+        d_.last_seen.at[c] = row.OptionalInt(4).value_or(kNoTime);  // its day is set by Finish
     }
 
     // After every row is applied: what combines rows (consent, stages, last seen) for
@@ -539,7 +544,8 @@ class Loader {
         }
         // Customers without a traits row have not bought: prospects.
         d_.stages[0] |= customers - has_traits_;
-        customers.ForEach([&](uint32_t c) { d_.last_seen[c] = std::max(d_.last_seen[c], d_.last_order_at[c]); });
+        customers.ForEach(
+            [&](uint32_t c) { d_.last_seen.Set(c, std::max(d_.last_seen[c], d_.last_order_at[c]), d_.zone); });
     }
 
     // Orders the collected purchases and events by customer, then time.
@@ -805,8 +811,8 @@ class Loader {
         has_traits_.Add(c);
         d_.order_count.Set(c, row.Int(1));
         d_.net_spend.Set(c, row.Int(2) - row.Int(3));
-        d_.first_order_at[c] = row.OptionalInt(4).value_or(kNoTime);
-        d_.last_order_at[c] = row.OptionalInt(5).value_or(kNoTime);
+        d_.first_order_at.Set(c, row.OptionalInt(4).value_or(kNoTime), d_.zone);
+        d_.last_order_at.Set(c, row.OptionalInt(5).value_or(kNoTime), d_.zone);
         boost::system::error_code ec;
         const boost::json::value counts = boost::json::parse(row.Text(6), ec);
         if (!ec && counts.is_object()) {
@@ -1030,6 +1036,15 @@ PropertyText ReadPropertyText(const TimeZone& zone, std::string text) {
 }
 
 }  // namespace
+
+uint16_t TimeColumn::DayCode(int64_t t, const TimeZone& zone) {
+    if (t == kNoTime) return kNone;
+    // Instants far outside the two bytes' days are not converted (the zone's arithmetic would
+    // overflow at the extremes); a day's local offset is under a day.
+    constexpr int64_t kMicrosPerDay = int64_t{86'400'000'000};
+    if (t < -kMicrosPerDay || t > (int64_t{kOutside} + 1) * kMicrosPerDay) return kOutside;
+    return DayCodeOf(DayNumber(zone.ToLocal(Timestamp::FromMicros(t)).date));
+}
 
 CustomerSet IndexAccess::Wrap(Bitmap bits) {
     CustomerSet set;
@@ -1436,8 +1451,10 @@ IndexStats AudienceIndex::Stats() const {
              VectorBytes(d.channel_members);
     for (const auto& [channel, code] : d.channel_codes) bytes += channel.capacity();
     for (const auto& b : d.channel_members) bytes += b.Bytes();
-    bytes += NarrowBytes(d.order_count) + NarrowBytes(d.net_spend) + VectorBytes(d.first_order_at) +
-             VectorBytes(d.last_order_at) + VectorBytes(d.last_seen);
+    for (const internal::TimeColumn* column : {&d.first_order_at, &d.last_order_at, &d.last_seen}) {
+        bytes += VectorBytes(column->at) + VectorBytes(column->day);
+    }
+    bytes += NarrowBytes(d.order_count) + NarrowBytes(d.net_spend);
     for (const auto& column : d.rfm) bytes += VectorBytes(column);
     for (const auto& column : d.platform_orders) bytes += NarrowBytes(column);
     bytes += VectorBytes(d.purchase_blocks);

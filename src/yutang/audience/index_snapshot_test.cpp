@@ -165,9 +165,10 @@ void ExpectSameData(const IndexData& a, const IndexData& b) {
     EXPECT_TRUE(a.channel_members == b.channel_members);
     ExpectSameNarrow(a.order_count, b.order_count, "order_count");
     ExpectSameNarrow(a.net_spend, b.net_spend, "net_spend");
-    EXPECT_EQ(a.first_order_at, b.first_order_at);
-    EXPECT_EQ(a.last_order_at, b.last_order_at);
-    EXPECT_EQ(a.last_seen, b.last_seen);
+    for (auto column : {&IndexData::first_order_at, &IndexData::last_order_at, &IndexData::last_seen}) {
+        EXPECT_EQ((a.*column).at, (b.*column).at);
+        EXPECT_EQ((a.*column).day, (b.*column).day);
+    }
     EXPECT_EQ(a.rfm, b.rfm);
     for (size_t p = 0; p < a.platform_orders.size(); ++p) {
         ExpectSameNarrow(a.platform_orders[p], b.platform_orders[p], "platform_orders");
@@ -582,7 +583,8 @@ TEST_P(IndexSnapshotTest, AnInconsistentIndexIsDataLoss) {
         std::function<void(IndexData&)> breaks;
     };
     const std::vector<Case> cases = {
-        {"a short column", [](IndexData& d) { d.last_seen.pop_back(); }},
+        {"a short column", [](IndexData& d) { d.last_seen.at.pop_back(); }},
+        {"a short column of days", [](IndexData& d) { d.first_order_at.day.pop_back(); }},
         {"a long RFM column", [](IndexData& d) { d.rfm[2].push_back(0); }},
         {"a live id beyond capacity", [](IndexData& d) { d.live.Add(d.capacity); }},
         {"a tag member beyond capacity", [](IndexData& d) { d.tag_members.begin()->second.Add(d.capacity + 9); }},

@@ -174,6 +174,7 @@ struct Slot {
     int64_t owner = 0;
     std::string channel;
     int64_t order_count = 0, net_spend = 0, first_order_at = 0, last_order_at = 0, last_seen = 0;
+    std::vector<int> days;  // the time columns' local days
     std::vector<int> rfm;
     std::vector<int64_t> platform_orders;
     std::vector<std::pair<int64_t, int64_t>> purchases;  // at, packed
@@ -201,6 +202,7 @@ inline Slot SlotOf(const IndexData& d, uint32_t c) {
     s.first_order_at = d.first_order_at[c];
     s.last_order_at = d.last_order_at[c];
     s.last_seen = d.last_seen[c];
+    s.days = {d.first_order_at.day[c], d.last_order_at.day[c], d.last_seen.day[c]};
     for (const auto& column : d.rfm) s.rfm.push_back(column[c]);
     for (size_t p = 0; p < internal::kPlatforms.size(); ++p) s.platform_orders.push_back(d.PlatformOrders(p, c));
     for (const internal::Purchase& purchase : d.PurchasesOf(c)) s.purchases.emplace_back(purchase.at, purchase.packed);

@@ -48,8 +48,9 @@ namespace yutang::audience::internal {
 //     FACT    u32 12, 12 × bits identities; u32 5, 5 × bits consented; u32 5, 5 × bits stages
 //     OWNR    vec<u32> owner_of, vec<i64> owners, u64 n, n × (i64 staff id, bits members), bits owned
 //     CHAN    vec<u32> channel_of, u64 n, n × (str channel, bits members)
-//     TRAI    narrow<u8> order_count, narrow<i32> net_spend, vec<i64> first_order_at, last_order_at,
-//             last_seen, u32 3, 3 × vec<u8> rfm, u32 6, 6 × narrow<u8> platform_orders
+//     TRAI    narrow<u8> order_count, narrow<i32> net_spend, 3 × (vec<i64> at, vec<u16> day) of
+//             first_order_at, last_order_at, last_seen, u32 3, 3 × vec<u8> rfm, u32 6, 6 × narrow<u8>
+//             platform_orders
 //     PURC    i64 purchase_total, u64 n, n × (vec<u32> offsets, vec<Purchase> items)
 //     ATTR    u64 n, n × (str name, bits present, u64 k, k × (str text, bits members), vec<u32> text_of,
 //             bits bool_true, bits bool_false, vec<f64> number_of, vec<i32> day_of, vec<i64> instant_of)
@@ -336,9 +337,10 @@ void WriteBody(Writer& out, const IndexData& d) {
     out.U32(kTraits);
     out.Narrow(d.order_count);
     out.Narrow(d.net_spend);
-    out.Vector(d.first_order_at);
-    out.Vector(d.last_order_at);
-    out.Vector(d.last_seen);
+    for (const TimeColumn* column : {&d.first_order_at, &d.last_order_at, &d.last_seen}) {
+        out.Vector(column->at);
+        out.Vector(column->day);
+    }
     out.U32(static_cast<uint32_t>(d.rfm.size()));
     for (const auto& column : d.rfm) out.Vector(column);
     out.U32(static_cast<uint32_t>(d.platform_orders.size()));
@@ -603,9 +605,10 @@ Status ReadBody(Reader& in, IndexData& d, std::string& zone) {
     YT_TRY(in.Expect(kTraits));
     YT_TRY(in.Narrow(d.order_count));
     YT_TRY(in.Narrow(d.net_spend));
-    YT_TRY(in.Vector(d.first_order_at));
-    YT_TRY(in.Vector(d.last_order_at));
-    YT_TRY(in.Vector(d.last_seen));
+    for (TimeColumn* column : {&d.first_order_at, &d.last_order_at, &d.last_seen}) {
+        YT_TRY(in.Vector(column->at));
+        YT_TRY(in.Vector(column->day));
+    }
     uint32_t count = 0;
     YT_TRY(in.Value(count));
     if (count != d.rfm.size()) return Corrupt("the RFM columns are of another number");
@@ -703,8 +706,9 @@ Status Check(const IndexData& d) {
     const uint32_t capacity = d.capacity;
     const auto column = [capacity](const auto& v) { return v.size() == capacity; };
     const auto optional_column = [capacity](const auto& v) { return v.empty() || v.size() == capacity; };
-    if (!column(d.owner_of) || !column(d.channel_of) || !column(d.first_order_at) || !column(d.last_order_at) ||
-        !column(d.last_seen) || !std::all_of(d.rfm.begin(), d.rfm.end(), column)) {
+    const auto times = [&](const TimeColumn& t) { return column(t.at) && column(t.day); };
+    if (!column(d.owner_of) || !column(d.channel_of) || !times(d.first_order_at) || !times(d.last_order_at) ||
+        !times(d.last_seen) || !std::all_of(d.rfm.begin(), d.rfm.end(), column)) {
         return Corrupt("a column is not as long as the capacity");
     }
     if (!NarrowValid(d.order_count, capacity) || !NarrowValid(d.net_spend, capacity) ||

@@ -33,7 +33,7 @@ namespace yutang::audience::internal {
 // The layout's version, written in every file; a file of another version is not read. Bump it
 // whenever the layout changes, IndexData's fields included (a field that rules read must be
 // written too).
-inline constexpr uint32_t kSnapshotFormat = 2;
+inline constexpr uint32_t kSnapshotFormat = 3;
 
 // The body is sealed in chunks of this many bytes (the last one shorter), each as one
 // KeyRing::Encrypt: writing and reading hold one chunk besides the index, not a second copy of it.
