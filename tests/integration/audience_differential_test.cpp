@@ -677,7 +677,7 @@ TEST_F(AudienceDifferentialTest, EngineFindsTheSameMembersAsAPlainEvaluation) {
 
     auto reference = testing::ReferenceAudience::Load(*db_, keys_, tenant_);
     ASSERT_TRUE(reference.ok()) << reference.status().ToString();
-    // Evaluations of 50 candidates or more run in two halves (the rebuilt index below does not).
+    // Evaluations of 50 candidates or more run in parts on two threads (the rebuilt index below does not).
     auto index =
         AudienceIndex::Build(*db_, keys_, tenant_, clock_, std::nullopt, {.chunk_customers = 97, .parallel_from = 50});
     ASSERT_TRUE(index.ok()) << index.status().ToString();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <iterator>
 #include <limits>
@@ -1672,34 +1673,43 @@ Facets ConditionFacets(const MonthsSinceCondition&) { return kFacetAttributes; }
 Facets ConditionFacets(const EventCondition&) { return kFacetEvents; }
 Facets ConditionFacets(const SegmentCondition&) { return kAllFacets; }
 
-// The rule's members among `within`. Many candidates are split at the middle one and the halves
-// evaluated on two threads (conditions are decided customer by
-// customer, so the halves' members are the whole's): the caller's shared lock on the index
-// covers both.
-Result<Bitmap> EvalInHalves(Evaluator& evaluator, const IndexData& d, const Rule& rule, const Bitmap& within) {
+// The rule's members among `within`. Many candidates are split into kParts parts of equal
+// numbers of candidates, which two threads take one at a time until none is left (conditions are
+// decided customer by customer, so the parts' members are the whole's): when the other thread
+// starts late or is held up by other work on the machine, this one takes more of the parts rather
+// than waiting for a fixed half. The caller's shared lock on the index covers both.
+Result<Bitmap> EvalInParts(Evaluator& evaluator, const IndexData& d, const Rule& rule, const Bitmap& within) {
+    constexpr uint64_t kParts = 4;
     const uint64_t n = within.Cardinality();
     // Rules of bitmap conditions only take a few operations: a thread would cost more than it saves.
-    if (n < 2 || n < static_cast<uint64_t>(std::max<int64_t>(1, d.settings.parallel_from)) ||
+    if (n < kParts || n < static_cast<uint64_t>(std::max<int64_t>(1, d.settings.parallel_from)) ||
         Evaluator::CostOf(rule) == Cost::kBitmap) {
         return evaluator.Eval(rule, within);
     }
-    const uint32_t middle = within.Select(static_cast<uint32_t>(n / 2));  // > the smallest, as n ≥ 2
-    const Bitmap low = within & Bitmap::Range(0, middle);
-    const Bitmap high = within - low;
+    std::array<uint64_t, kParts + 1> bounds{};  // part k holds ids in [bounds[k], bounds[k + 1])
+    for (uint64_t k = 1; k < kParts; ++k) bounds[k] = within.Select(static_cast<uint32_t>(n * k / kParts));
+    bounds[kParts] = uint64_t{within.Maximum()} + 1;
+    std::array<std::optional<Result<Bitmap>>, kParts> members;
+    std::atomic<uint64_t> next{0};
+    auto work = [&](Evaluator& e) {
+        for (uint64_t k = next.fetch_add(1); k < kParts; k = next.fetch_add(1)) {
+            members[k].emplace(e.Eval(rule, within & Bitmap::Range(bounds[k], bounds[k + 1])));
+        }
+    };
     Evaluator other = evaluator;
-    std::optional<Result<Bitmap>> high_members;
     std::thread helper;
     try {
-        helper = std::thread([&] { high_members.emplace(other.Eval(rule, high)); });
+        helper = std::thread([&] { work(other); });
     } catch (const std::system_error&) {
-        return evaluator.Eval(rule, within);  // no thread to be had: one thread does it all
+        // No thread to be had: this one takes every part.
     }
-    Result<Bitmap> low_members = evaluator.Eval(rule, low);
-    helper.join();
-    YT_TRY(low_members.status());
-    YT_TRY(high_members->status());
-    Bitmap out = std::move(*low_members);
-    out |= **high_members;
+    work(evaluator);
+    if (helper.joinable()) helper.join();
+    Bitmap out;
+    for (auto& part : members) {
+        YT_TRY(part->status());
+        out |= **part;
+    }
     return out;
 }
 
@@ -1733,7 +1743,7 @@ Result<Evaluation> Evaluate(const AudienceIndex& index, const Rule& rule, const 
     YT_TRY(evaluator.ResolveSegments(rule, "", options.segments));
     Bitmap within = d.live;
     if (options.within != nullptr) within &= IndexAccess::Bits(*options.within);
-    YT_ASSIGN_OR_RETURN(Bitmap members, EvalInHalves(evaluator, d, rule, within));
+    YT_ASSIGN_OR_RETURN(Bitmap members, EvalInParts(evaluator, d, rule, within));
     if (options.owner) {
         auto it = d.owner_members.find(options.owner->value());
         if (it == d.owner_members.end()) {

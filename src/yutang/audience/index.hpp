@@ -47,8 +47,8 @@ struct IndexAccess;
 struct IndexSettings {
     // Customers read per query while building (bounds the rows held at once).
     int64_t chunk_customers = 10'000;
-    // An evaluation over at least this many candidates runs on two threads, each on half of
-    // the customer ids (engine.hpp).
+    // An evaluation over at least this many candidates runs on two threads, which share four
+    // parts of the candidates between them (engine.hpp).
     int64_t parallel_from = 1'000'000;
 };
 
