@@ -970,15 +970,23 @@ class Evaluator {
             }
             case Family::kNumber:
             case Family::kDate:
-            case Family::kDuration: {
-                Bitmap out;
-                AttributeTest(c, [&](const auto& match) { out = Filter(within & column.present, match); });
-                return out;
-            }
+            case Family::kDuration:
+                return AmongHolders(c.attribute, within, [&](const auto& use) { AttributeTest(c, use); });
             case Family::kOther:
                 break;
         }
         return Bitmap();
+    }
+
+    // The candidates holding `attribute` (its `present` bitmap first) that pass the test
+    // `make(use)` hands to `use` (one of the *Test functions).
+    template <typename Make>
+    Bitmap AmongHolders(const std::string& attribute, const Bitmap& within, Make&& make) const {
+        const auto it = d_.attributes.find(attribute);
+        if (it == d_.attributes.end()) return Bitmap();
+        Bitmap out;
+        make([&](const auto& match) { out = Filter(within & it->second.present, match); });
+        return out;
     }
 
     // A number, date or datetime attribute compared (cost kColumn).
@@ -1181,6 +1189,13 @@ class Evaluator {
         });
     }
 
+    // The tally of a day window starting at `start`; none for hour windows, or when the tally
+    // cannot answer at this evaluation's now (IndexAccess::Tally): those search the purchases.
+    std::shared_ptr<const internal::WindowTally> TallyOf(const TraitCondition& c, int platform, int64_t start) const {
+        if (c.window->unit != TimeUnit::kDays) return nullptr;
+        return IndexAccess::Tally(d_, start, platform, calendar_.now());
+    }
+
     // Order traits over the purchases placed in the window (local midnight N-1 days ago, or N
     // hours ago, until now). A day window reads its tally (window_tally.hpp): the window's buyers
     // are one intersection; a count is then read from the tally's count steps, a spend or an
@@ -1188,8 +1203,7 @@ class Evaluator {
     // exactly (a purchase after the time they were tallied), and hour windows, are searched in their purchases.
     Bitmap Windowed(const TraitCondition& c, int platform, const Bitmap& within) const {
         const int64_t start = calendar_.WindowStart(*c.window);
-        std::shared_ptr<const internal::WindowTally> tally;
-        if (c.window->unit == TimeUnit::kDays) tally = IndexAccess::Tally(d_, start, platform, calendar_.now());
+        const std::shared_ptr<const internal::WindowTally> tally = TallyOf(c, platform, start);
         if (tally == nullptr) return SearchWindow(c, platform, start, within);
 
         const IntRanges match = IntRanges::Of(IntegerTest(c.test));
@@ -1266,8 +1280,7 @@ class Evaluator {
     void WindowTest(const TraitCondition& c, Use&& use) const {
         const int platform = PlatformOf(c.trait);
         const int64_t start = calendar_.WindowStart(*c.window);
-        std::shared_ptr<const internal::WindowTally> tally;
-        if (c.window->unit == TimeUnit::kDays) tally = IndexAccess::Tally(d_, start, platform, calendar_.now());
+        const std::shared_ptr<const internal::WindowTally> tally = TallyOf(c, platform, start);
         if (tally == nullptr) return WindowSearchTest(c, platform, start, use);
         const IntRanges match = IntRanges::Of(IntegerTest(c.test));
         const bool average = c.trait == Trait::kAverageOrderValue;
@@ -1495,11 +1508,7 @@ class Evaluator {
     }
 
     Result<Bitmap> Of(const BirthdayCondition& c, const Bitmap& within) {
-        const auto it = d_.attributes.find(c.attribute);
-        if (it == d_.attributes.end() || it->second.day_of.empty()) return Bitmap();
-        Bitmap out;
-        BirthdayTest(c, [&](const auto& match) { out = Filter(within & it->second.present, match); });
-        return out;
+        return AmongHolders(c.attribute, within, [&](const auto& use) { BirthdayTest(c, use); });
     }
 
     template <typename Use>
@@ -1563,11 +1572,7 @@ class Evaluator {
     }
 
     Result<Bitmap> Of(const MonthsSinceCondition& c, const Bitmap& within) {
-        const auto it = d_.attributes.find(c.attribute);
-        if (it == d_.attributes.end()) return Bitmap();
-        Bitmap out;
-        MonthsSinceTest(c, [&](const auto& match) { out = Filter(within & it->second.present, match); });
-        return out;
+        return AmongHolders(c.attribute, within, [&](const auto& use) { MonthsSinceTest(c, use); });
     }
 
     template <typename Use>
