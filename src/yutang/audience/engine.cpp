@@ -1162,15 +1162,19 @@ class Evaluator {
         constexpr int64_t kLastDay = TimeColumn::kOutside - 2;
         int64_t first = 0, last = kLastDay;                                          // the days wholly inside [a, b]
         uint16_t low_edge = TimeColumn::kOutside, high_edge = TimeColumn::kOutside;  // days a bound cuts
+        // Whole days: the first that starts at or after a, the last that ends at or before b
+        // (a local date can run back across midnight in some zones' history, so the day of a
+        // bound is only where the search starts). The day before the first and the day after the
+        // last are cut by a bound when they do not end at a or start after b.
         if (a > calendar_.StartOfDay(0)) {
-            const int64_t day = calendar_.DayOf(a);
-            first = calendar_.StartOfDay(day) == a ? day : day + 1;
-            if (first != day) low_edge = TimeColumn::DayCodeOf(day);
+            first = calendar_.DayOf(a);
+            while (calendar_.StartOfDay(first) < a) ++first;
+            if (calendar_.StartOfDay(first) > a) low_edge = TimeColumn::DayCodeOf(first - 1);
         }
         if (b < calendar_.StartOfDay(kLastDay + 1) - 1) {
-            const int64_t day = calendar_.DayOf(b);
-            last = calendar_.StartOfDay(day + 1) - 1 == b ? day : day - 1;
-            if (last != day) high_edge = TimeColumn::DayCodeOf(day);
+            last = calendar_.DayOf(b);
+            while (calendar_.StartOfDay(last + 1) - 1 > b) --last;
+            if (calendar_.StartOfDay(last + 1) <= b) high_edge = TimeColumn::DayCodeOf(last + 1);
         }
         // Codes first+1 … last+1; none when the range holds no whole day.
         const uint32_t from = first <= last ? static_cast<uint32_t>(first + 1) : uint32_t{0x10000};

@@ -229,6 +229,36 @@ TEST_F(EngineTest, TraitsAndOrderWindowsTurnAtLocalMidnight) {
     EXPECT_EQ(Members(*index, "order_count >= 1 within 24h"), (Ids{1})) << "hours roll, days turn";
 }
 
+// St. John's (Newfoundland) turned its clocks back at 00:01 until 2011: on 7 November 2010 local
+// midnight came at 02:30 UTC, and a minute later it was 23:01 on 6 November again. Times in that
+// repeated hour are on 6 November by their local date yet after 7 November began; a date
+// compared to a time means the instants from one local midnight to the next, whatever the
+// wall clock showed, so they count as 7 November (the index's local days must not decide them).
+TEST_F(EngineTest, DatesOfTimesHoldWhereALocalDateRanBackAcrossMidnight) {
+    Exec("UPDATE tenants SET time_zone = 'America/St_Johns' WHERE tenant_id = $1", {kTenant});
+    auto utc = [](int h, int mi) {
+        return Timestamp::FromMicros((int64_t{1289088000} + h * 3600 + mi * 60) * 1'000'000);
+    };
+    // 1: 02:20 UTC (6 Nov 23:50 local); 2: 02:30 (7 Nov 00:00); 3: 02:40 (6 Nov 23:10 again);
+    // 4: 03:40 (7 Nov 00:10); 5: no orders.
+    const std::vector<Timestamp> times = {utc(2, 20), utc(2, 30), utc(2, 40), utc(3, 40)};
+    for (int64_t id = 1; id <= 5; ++id) Customer(id);
+    for (int64_t id = 1; id <= 4; ++id) {
+        const Timestamp at = times[static_cast<size_t>(id - 1)];
+        Order(id, "jd", 10000, at);
+        Traits(id, 1, 10000, 0, at, at, R"({"jd":1})", "churned", 1);
+    }
+    auto index = Build();
+    ASSERT_NE(index, nullptr);
+    EXPECT_EQ(Members(*index, "first_order_at = 2010-11-06"), (Ids{1}));
+    EXPECT_EQ(Members(*index, "first_order_at != 2010-11-06"), (Ids{2, 3, 4}));
+    EXPECT_EQ(Members(*index, "first_order_at >= 2010-11-07"), (Ids{2, 3, 4}));
+    EXPECT_EQ(Members(*index, "first_order_at <= 2010-11-06"), (Ids{1}));
+    EXPECT_EQ(Members(*index, "first_order_at = 2010-11-07"), (Ids{2, 3, 4}));
+    EXPECT_EQ(Members(*index, "last_order_at between 2010-11-01 and 2010-11-06"), (Ids{1}));
+    EXPECT_EQ(Members(*index, "not last_order_at = 2010-11-06"), (Ids{2, 3, 4, 5}));
+}
+
 TEST_F(EngineTest, AttributesCompareByTheLiteralsType) {
     for (int64_t id = 1; id <= 5; ++id) Customer(id);
     Attribute(1, "gender", "string", "female");

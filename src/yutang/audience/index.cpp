@@ -1043,7 +1043,14 @@ uint16_t TimeColumn::DayCode(int64_t t, const TimeZone& zone) {
     // overflow at the extremes); a day's local offset is under a day.
     constexpr int64_t kMicrosPerDay = int64_t{86'400'000'000};
     if (t < -kMicrosPerDay || t > (int64_t{kOutside} + 1) * kMicrosPerDay) return kOutside;
-    return DayCodeOf(DayNumber(zone.ToLocal(Timestamp::FromMicros(t)).date));
+    const int32_t day = DayNumber(zone.ToLocal(Timestamp::FromMicros(t)).date);
+    const uint16_t code = DayCodeOf(day);
+    if (code == kOutside) return kOutside;
+    // Only an instant in its day's span may be decided by the day (TimeColumn).
+    if (zone.StartOfDay(DateOfDay(day)).micros() > t || zone.StartOfDay(DateOfDay(day + 1)).micros() <= t) {
+        return kOutside;
+    }
+    return code;
 }
 
 CustomerSet IndexAccess::Wrap(Bitmap bits) {

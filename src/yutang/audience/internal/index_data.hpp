@@ -137,10 +137,13 @@ struct NarrowColumn {
 // zone in two bytes. A test bounded by local midnights (`first_order_at within 30d`,
 // `days_since_last_order <= 60`) reads the days, a quarter of the memory, and the instant itself
 // only for a day a bound falls inside (today, for `within`) and for days out of the two bytes'
-// range. Set() keeps both; the index's zone is fixed for its life.
+// range. Every coded instant lies in its day's span [StartOfDay(day), StartOfDay(day + 1)): an
+// instant whose local date went back across midnight (an autumn clock change at 00:00, as some
+// zones had) is kOutside. Set() keeps both; the index's zone is fixed for its life.
 struct TimeColumn {
     static constexpr uint16_t kNone = 0;          // no time
-    static constexpr uint16_t kOutside = 0xffff;  // before 1970-01-01 or from 2149-06-06 on: read `at`
+    static constexpr uint16_t kOutside = 0xffff;  // before 1970-01-01, from 2149-06-05 on, or
+                                                  // outside its day's span (below): read `at`
     std::vector<int64_t> at;
     std::vector<uint16_t> day;  // DayNumber(local date) + 1, or kNone, or kOutside
 
