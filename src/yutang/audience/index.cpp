@@ -1043,13 +1043,17 @@ uint16_t TimeColumn::DayCode(int64_t t, const TimeZone& zone) {
     // overflow at the extremes); a day's local offset is under a day.
     constexpr int64_t kMicrosPerDay = int64_t{86'400'000'000};
     if (t < -kMicrosPerDay || t > (int64_t{kOutside} + 1) * kMicrosPerDay) return kOutside;
-    const int32_t day = DayNumber(zone.ToLocal(Timestamp::FromMicros(t)).date);
+    const LocalDateTime local = zone.ToLocal(Timestamp::FromMicros(t));
+    const int32_t day = DayNumber(local.date);
     const uint16_t code = DayCodeOf(day);
     if (code == kOutside) return kOutside;
-    // Only an instant in its day's span may be decided by the day (TimeColumn).
-    if (zone.StartOfDay(DateOfDay(day)).micros() > t || zone.StartOfDay(DateOfDay(day + 1)).micros() <= t) {
-        return kOutside;
-    }
+    // Only an instant in its day's span may be decided by the day (TimeColumn). No instant is
+    // before its local date's start (the first instant with that date); one is after the next
+    // day's start only where the clock went back across midnight, which leaves it less than the
+    // step back before midnight on the wall clock. Steps back are of an hour or two (12 hours
+    // is taken as the bound), so only instants from noon on are looked at, sparing a build half
+    // the zone arithmetic.
+    if (local.hour >= 12 && zone.StartOfDay(DateOfDay(day + 1)).micros() <= t) return kOutside;
     return code;
 }
 
