@@ -662,15 +662,14 @@ class Evaluator {
     Bitmap Filter(const Bitmap& within, const Test& test) const {
         if constexpr (std::is_same_v<Test, Nobody>) return Bitmap();
         if (within.Empty()) return Bitmap();
-        // The 2^16-id chunks `within` spans: only their slots are tested on the dense path.
-        const uint64_t first = uint64_t{within.Minimum()} & ~(kChunk - 1);
-        const uint64_t last = std::min<uint64_t>(d_.capacity, uint64_t{within.Maximum()} + 1);
         if (Sparse(within)) {
             // The candidates as one array (CRoaring's bulk conversion), filtered in place.
             std::vector<uint32_t> ids = within.ToVector();
             Keep(ids, test, false);
             return OfSorted(ids);
         }
+        // The 2^16-id chunks `within` spans: only their slots are tested.
+        const auto [first, last] = SpanOf(within);
         internal::BitmapBuilder out;
         std::array<uint64_t, internal::BitmapBuilder::kChunkWords> words;
         for (uint64_t start = first; start < last; start += kChunk) {
@@ -693,9 +692,14 @@ class Evaluator {
     // than 1 / kDenseShare of the ids it spans.
     bool Sparse(const Bitmap& within) const {
         if (within.Empty()) return true;
-        const uint64_t first = uint64_t{within.Minimum()} & ~(kChunk - 1);
-        const uint64_t last = std::min<uint64_t>(d_.capacity, uint64_t{within.Maximum()} + 1);
+        const auto [first, last] = SpanOf(within);
         return within.Cardinality() * kDenseShare < last - first;
+    }
+    // [first, last): from the start of the 2^16-id chunk of `within`'s smallest id (not empty) to
+    // past its largest.
+    std::pair<uint64_t, uint64_t> SpanOf(const Bitmap& within) const {
+        return {uint64_t{within.Minimum()} & ~(kChunk - 1),
+                std::min<uint64_t>(d_.capacity, uint64_t{within.Maximum()} + 1)};
     }
 
     // Keeps the ids (ascending) that pass `test` (with `negate`, that fail it), in order.
@@ -1047,8 +1051,7 @@ class Evaluator {
 
     Result<Bitmap> Of(const TraitCondition& c, const Bitmap& within) {
         const Comparison& test = c.test;
-        const int platform = PlatformOf(c.trait);
-        if (c.window) return Windowed(c, platform, within);
+        if (c.window) return Windowed(c, within);
         if (ConditionCost(c) == Cost::kColumn) {
             Bitmap out;
             TraitTest(c, [&](const auto& match) { out = Filter(within, match); });
@@ -1193,11 +1196,25 @@ class Evaluator {
         });
     }
 
-    // The tally of a day window starting at `start`; none for hour windows, or when the tally
-    // cannot answer at this evaluation's now (IndexAccess::Tally): those search the purchases.
-    std::shared_ptr<const internal::WindowTally> TallyOf(const TraitCondition& c, int platform, int64_t start) const {
-        if (c.window->unit != TimeUnit::kDays) return nullptr;
-        return IndexAccess::Tally(d_, start, platform, calendar_.now());
+    // What a windowed order trait reads: where its window starts, the platform (-1 = all), the day
+    // window's tally (none for hour windows, or when the tally cannot answer at this evaluation's
+    // now, IndexAccess::Tally: those search the purchases), and the test.
+    struct Window {
+        int platform = -1;
+        int64_t start = 0;
+        std::shared_ptr<const internal::WindowTally> tally;
+        IntRanges match;
+        bool average = false, spend = false;
+    };
+    Window WindowOf(const TraitCondition& c) const {
+        Window w;
+        w.platform = PlatformOf(c.trait);
+        w.start = calendar_.WindowStart(*c.window);
+        if (c.window->unit == TimeUnit::kDays) w.tally = IndexAccess::Tally(d_, w.start, w.platform, calendar_.now());
+        w.match = IntRanges::Of(IntegerTest(c.test));
+        w.average = c.trait == Trait::kAverageOrderValue;
+        w.spend = c.trait == Trait::kTotalSpend;
+        return w;
     }
 
     // Order traits over the purchases placed in the window (local midnight N-1 days ago, or N
@@ -1205,14 +1222,12 @@ class Evaluator {
     // are one intersection; a count is then read from the tally's count steps, a spend or an
     // average tested buyer by buyer; everyone else has a count and spend of 0. Customers the tally cannot answer
     // exactly (a purchase after the time they were tallied), and hour windows, are searched in their purchases.
-    Bitmap Windowed(const TraitCondition& c, int platform, const Bitmap& within) const {
-        const int64_t start = calendar_.WindowStart(*c.window);
-        const std::shared_ptr<const internal::WindowTally> tally = TallyOf(c, platform, start);
-        if (tally == nullptr) return SearchWindow(c, platform, start, within);
-
-        const IntRanges match = IntRanges::Of(IntegerTest(c.test));
-        const bool average = c.trait == Trait::kAverageOrderValue;
-        const bool spend = c.trait == Trait::kTotalSpend;
+    Bitmap Windowed(const TraitCondition& c, const Bitmap& within) const {
+        const Window w = WindowOf(c);
+        if (w.tally == nullptr) return SearchWindow(c, w.platform, w.start, within);
+        const std::shared_ptr<const internal::WindowTally>& tally = w.tally;
+        const IntRanges& match = w.match;
+        const bool average = w.average, spend = w.spend;
         Bitmap buyers = within & tally->buyers;
         buyers -= tally->late;
         Bitmap out;
@@ -1224,12 +1239,12 @@ class Evaluator {
         } else if (!average && !spend) {
             out = CountsAmong(*tally, buyers, match);
         } else {
-            out = FilterTallyBy(c, match, spend, average, *tally, buyers);
+            TallyValueTest(c, w, [&](const auto& test) { out = FilterTally(*tally, buyers, test); });
         }
         if (!average && match(0)) out |= within - tally->buyers;
         if (!tally->late.Empty()) {
             const Bitmap late = within & tally->late;
-            if (!late.Empty()) out |= SearchWindow(c, platform, start, late);
+            if (!late.Empty()) out |= SearchWindow(c, w.platform, w.start, late);
         }
         return out;
     }
@@ -1257,17 +1272,13 @@ class Evaluator {
 
     // FilterTally with the test chosen once: the average, or one range of counts or of spend (a
     // subtraction and a compare per buyer), or any ranges.
-    static Bitmap FilterTallyBy(const TraitCondition& c, const IntRanges& match, bool spend, bool average,
-                                const internal::WindowTally& tally, const Bitmap& candidates) {
-        Bitmap out;
-        TallyValueTest(c, match, spend, average, [&](const auto& test) { out = FilterTally(tally, candidates, test); });
-        return out;
-    }
     // Calls use(test), test(count, fen) → bool: the average, or one range of counts or of spend,
     // or any ranges.
     template <typename Use>
-    static void TallyValueTest(const TraitCondition& c, const IntRanges& match, bool spend, bool average, Use&& use) {
-        if (average) return use([&](int64_t count, int64_t fen) { return AverageMatches(c.test, fen, count); });
+    static void TallyValueTest(const TraitCondition& c, const Window& w, Use&& use) {
+        const IntRanges& match = w.match;
+        const bool spend = w.spend;
+        if (w.average) return use([&](int64_t count, int64_t fen) { return AverageMatches(c.test, fen, count); });
         if (match.ranges.size() == 1) {
             const auto low = static_cast<uint64_t>(match.ranges[0].first);
             const uint64_t width = static_cast<uint64_t>(match.ranges[0].second) - low;
@@ -1282,17 +1293,12 @@ class Evaluator {
     // customer's purchases for hour windows and customers the tally cannot answer (`late`).
     template <typename Use>
     void WindowTest(const TraitCondition& c, Use&& use) const {
-        const int platform = PlatformOf(c.trait);
-        const int64_t start = calendar_.WindowStart(*c.window);
-        const std::shared_ptr<const internal::WindowTally> tally = TallyOf(c, platform, start);
-        if (tally == nullptr) return WindowSearchTest(c, platform, start, use);
-        const IntRanges match = IntRanges::Of(IntegerTest(c.test));
-        const bool average = c.trait == Trait::kAverageOrderValue;
-        const bool spend = c.trait == Trait::kTotalSpend;
-        const bool zero = !average && match(0);  // what a customer with no purchase in the window gets
-        const internal::WindowTally& t = *tally;
-        WindowSearchTest(c, platform, start, [&](const auto& search) {
-            TallyValueTest(c, match, spend, average, [&](const auto& test) {
+        const Window w = WindowOf(c);
+        if (w.tally == nullptr) return WindowSearchTest(c, w.platform, w.start, use);
+        const bool zero = !w.average && w.match(0);  // what a customer with no purchase in the window gets
+        const internal::WindowTally& t = *w.tally;
+        WindowSearchTest(c, w.platform, w.start, [&](const auto& search) {
+            TallyValueTest(c, w, [&](const auto& test) {
                 auto tallied = [&](uint32_t id) {
                     const size_t b = id >> internal::kPurchaseBlockBits;
                     if (b >= t.blocks.size()) return zero;
