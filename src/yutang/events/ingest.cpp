@@ -365,6 +365,13 @@ Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view bod
     if (!sent_text.empty()) {
         YT_ASSIGN_OR_RETURN(batch_sent_at, ParseRfc3339(sent_text, "sentAt"));
     }
+    // The batch's own context and integrations apply to every message without its own; each
+    // stored message keeps what applied to it.
+    std::vector<std::pair<std::string_view, std::string>> batch_fields;
+    for (const std::string_view key : {"context", "integrations"}) {
+        simdjson::dom::object value;
+        if (object[key].get(value) == simdjson::SUCCESS) batch_fields.emplace_back(key, simdjson::minify(value));
+    }
     const Timestamp received_at = clock_.Now();
     std::vector<PendingMessage> messages;
     messages.reserve(batch.size());
@@ -382,11 +389,62 @@ Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view bod
             m.payload = simdjson::minify(element);
             m.message_id.clear();  // marks it as rejected for Store
         }
+        if (element.is_object()) {
+            for (const auto& [key, value] : batch_fields) {
+                if (message[key].error() != simdjson::NO_SUCH_FIELD) continue;
+                // The payload is the message minified: an object, so it ends with '}'.
+                const bool empty = m.payload.size() == 2;
+                m.payload.insert(m.payload.size() - 1,
+                                 std::string(empty ? "" : ",") + "\"" + std::string(key) + "\":" + value);
+            }
+        }
         messages.push_back(std::move(m));
         ++index;
     }
     return Store(tenant, messages, std::move(rejected));
 }
+
+namespace {
+
+// What "Order Refunded" does to an order. Segment's spec has the event repeat the order's
+// properties: a full refund. Its total (or, without one, the value of its products) is read as
+// what the order has had refunded in all, so a re-sent refund changes nothing and a total below
+// what was paid is a partial refund: the order keeps its status, with refunded_fen set. A refund
+// never changes what was ordered (total, lines); one without a total or products, or of at least
+// what was paid, refunds the order in full. An order known only by its refund is one of the
+// refunded amount, refunded in full.
+void ApplyRefund(const OrderEvent& event, bool stored, Timestamp occurred_at, OrderInput& order) {
+    std::optional<Money> amount = event.total;
+    if (!amount && event.lines && !event.lines->empty()) {
+        int64_t fen = 0;
+        bool overflow = false;
+        for (const OrderLine& line : *event.lines) {
+            int64_t value = 0;
+            overflow = overflow || __builtin_mul_overflow(line.unit_price.fen(), line.quantity, &value) ||
+                       __builtin_add_overflow(fen, value, &fen);
+        }
+        if (!overflow) amount = Money::FromFen(fen);  // beyond any order: refunded in full
+    }
+    if (!stored) {
+        order.total = amount.value_or(Money());
+        if (!event.currency.empty()) order.currency = event.currency;
+        if (event.lines) order.lines = *event.lines;
+    }
+    // A refunded order was paid: when the paid amount was never recorded, it is the total.
+    if (order.paid.fen() == 0) {
+        order.paid = order.total;
+        if (!order.paid_at) order.paid_at = occurred_at;
+    }
+    const int64_t refunded =
+        std::min(order.paid.fen(), std::max(order.refunded.fen(), amount ? amount->fen() : order.paid.fen()));
+    order.refunded = Money::FromFen(refunded);
+    if (refunded >= order.paid.fen()) {
+        order.status = "refunded";
+        order.raw_status = "refunded";
+    }
+}
+
+}  // namespace
 
 Status Ingestor::ApplyOrder(store::Session& s, TenantId tenant, const OrderEvent& event,
                             std::optional<int64_t> customer, Timestamp occurred_at) {
@@ -402,6 +460,10 @@ Status Ingestor::ApplyOrder(store::Session& s, TenantId tenant, const OrderEvent
         order.buyer_details = "{}";
     }
     if (customer) order.customer = CustomerId(*customer);
+    if (event.status == "refunded") {
+        ApplyRefund(event, stored.has_value(), occurred_at, order);
+        return orders_.Upsert(s, tenant, order).status();
+    }
     if (!event.status.empty()) order.status = event.status;
     order.raw_status = event.status.empty() ? order.raw_status : event.status;
     if (event.total) order.total = *event.total;
@@ -410,13 +472,10 @@ Status Ingestor::ApplyOrder(store::Session& s, TenantId tenant, const OrderEvent
         order.lines = *event.lines;
         order.lines_json.clear();
     }
-    // Amounts follow the status: paid orders were paid in full; a refund returns the total.
+    // Amounts follow the status: paid orders were paid in full.
     if (order.status == "paid" || order.status == "shipped" || order.status == "completed") {
         order.paid = order.total;
         if (!order.paid_at) order.paid_at = occurred_at;
-    } else if (order.status == "refunded") {
-        order.refunded = order.total;
-        if (order.paid.fen() == 0) order.paid = order.total;
     }
     return orders_.Upsert(s, tenant, order).status();
 }

@@ -8,7 +8,9 @@
 // failed_events with the reason and listed in the result: nothing is dropped silently. One request
 // is one item of the group-commit writer, so the call returns only after its events are durable.
 // E-commerce events of Segment's spec v2 ("Order Completed", "Order Updated", "Order Refunded",
-// "Order Cancelled") also create or update the order (source "segment") and the buyer's traits.
+// "Order Cancelled") also create or update the order (source "segment") and the buyer's traits;
+// a refund records what was refunded and never rewrites what was ordered. A batch's top-level
+// context and integrations apply to each of its messages that has none of its own.
 //
 //   Ingestor ingest(batcher, resolver, keys, clock);
 //   YT_ASSIGN_OR_RETURN(IngestResult r, ingest.IngestBatch(tenant, body));   // body: {"batch": [...]}

@@ -1,5 +1,6 @@
 #include "yutang/events/ingest.hpp"
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "yutang/base/time_zone.hpp"
@@ -200,6 +201,89 @@ TEST_F(IngestTest, EcommerceEventsBecomeOrdersAndTraits) {
     ASSERT_EQ(bad->rejected.size(), 2u);
     EXPECT_EQ(bad->rejected[0].field, "properties.order_id");
     EXPECT_EQ(bad->rejected[1].field, "properties.total");
+}
+
+TEST_F(IngestTest, BatchContextAndIntegrationsApplyToMessagesWithoutTheirOwn) {
+    auto result = ingest_->IngestBatch(TenantId(1), R"({"context":{"ip":"10.0.0.1","library":{"name":"batcher"}},
+        "integrations":{"All":false},
+        "batch":[{"type":"track","messageId":"b-1","userId":"u-1","event":"A"},
+                 {"type":"track","messageId":"b-2","userId":"u-1","event":"B","context":{"ip":"10.0.0.2"}},
+                 {"type":"track","messageId":"b-3","userId":"u-1"}]})");
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_EQ(result->accepted, 2u);
+    const auto payload = [&](const std::string& sql) {
+        std::string text;
+        EXPECT_TRUE(db_->Read([&](store::Session& s) -> Status {
+                           YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(sql));
+                           YT_ASSIGN_OR_RETURN(text, keys_.Decrypt(row->Text(0), "t1/event"));
+                           return OkStatus();
+                       })
+                        .ok());
+        return boost::json::parse(text).as_object();
+    };
+    const auto first = payload("SELECT payload FROM events WHERE message_id = 'b-1'");
+    EXPECT_EQ(first.at("context").at("ip").as_string(), "10.0.0.1");
+    EXPECT_EQ(first.at("integrations").at("All").as_bool(), false);
+    const auto second = payload("SELECT payload FROM events WHERE message_id = 'b-2'");
+    EXPECT_EQ(second.at("context").at("ip").as_string(), "10.0.0.2") << "a message's own context wins";
+    EXPECT_EQ(second.at("integrations").at("All").as_bool(), false);
+    const auto rejected = payload("SELECT payload FROM failed_events");
+    EXPECT_EQ(rejected.at("context").at("library").at("name").as_string(), "batcher")
+        << "a rejected message is kept with what applied to it";
+}
+
+TEST_F(IngestTest, RefundsAndCancellationsAdjustWithoutRewritingTheOrder) {
+    const auto send = [&](const std::string& event, const std::string& properties) {
+        auto result =
+            ingest_->IngestSingle(TenantId(1), MessageType::kTrack,
+                                  R"({"userId":"u-8","event":")" + event + R"(","properties":)" + properties + "}");
+        ASSERT_TRUE(result.ok()) << result.status().ToString();
+        ASSERT_TRUE(result->rejected.empty()) << result->rejected[0].reason;
+    };
+    const auto order = [&](const std::string& id, const std::string& column) {
+        return Count("SELECT " + column + " FROM orders WHERE external_id = '" + id + "'");
+    };
+    const auto traits = [&](const std::string& column) {
+        return Count("SELECT " + column +
+                     " FROM customer_traits WHERE customer_id = (SELECT customer_id FROM orders WHERE external_id = "
+                     "'S-3')");
+    };
+    send("Order Completed", R"({"order_id":"S-3","total":100,"products":[{"sku":"B1","price":50,"quantity":2}]})");
+    // A partial refund: the order keeps its total, lines and status; the refund is recorded.
+    send("Order Refunded", R"({"order_id":"S-3","total":30})");
+    EXPECT_EQ(order("S-3", "total_fen"), 10000);
+    EXPECT_EQ(order("S-3", "refunded_fen"), 3000);
+    EXPECT_EQ(order("S-3", "status = 'paid'"), 1);
+    EXPECT_EQ(order("S-3", "lines LIKE '%B1%'"), 1);
+    EXPECT_EQ(traits("refunded_fen"), 3000);
+    // The amount is what the order has had refunded in all: sent again, it changes nothing.
+    send("Order Refunded", R"({"order_id":"S-3","total":30})");
+    EXPECT_EQ(order("S-3", "refunded_fen"), 3000);
+    // Without a total, the products refunded say how much.
+    send("Order Refunded", R"({"order_id":"S-3","products":[{"sku":"B1","price":20,"quantity":2}]})");
+    EXPECT_EQ(order("S-3", "refunded_fen"), 4000);
+    EXPECT_EQ(order("S-3", "lines LIKE '%\"quantity\":2%'"), 1) << "the order's own lines stay";
+    // At least what was paid: refunded in full.
+    send("Order Refunded", R"({"order_id":"S-3","total":500})");
+    EXPECT_EQ(order("S-3", "status = 'refunded'"), 1);
+    EXPECT_EQ(order("S-3", "refunded_fen"), 10000);
+    EXPECT_EQ(order("S-3", "total_fen"), 10000);
+    EXPECT_EQ(traits("refunded_fen"), 10000);
+    EXPECT_EQ(traits("order_count"), 1) << "a refunded order was still bought";
+
+    // An order known only by its refund.
+    send("Order Refunded", R"({"order_id":"S-4","total":12})");
+    EXPECT_EQ(order("S-4", "total_fen"), 1200);
+    EXPECT_EQ(order("S-4", "paid_fen"), 1200);
+    EXPECT_EQ(order("S-4", "refunded_fen"), 1200);
+    EXPECT_EQ(order("S-4", "status = 'refunded'"), 1);
+
+    // A cancelled order stops counting as a purchase.
+    send("Order Completed", R"({"order_id":"S-5","total":50})");
+    EXPECT_EQ(traits("order_count"), 3);
+    send("Order Cancelled", R"({"order_id":"S-5"})");
+    EXPECT_EQ(order("S-5", "status = 'cancelled'"), 1);
+    EXPECT_EQ(traits("order_count"), 2);
 }
 
 }  // namespace
