@@ -5,6 +5,8 @@
 #include <cctype>
 #include <set>
 
+#include <simdjson.h>
+
 #include "yutang/base/log.hpp"
 
 namespace yutang::events {
@@ -63,6 +65,75 @@ void AppendString(std::string& out, std::string_view value) {
     out += '"';
     AppendJsonEscaped(out, value);
     out += '"';
+}
+
+// A string field of a JSON object, or its text when Segment's numeric form was sent; "" otherwise.
+std::string FieldText(simdjson::dom::object object, std::string_view key) {
+    simdjson::dom::element value;
+    if (object[key].get(value) != simdjson::SUCCESS) return {};
+    std::string_view text;
+    if (value.get_string().get(text) == simdjson::SUCCESS) return std::string(text);
+    if (value.is_int64() || value.is_uint64()) return simdjson::to_string(value);
+    return {};
+}
+
+// Whether `text` holds `value` as a whole token: not inside a longer id, number or address.
+bool HoldsToken(std::string_view text, std::string_view value) {
+    const auto part_of_token = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.' || c == '@' ||
+               c == '+';
+    };
+    for (size_t at = text.find(value); !value.empty() && at != std::string_view::npos; at = text.find(value, at + 1)) {
+        const size_t end = at + value.size();
+        if ((at == 0 || !part_of_token(text[at - 1])) && (end == text.size() || !part_of_token(text[end]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Whether a rejected message names the person. Failed events name no customer, so the message is
+// read as ingest reads a sender: userId, anonymousId and previousId, and the email and phone of its
+// traits (or context.traits), each normalised as resolution normalises it and compared with the
+// person's identities — so "138 5555 6666" is their +8613855556666 and "u-5" is not "u-50". A
+// message that is not a JSON object (ingest could not read one) names them when one of their
+// values stands in it as a whole token.
+bool NamesPerson(const std::string& payload, const std::vector<customers::StoredIdentity>& identities) {
+    std::vector<customers::IdentityInput> sent;
+    simdjson::dom::parser parser;
+    simdjson::dom::object message;
+    if (parser.parse(simdjson::padded_string(payload)).get(message) != simdjson::SUCCESS) {
+        const std::string text = Lower(payload);
+        return std::any_of(identities.begin(), identities.end(), [&](const customers::StoredIdentity& identity) {
+            const std::string value = Lower(identity.value);
+            return HoldsToken(text, value) || (identity.kind == IdentityKind::kPhone && value.starts_with("+86") &&
+                                               HoldsToken(text, std::string_view(value).substr(3)));
+        });
+    }
+    const std::string user_id = FieldText(message, "userId");
+    const std::string anonymous_id = FieldText(message, "anonymousId");
+    const std::string previous_id = FieldText(message, "previousId");
+    for (const auto& [kind, value] :
+         {std::pair{IdentityKind::kUserId, user_id}, std::pair{IdentityKind::kAnonymousId, anonymous_id},
+          std::pair{IdentityKind::kUserId, previous_id}, std::pair{IdentityKind::kAnonymousId, previous_id}}) {
+        if (!value.empty()) sent.push_back({kind, value, ""});
+    }
+    for (const std::string_view path : {"/traits", "/context/traits"}) {
+        simdjson::dom::object traits;
+        if (message.at_pointer(path).get(traits) != simdjson::SUCCESS) continue;
+        if (std::string email = FieldText(traits, "email"); !email.empty())
+            sent.push_back({IdentityKind::kEmail, email, ""});
+        if (std::string phone = FieldText(traits, "phone"); !phone.empty())
+            sent.push_back({IdentityKind::kPhone, phone, ""});
+    }
+    for (const customers::IdentityInput& input : sent) {
+        auto normalized = customers::NormalizeIdentity(input);
+        if (!normalized.ok() || !normalized->usable) continue;
+        for (const customers::StoredIdentity& identity : identities) {
+            if (identity.kind == normalized->kind && identity.value == normalized->value) return true;
+        }
+    }
+    return false;
 }
 
 }  // namespace
@@ -390,10 +461,8 @@ Result<std::string> CustomerRecords::Export(TenantId tenant, CustomerId customer
         for (size_t i = 1; i < ids.size(); ++i) out += (i > 1 ? "," : "") + std::to_string(ids[i]);
         out += "],\"identities\":[";
         YT_ASSIGN_OR_RETURN(auto identities, resolver_.Identities(s, tenant, canonical));
-        std::vector<std::string> values;
         for (size_t i = 0; i < identities.size(); ++i) {
             const auto& identity = identities[i];
-            values.push_back(Lower(identity.value));
             out += (i ? "," : "");
             out += "{\"kind\":";
             AppendString(out, customers::IdentityKindName(identity.kind));
@@ -450,11 +519,7 @@ Result<std::string> CustomerRecords::Export(TenantId tenant, CustomerId customer
         first = true;
         for (const auto& f : failed) {
             YT_ASSIGN_OR_RETURN(std::string payload, keys_.Decrypt(f.Text(1), event_context));
-            const std::string lower = Lower(payload);
-            if (std::none_of(values.begin(), values.end(),
-                             [&](const std::string& v) { return !v.empty() && lower.find(v) != std::string::npos; })) {
-                continue;
-            }
+            if (!NamesPerson(payload, identities)) continue;
             out += first ? "" : ",";
             first = false;
             out += "{\"message\":";
@@ -476,18 +541,11 @@ Status CustomerRecords::Erase(TenantId tenant, CustomerId customer, const staff:
         YT_ASSIGN_OR_RETURN(CustomerId canonical, resolver_.Canonical(s, tenant, customer));
         YT_ASSIGN_OR_RETURN(auto ids, AllIds(s, tenant, canonical));
         YT_ASSIGN_OR_RETURN(auto identities, resolver_.Identities(s, tenant, canonical));
-        std::vector<std::string> values;
-        for (const auto& identity : identities) values.push_back(Lower(identity.value));
-        // Failed events name no customer: those whose text contains one of the person's
-        // identity values are theirs.
+        // Failed events name no customer: those whose sender is one of the person's identities.
         YT_ASSIGN_OR_RETURN(auto failed, s.Query(kSelectFailed, {tenant.value()}));
         for (const auto& f : failed) {
             YT_ASSIGN_OR_RETURN(std::string payload, keys_.Decrypt(f.Text(1), event_context));
-            const std::string lower = Lower(payload);
-            if (std::any_of(values.begin(), values.end(),
-                            [&](const std::string& v) { return !v.empty() && lower.find(v) != std::string::npos; })) {
-                YT_TRY(s.Execute(kDeleteFailed, {tenant.value(), f.Int(0)}));
-            }
+            if (NamesPerson(payload, identities)) YT_TRY(s.Execute(kDeleteFailed, {tenant.value(), f.Int(0)}));
         }
         YT_TRY(profiles_.Erase(s, tenant, ids));
         for (int64_t id : ids) {
