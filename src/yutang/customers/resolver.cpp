@@ -238,13 +238,12 @@ Status IdentityResolver::Settle(store::Session& s, TenantId tenant, std::vector<
     }
 
     // Merge the others into it where a person could have both sets of identities.
+    bool refused = false;
     for (int64_t loser : owners) {
         if (loser == winner) continue;
         YT_ASSIGN_OR_RETURN(KindCounts loser_counts, CountKinds(s, tenant, loser));
         if (auto kind = Overflow(winner_counts, loser_counts)) {
-            for (const Candidate& c : candidates) {
-                if (c.owner == loser) result.skipped.push_back({c.identity.kind, "merge_refused", c.identity.hint});
-            }
+            refused = true;
             continue;
         }
         YT_TRY(s.Execute(kMoveIdentities, {tenant.value(), loser, winner}));
@@ -263,6 +262,32 @@ Status IdentityResolver::Settle(store::Session& s, TenantId tenant, std::vector<
             if (c.owner == loser) c.owner = winner;
         }
         result.merged.emplace_back(loser);
+    }
+
+    // People who cannot be one stay apart. When nobody was merged, the message belongs to the
+    // one its highest-priority identity names (its userId, not the anonymousId of a device two
+    // people shared), the oldest on a tie; what nobody had yet is attached to that one. The
+    // identities of the others are reported as merge_refused.
+    if (refused) {
+        if (result.merged.empty()) {
+            const Candidate* best = nullptr;
+            for (const Candidate& c : candidates) {
+                if (!c.owner) continue;
+                const int priority = RuleFor(c.identity.kind).priority;
+                if (best == nullptr || priority > RuleFor(best->identity.kind).priority ||
+                    (priority == RuleFor(best->identity.kind).priority && *c.owner < *best->owner)) {
+                    best = &c;
+                }
+            }
+            if (*best->owner != winner) {
+                winner = *best->owner;
+                YT_ASSIGN_OR_RETURN(winner_counts, CountKinds(s, tenant, winner));
+            }
+        }
+        for (const Candidate& c : candidates) {
+            if (c.owner && *c.owner != winner)
+                result.skipped.push_back({c.identity.kind, "merge_refused", c.identity.hint});
+        }
     }
 
     // Attach what nobody had yet, within the limits.
