@@ -219,7 +219,8 @@ Status IdentityResolver::Settle(store::Session& s, TenantId tenant, std::vector<
         shared_kinds[*c.owner].insert(c.identity.kind);
     }
 
-    // The winner: the oldest customer among them, or a new one.
+    // The winner of merges: the oldest customer among them, or a new one (when no merge can be
+    // made, the event may go to another of them: see below).
     int64_t winner = 0;
     KindCounts winner_counts;
     if (owners.empty()) {

@@ -3,7 +3,8 @@
 // Resolution looks every usable identity up; none known → a new customer; one customer → the
 // new identities are attached to it; several → they are merged into the oldest (lowest id),
 // unless the merge would give one person more identities of a kind than a person has (two
-// different user_ids or unionids, a fourth phone): then that customer is left alone. Each merge
+// different user_ids or unionids, a fourth phone): then that customer is left alone, and when
+// nobody could be merged the event is the customer's its highest-priority identity names. Each merge
 // moves the loser's identities and profile (ProfileStore::Merge) to the winner, leaves the loser as a tombstone
 // pointing at it, and records why. The full rules and their reasons: docs/design/identity.md.
 //

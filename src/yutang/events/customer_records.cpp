@@ -92,24 +92,25 @@ bool HoldsToken(std::string_view text, std::string_view value) {
     return false;
 }
 
-// Whether a rejected message names the person. Failed events name no customer, so the message is
-// read as ingest reads a sender: userId, anonymousId and previousId, and the email and phone of its
-// traits (or context.traits), each normalised as resolution normalises it and compared with the
-// person's identities — so "138 5555 6666" is their +8613855556666 and "u-5" is not "u-50". A
-// message that is not a JSON object (ingest could not read one) names them when one of their
-// values stands in it as a whole token.
+// Whether a rejected message names the person. Failed events name no customer, so two readings
+// are taken: the sender fields a message can carry (userId, anonymousId, previousId, and the email
+// and phone of its traits or context.traits), each normalised as resolution normalises it and
+// compared with the person's identities — so "138 5555 6666" is their +8613855556666 —, and, for
+// whatever else the message holds (its properties, or a message that is not JSON at all), each of
+// their values standing in it as a whole token — so "u-5" does not find "u-50".
 bool NamesPerson(const std::string& payload, const std::vector<customers::StoredIdentity>& identities) {
-    std::vector<customers::IdentityInput> sent;
-    simdjson::dom::parser parser;
-    simdjson::dom::object message;
-    if (parser.parse(simdjson::padded_string(payload)).get(message) != simdjson::SUCCESS) {
-        const std::string text = Lower(payload);
-        return std::any_of(identities.begin(), identities.end(), [&](const customers::StoredIdentity& identity) {
+    const std::string text = Lower(payload);
+    const bool token =
+        std::any_of(identities.begin(), identities.end(), [&](const customers::StoredIdentity& identity) {
             const std::string value = Lower(identity.value);
             return HoldsToken(text, value) || (identity.kind == IdentityKind::kPhone && value.starts_with("+86") &&
                                                HoldsToken(text, std::string_view(value).substr(3)));
         });
-    }
+    if (token) return true;
+    simdjson::dom::parser parser;
+    simdjson::dom::object message;
+    if (parser.parse(simdjson::padded_string(payload)).get(message) != simdjson::SUCCESS) return false;
+    std::vector<customers::IdentityInput> sent;
     const std::string user_id = FieldText(message, "userId");
     const std::string anonymous_id = FieldText(message, "anonymousId");
     const std::string previous_id = FieldText(message, "previousId");
@@ -121,10 +122,12 @@ bool NamesPerson(const std::string& payload, const std::vector<customers::Stored
     for (const std::string_view path : {"/traits", "/context/traits"}) {
         simdjson::dom::object traits;
         if (message.at_pointer(path).get(traits) != simdjson::SUCCESS) continue;
-        if (std::string email = FieldText(traits, "email"); !email.empty())
+        if (std::string email = FieldText(traits, "email"); !email.empty()) {
             sent.push_back({IdentityKind::kEmail, email, ""});
-        if (std::string phone = FieldText(traits, "phone"); !phone.empty())
+        }
+        if (std::string phone = FieldText(traits, "phone"); !phone.empty()) {
             sent.push_back({IdentityKind::kPhone, phone, ""});
+        }
     }
     for (const customers::IdentityInput& input : sent) {
         auto normalized = customers::NormalizeIdentity(input);

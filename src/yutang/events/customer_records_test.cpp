@@ -41,9 +41,10 @@ class CustomerRecordsTest : public ::testing::Test {
               R"({"type":"alias","previousId":"anon-5","userId":"u-5"})",
               R"({"type":"track","userId":"u-5","event":"Order Completed","properties":{"order_id":"O-5","total":88}})",
               R"({"type":"track","userId":"u-5"})",
-              // Rejected too: one from someone whose id merely starts like theirs, one that names
-              // them only by their phone, written another way.
+              // Rejected too: one from someone whose id merely starts like theirs, one naming them
+              // in its properties, and one naming them only by their phone, written another way.
               R"({"type":"track","userId":"u-50"})",
+              R"({"type":"track","userId":"x-2","properties":{"contact":"FIVE@example.com"}})",
               R"({"type":"track","anonymousId":"x-1","context":{"traits":{"phone":"138 )"
               "5555 6666"
               R"("}}})"}) {
@@ -145,8 +146,8 @@ TEST_F(CustomerRecordsTest, ExportHoldsEverythingAboutThePerson) {
     EXPECT_EQ(o.at("identities").as_array().size(), 4u);
     EXPECT_EQ(o.at("orders").as_array().size(), 1u);
     EXPECT_EQ(o.at("events").as_array().size(), 4u);
-    EXPECT_EQ(o.at("failed_events").as_array().size(), 2u)
-        << "the rejected messages sent as u-5 and with their phone, not the one of u-50";
+    EXPECT_EQ(o.at("failed_events").as_array().size(), 3u)
+        << "the rejected messages sent as u-5, with their phone, and naming their email; not the one of u-50";
     EXPECT_EQ(exported->find("u-50"), std::string::npos);
     EXPECT_NE(exported->find("上海市徐汇区"), std::string::npos);
     EXPECT_EQ(o.at("attributes").as_object().at("address").as_object().at("value").as_string(), "上海市徐汇区")

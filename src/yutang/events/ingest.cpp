@@ -390,12 +390,24 @@ Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view bod
             m.message_id.clear();  // marks it as rejected for Store
         }
         if (element.is_object()) {
+            // The payload is the message minified: an object, so it ends with '}'. With what the
+            // batch adds, a message is held to the same 32 KB; one that would pass it is refused
+            // and kept as it was sent.
+            std::string spliced = m.payload;
             for (const auto& [key, value] : batch_fields) {
                 if (message[key].error() != simdjson::NO_SUCH_FIELD) continue;
-                // The payload is the message minified: an object, so it ends with '}'.
-                const bool empty = m.payload.size() == 2;
-                m.payload.insert(m.payload.size() - 1,
-                                 std::string(empty ? "" : ",") + "\"" + std::string(key) + "\":" + value);
+                if (spliced.size() + key.size() + value.size() + 4 > settings_.max_message_bytes) {
+                    spliced.clear();
+                    break;
+                }
+                spliced.insert(spliced.size() - 1,
+                               std::string(spliced.size() == 2 ? "" : ",") + "\"" + std::string(key) + "\":" + value);
+            }
+            if (!spliced.empty()) {
+                m.payload = std::move(spliced);
+            } else if (s.ok()) {
+                rejected.push_back({index, "message with the batch's context is larger than 32 KB", "context"});
+                m.message_id.clear();
             }
         }
         messages.push_back(std::move(m));
@@ -407,12 +419,12 @@ Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view bod
 namespace {
 
 // What "Order Refunded" does to an order. Segment's spec has the event repeat the order's
-// properties: a full refund. Its total (or, without one, the value of its products) is read as
-// what the order has had refunded in all, so a re-sent refund changes nothing and a total below
-// what was paid is a partial refund: the order keeps its status, with refunded_fen set. A refund
-// never changes what was ordered (total, lines); one without a total or products, or of at least
-// what was paid, refunds the order in full. An order known only by its refund is one of the
-// refunded amount, refunded in full.
+// properties: a full refund. A total below what is left to refund (or, without a total, the
+// products refunded, as partial refunds list them) is one partial refund, added to what the order
+// has had refunded; the order keeps its status. A re-sent event is a duplicate by its messageId.
+// A refund never changes what was ordered (total, lines); one without a total or products, or
+// reaching what was paid, refunds the order in full. An order known only by its refund is one of
+// the refunded amount, refunded in full.
 void ApplyRefund(const OrderEvent& event, bool stored, Timestamp occurred_at, OrderInput& order) {
     std::optional<Money> amount = event.total;
     if (!amount && event.lines && !event.lines->empty()) {
@@ -435,8 +447,12 @@ void ApplyRefund(const OrderEvent& event, bool stored, Timestamp occurred_at, Or
         order.paid = order.total;
         if (!order.paid_at) order.paid_at = occurred_at;
     }
-    const int64_t refunded =
-        std::min(order.paid.fen(), std::max(order.refunded.fen(), amount ? amount->fen() : order.paid.fen()));
+    int64_t refunded = order.paid.fen();
+    if (amount && !__builtin_add_overflow(order.refunded.fen(), amount->fen(), &refunded)) {
+        refunded = std::min(order.paid.fen(), refunded);
+    } else {
+        refunded = order.paid.fen();
+    }
     order.refunded = Money::FromFen(refunded);
     if (refunded >= order.paid.fen()) {
         order.status = "refunded";

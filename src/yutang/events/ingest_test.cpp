@@ -208,9 +208,11 @@ TEST_F(IngestTest, BatchContextAndIntegrationsApplyToMessagesWithoutTheirOwn) {
         "integrations":{"All":false},
         "batch":[{"type":"track","messageId":"b-1","userId":"u-1","event":"A"},
                  {"type":"track","messageId":"b-2","userId":"u-1","event":"B","context":{"ip":"10.0.0.2"}},
-                 {"type":"track","messageId":"b-3","userId":"u-1"}]})");
+                 {"type":"track","messageId":"b-3","userId":"u-1"},
+                 {}]})");
     ASSERT_TRUE(result.ok()) << result.status().ToString();
     EXPECT_EQ(result->accepted, 2u);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM failed_events"), 2);
     const auto payload = [&](const std::string& sql) {
         std::string text;
         EXPECT_TRUE(db_->Read([&](store::Session& s) -> Status {
@@ -227,16 +229,33 @@ TEST_F(IngestTest, BatchContextAndIntegrationsApplyToMessagesWithoutTheirOwn) {
     const auto second = payload("SELECT payload FROM events WHERE message_id = 'b-2'");
     EXPECT_EQ(second.at("context").at("ip").as_string(), "10.0.0.2") << "a message's own context wins";
     EXPECT_EQ(second.at("integrations").at("All").as_bool(), false);
-    const auto rejected = payload("SELECT payload FROM failed_events");
+    const auto rejected = payload("SELECT payload FROM failed_events ORDER BY failed_id LIMIT 1");
     EXPECT_EQ(rejected.at("context").at("library").at("name").as_string(), "batcher")
         << "a rejected message is kept with what applied to it";
+    EXPECT_EQ(payload("SELECT payload FROM failed_events ORDER BY failed_id DESC LIMIT 1").at("integrations").at("All"),
+              false)
+        << "an empty entry too";
+
+    // A message that the batch's context would take past 32 KB is refused, kept as sent.
+    const std::string big_context = R"({"note":")" + std::string(30 * 1024, 'x') + R"("})";
+    auto big = ingest_->IngestBatch(TenantId(1), R"({"context":)" + big_context + R"(,"batch":[
+        {"type":"track","messageId":"b-4","userId":"u-1","event":"C","properties":{"pad":")" +
+                                                     std::string(3 * 1024, 'y') + R"("}},
+        {"type":"track","messageId":"b-5","userId":"u-1","event":"D"}]})");
+    ASSERT_TRUE(big.ok()) << big.status().ToString();
+    ASSERT_EQ(big->rejected.size(), 1u);
+    EXPECT_EQ(big->rejected[0].index, 0u);
+    EXPECT_EQ(big->rejected[0].field, "context");
+    EXPECT_EQ(big->accepted, 1u);
 }
 
 TEST_F(IngestTest, RefundsAndCancellationsAdjustWithoutRewritingTheOrder) {
-    const auto send = [&](const std::string& event, const std::string& properties) {
-        auto result =
-            ingest_->IngestSingle(TenantId(1), MessageType::kTrack,
-                                  R"({"userId":"u-8","event":")" + event + R"(","properties":)" + properties + "}");
+    int sent = 0;
+    const auto send = [&](const std::string& event, const std::string& properties, std::string message_id = "") {
+        if (message_id.empty()) message_id = "m-" + std::to_string(++sent);
+        auto result = ingest_->IngestSingle(TenantId(1), MessageType::kTrack,
+                                            R"({"userId":"u-8","messageId":")" + message_id + R"(","event":")" + event +
+                                                R"(","properties":)" + properties + "}");
         ASSERT_TRUE(result.ok()) << result.status().ToString();
         ASSERT_TRUE(result->rejected.empty()) << result->rejected[0].reason;
     };
@@ -250,20 +269,23 @@ TEST_F(IngestTest, RefundsAndCancellationsAdjustWithoutRewritingTheOrder) {
     };
     send("Order Completed", R"({"order_id":"S-3","total":100,"products":[{"sku":"B1","price":50,"quantity":2}]})");
     // A partial refund: the order keeps its total, lines and status; the refund is recorded.
-    send("Order Refunded", R"({"order_id":"S-3","total":30})");
+    send("Order Refunded", R"({"order_id":"S-3","total":30})", "refund-1");
     EXPECT_EQ(order("S-3", "total_fen"), 10000);
     EXPECT_EQ(order("S-3", "refunded_fen"), 3000);
     EXPECT_EQ(order("S-3", "status = 'paid'"), 1);
     EXPECT_EQ(order("S-3", "lines LIKE '%B1%'"), 1);
     EXPECT_EQ(traits("refunded_fen"), 3000);
-    // The amount is what the order has had refunded in all: sent again, it changes nothing.
-    send("Order Refunded", R"({"order_id":"S-3","total":30})");
+    // Re-sent, it is a duplicate.
+    send("Order Refunded", R"({"order_id":"S-3","total":30})", "refund-1");
     EXPECT_EQ(order("S-3", "refunded_fen"), 3000);
-    // Without a total, the products refunded say how much.
+    // Each further refund adds: without a total, the products refunded say how much.
     send("Order Refunded", R"({"order_id":"S-3","products":[{"sku":"B1","price":20,"quantity":2}]})");
-    EXPECT_EQ(order("S-3", "refunded_fen"), 4000);
+    EXPECT_EQ(order("S-3", "refunded_fen"), 7000);
     EXPECT_EQ(order("S-3", "lines LIKE '%\"quantity\":2%'"), 1) << "the order's own lines stay";
-    // At least what was paid: refunded in full.
+    send("Order Refunded", R"({"order_id":"S-3","total":10})");
+    EXPECT_EQ(order("S-3", "refunded_fen"), 8000);
+    EXPECT_EQ(order("S-3", "status = 'paid'"), 1);
+    // Reaching what was paid: refunded in full, never beyond.
     send("Order Refunded", R"({"order_id":"S-3","total":500})");
     EXPECT_EQ(order("S-3", "status = 'refunded'"), 1);
     EXPECT_EQ(order("S-3", "refunded_fen"), 10000);
@@ -271,19 +293,22 @@ TEST_F(IngestTest, RefundsAndCancellationsAdjustWithoutRewritingTheOrder) {
     EXPECT_EQ(traits("refunded_fen"), 10000);
     EXPECT_EQ(traits("order_count"), 1) << "a refunded order was still bought";
 
-    // An order known only by its refund.
+    // Orders known only by their refund: of the refunded amount, refunded in full.
     send("Order Refunded", R"({"order_id":"S-4","total":12})");
     EXPECT_EQ(order("S-4", "total_fen"), 1200);
     EXPECT_EQ(order("S-4", "paid_fen"), 1200);
     EXPECT_EQ(order("S-4", "refunded_fen"), 1200);
     EXPECT_EQ(order("S-4", "status = 'refunded'"), 1);
+    send("Order Refunded", R"({"order_id":"S-6","products":[{"sku":"C1","price":5,"quantity":3}]})");
+    EXPECT_EQ(order("S-6", "total_fen"), 1500);
+    EXPECT_EQ(order("S-6", "refunded_fen"), 1500);
 
     // A cancelled order stops counting as a purchase.
     send("Order Completed", R"({"order_id":"S-5","total":50})");
-    EXPECT_EQ(traits("order_count"), 3);
+    EXPECT_EQ(traits("order_count"), 4);
     send("Order Cancelled", R"({"order_id":"S-5"})");
     EXPECT_EQ(order("S-5", "status = 'cancelled'"), 1);
-    EXPECT_EQ(traits("order_count"), 2);
+    EXPECT_EQ(traits("order_count"), 3);
 }
 
 }  // namespace

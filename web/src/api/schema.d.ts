@@ -1289,7 +1289,7 @@ export interface components {
         ImportJobList: {
             items: components["schemas"]["ImportJob"][];
         };
-        /** @description A message as Segment's HTTP Tracking API defines it (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/). userId or anonymousId is required (alias: previousId and userId); track needs event; group needs groupId. timestamp/originalTimestamp and sentAt (ISO 8601) correct the device's clock: timestamp = receivedAt − (sentAt − originalTimestamp). messageId deduplicates re-sends per merchant. properties, traits, context and integrations are kept (encrypted). identify traits.email and traits.phone become identities of the customer. */
+        /** @description A message as Segment's HTTP Tracking API defines it (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/). userId or anonymousId is required (alias: previousId and userId); track needs event; group needs groupId. timestamp/originalTimestamp and sentAt (ISO 8601) correct the device's clock: timestamp = receivedAt − (sentAt − originalTimestamp). messageId deduplicates re-sends per merchant. properties, traits, context and integrations are kept (encrypted). identify traits.email and traits.phone become identities of the customer. Segment e-commerce v2 events make orders (source "segment", keyed by properties.order_id): Order Completed (paid, with total or revenue and products), Order Updated, Order Cancelled, and Order Refunded, which never changes what was ordered: its total (or its products' value) is what the order has had refunded in all, so a total below what was paid is a partial refund and a re-sent one changes nothing; without either, or of at least what was paid, the order is refunded in full. */
         SegmentMessage: {
             /**
              * @description Required inside a batch.
@@ -1320,7 +1320,10 @@ export interface components {
             batch: components["schemas"]["SegmentMessage"][];
             /** Format: date-time */
             sentAt?: string;
+            /** @description Applies to every message of the batch that has no context of its own, and is kept with it. */
             context?: Record<string, never>;
+            /** @description Applies to every message of the batch that has no integrations of its own, and is kept with it. */
+            integrations?: Record<string, never>;
         };
         IngestResult: {
             /** @description Always true for a 200: the accepted messages are durable. */
