@@ -51,10 +51,10 @@ constexpr std::string_view kSelectTraits =
     "SELECT customer_id, order_count, total_spend_fen, refunded_fen, first_order_at, last_order_at, "
     "platform_counts, lifecycle_stage, rfm_recency, rfm_frequency, rfm_monetary FROM customer_traits "
     "WHERE tenant_id = $1 AND {ids}";
-// created_at and recorded_at below are not used: they keep a covering index that starts
-// (tenant_id, kind …) or (tenant_id, purpose …) — which a DBA adds for reports, and the audience
-// benchmark does — from looking cheaper to SQLite's planner than the customer_id index for an
-// IN (…) list; it would scan the merchant's whole table for every refresh.
+// created_at, recorded_at and received_at below are not used: they keep a covering index that
+// starts (tenant_id, kind …), (tenant_id, purpose …) or (tenant_id, name …) — which a DBA adds for
+// reports, and the audience benchmark does — from looking cheaper to SQLite's planner than the
+// customer_id index for an IN (…) list; it would scan the merchant's whole table for every refresh.
 constexpr std::string_view kSelectIdentityKinds =
     "SELECT customer_id, kind, created_at FROM customer_identities WHERE tenant_id = $1 AND {ids}";
 constexpr std::string_view kSelectCustomerTags =
@@ -69,7 +69,8 @@ constexpr std::string_view kSelectPurchases =
     "SELECT customer_id, source, paid_fen - refunded_fen, ordered_at FROM orders "
     "WHERE tenant_id = $1 AND {ids} AND status IN ('paid', 'shipped', 'completed', 'refunded')";
 constexpr std::string_view kSelectEvents =
-    "SELECT customer_id, name, occurred_at, event_id FROM events WHERE tenant_id = $1 AND {ids} AND type = 'track'";
+    "SELECT customer_id, name, occurred_at, event_id, received_at FROM events WHERE tenant_id = $1 AND {ids} "
+    "AND type = 'track'";
 // Read by ranges only: $4 follows the range's $2 and $3.
 constexpr std::string_view kSelectEventPayloads =
     "SELECT event_id, payload FROM events WHERE tenant_id = $1 AND {ids} AND type = 'track' AND name = $4";
@@ -1480,9 +1481,10 @@ IndexStats AudienceIndex::Stats() const {
     }
     for (const auto& [name, runs] : d.events) {
         stats.events += static_cast<int64_t>(runs.times.size());
-        bytes += name.capacity() + VectorBytes(runs.customers) + VectorBytes(runs.offsets) + VectorBytes(runs.times) +
-                 VectorBytes(runs.event_ids);
+        stats.event_bytes += name.capacity() + VectorBytes(runs.customers) + VectorBytes(runs.offsets) +
+                             VectorBytes(runs.times) + VectorBytes(runs.event_ids);
     }
+    bytes += stats.event_bytes;
     for (const auto& change : d.changes) {
         bytes += change.customers.Bytes();
         for (const auto& facet : change.facets) bytes += facet.Bytes();
