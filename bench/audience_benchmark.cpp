@@ -655,9 +655,8 @@ void BindTime(sqlite3_stmt* stmt, int index, int64_t value) {
     }
 }
 
-const std::vector<std::string> kLoadedTables = {"customers",     "customer_identities", "customer_traits",
-                                                "orders",        "customer_tags",       "customer_attributes",
-                                                "consent_records", "events"};
+const std::vector<std::string> kLoadedTables = {"customers",     "customer_identities", "customer_traits", "orders",
+                                                "customer_tags", "customer_attributes", "consent_records", "events"};
 
 // What a DBA would add for these rules, on both databases (PostgreSQL gets covering INCLUDE
 // columns instead of wide keys).
@@ -721,8 +720,8 @@ class RowWriter {
         event_ = raw.Prepare(
             "INSERT INTO events (tenant_id, event_id, message_id, type, name, customer_id, occurred_at, received_at, "
             "payload) VALUES (1, ?1, ?2, 'track', ?3, ?4, ?5, ?6, ?7)");
-        plain_event_ = raw.Prepare(
-            "INSERT INTO bench_plain_event_properties (tenant_id, event_id, category) VALUES (1, ?1, ?2)");
+        plain_event_ =
+            raw.Prepare("INSERT INTO bench_plain_event_properties (tenant_id, event_id, category) VALUES (1, ?1, ?2)");
     }
 
     int64_t Insert(const Chunk& chunk) {
@@ -1305,9 +1304,10 @@ std::string BabyMonths(int low, int high) {
 std::string Events(std::string_view name, std::string_view category, int days, std::string_view having) {
     std::string sql = "c.customer_id IN (SELECT e.customer_id FROM events e ";
     if (!category.empty()) {
-        sql += "JOIN bench_plain_event_properties p ON p.tenant_id = e.tenant_id AND p.event_id = e.event_id AND "
-               "p.category = '" +
-               std::string(category) + "' ";
+        sql +=
+            "JOIN bench_plain_event_properties p ON p.tenant_id = e.tenant_id AND p.event_id = e.event_id AND "
+            "p.category = '" +
+            std::string(category) + "' ";
     }
     sql += "WHERE e.tenant_id = 1 AND e.name = '" + std::string(name) +
            "' AND e.type = 'track' AND e.customer_id IS NOT NULL ";
@@ -1770,12 +1770,12 @@ void BM_Refresh(benchmark::State& state) {
                                    .status());
                     }
                     if (change == Change::kEvent) {
-                        YT_TRY(s.Execute("INSERT INTO events (tenant_id, event_id, message_id, type, name, customer_id, "
-                                         "occurred_at, received_at, payload) VALUES (1, $1, $2, 'track', "
-                                         "'Product Viewed', $3, $4, $4, $5)",
-                                         {next_id, "refresh-" + std::to_string(next_id), id, at,
-                                          store::Blob{sealed[i]}})
-                                   .status());
+                        YT_TRY(
+                            s.Execute("INSERT INTO events (tenant_id, event_id, message_id, type, name, customer_id, "
+                                      "occurred_at, received_at, payload) VALUES (1, $1, $2, 'track', "
+                                      "'Product Viewed', $3, $4, $4, $5)",
+                                      {next_id, "refresh-" + std::to_string(next_id), id, at, store::Blob{sealed[i]}})
+                                .status());
                         ++next_id;
                     } else {
                         YT_TRY(s.Execute("INSERT INTO customer_tags (tenant_id, customer_id, tag_id, source, "
@@ -1813,24 +1813,23 @@ void BM_Refresh(benchmark::State& state) {
     }
     // The caught-up index must agree with the store about what was written.
     const bool event = change == Change::kEvent;
-    const RuleResult check =
-        ParseRuleText(event ? R"(event "Product Viewed" within 1d)" : R"(tag = "活动/六一领券")");
+    const RuleResult check = ParseRuleText(event ? R"(event "Product Viewed" within 1d)" : R"(tag = "活动/六一领券")");
     auto engine_count = Evaluate(*e.index, check.value());
     CheckOk(engine_count.status(), "Evaluate");
     const int64_t store_count = SqliteBaseline().Scalar(
-        event ? "SELECT COUNT(DISTINCT customer_id) FROM events WHERE tenant_id = 1 AND type = 'track' AND name = "
-                "'Product Viewed' AND occurred_at >= " +
-                    std::to_string(WindowStart(1)) + " AND occurred_at <= " + std::to_string(NowMicros())
-              : "SELECT COUNT(*) FROM customer_tags WHERE tenant_id = 1 AND tag_id = " +
-                    std::to_string(kCampaignTag.id));
+        event
+            ? "SELECT COUNT(DISTINCT customer_id) FROM events WHERE tenant_id = 1 AND type = 'track' AND name = "
+              "'Product Viewed' AND occurred_at >= " +
+                  std::to_string(WindowStart(1)) + " AND occurred_at <= " + std::to_string(NowMicros())
+            : "SELECT COUNT(*) FROM customer_tags WHERE tenant_id = 1 AND tag_id = " + std::to_string(kCampaignTag.id));
     if (engine_count->count != store_count) {
         Die("after CatchUp the index counts " + std::to_string(engine_count->count) + " customers for \"" +
             std::string(ChangeName(change)) + "\", the store " + std::to_string(store_count));
     }
     double total = 0;
     for (double ms : refresh_ms) total += ms;
-    const RefreshSummary s{batch, change, static_cast<double>(refreshed) / (total / 1000),
-                           Percentile(refresh_ms, 0.5), Percentile(write_ms, 0.5)};
+    const RefreshSummary s{batch, change, static_cast<double>(refreshed) / (total / 1000), Percentile(refresh_ms, 0.5),
+                           Percentile(write_ms, 0.5)};
     state.counters["customers_per_s"] = benchmark::Counter(s.per_second);
     state.counters["refresh_p50_ms"] = benchmark::Counter(s.p50_ms);
     state.counters["write_p50_ms"] = benchmark::Counter(s.write_ms);
@@ -2086,8 +2085,7 @@ void PrintSummary() {
     }
     for (const RefreshSummary& r : RefreshSummaries()) {
         std::printf("catch-up batch %6lld (%s): %10.0f customers/s, CatchUp p50 %.2f ms, store write p50 %.2f ms\n",
-                    static_cast<long long>(r.batch),
-                    std::string(ChangeName(r.change)).c_str(), r.per_second, r.p50_ms,
+                    static_cast<long long>(r.batch), std::string(ChangeName(r.change)).c_str(), r.per_second, r.p50_ms,
                     r.write_ms);
     }
 }

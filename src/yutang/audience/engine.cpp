@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <memory>
@@ -1419,95 +1420,111 @@ class Evaluator {
             return Bitmap();
         }
         const internal::EventRuns& runs = it->second;
-        std::vector<char> matches;  // per occurrence; empty = every occurrence matches
+        std::shared_ptr<const internal::PropertyColumn> column;
+        std::function<bool(const internal::PropertyValue&)> property;
         if (c.where) {
-            YT_ASSIGN_OR_RETURN(matches, PropertyMatches(c.event, *c.where));
+            YT_ASSIGN_OR_RETURN(column, IndexAccess::Property(d_, c.event, c.where->property));
+            property = PropertyTest(*column, *c.where);
         }
-        auto matching = [&](uint32_t i) { return matches.empty() || matches[i] != 0; };
         internal::BitmapBuilder out;
+        internal::BitmapBuilder did;  // every customer with a run (for a count that 0 passes)
         std::vector<uint32_t> passed;
-        if (c.measure == EventMeasure::kCount) {
-            const auto match = IntegerTest(c.test);
-            const int64_t start = c.window ? calendar_.WindowStart(*c.window) : kMinTime;
-            const int64_t end = c.window ? calendar_.now() : kMaxTime;
-            for (size_t k = 0; k < runs.customers.size(); ++k) {
-                const int64_t* times = runs.times.data();
-                const int64_t* first = std::lower_bound(times + runs.offsets[k], times + runs.offsets[k + 1], start);
-                const int64_t* last = std::upper_bound(first, times + runs.offsets[k + 1], end);
-                int64_t count = 0;
-                for (const int64_t* t = first; t != last; ++t)
-                    count += matching(static_cast<uint32_t>(t - times)) ? 1 : 0;
-                if (match(count)) passed.push_back(runs.customers[k]);
+        const auto match_count = IntegerTest(c.test);
+        const bool zero_passes = c.measure == EventMeasure::kCount && match_count(0);
+        const RangeTest match_time = c.measure == EventMeasure::kCount ? RangeTest() : calendar_.TimeRanges(c.test);
+        const int64_t start = c.window ? calendar_.WindowStart(*c.window) : kMinTime;
+        const int64_t end = c.window ? calendar_.now() : kMaxTime;
+        for (size_t b = 0; b < runs.blocks.size(); ++b) {
+            const internal::EventBlock& block = runs.blocks[b];
+            if (block.empty()) continue;
+            // A column parallels every block (Refresh patches it with the runs); were one short,
+            // its values would read as missing rather than out of bounds.
+            static const internal::PropertyValue kMissingValue{};
+            const bool have =
+                column != nullptr && b < column->values.size() && column->values[b].size() == block.times.size();
+            auto matching = [&](size_t i) {
+                return column == nullptr || property(have ? column->values[b][i] : kMissingValue);
+            };
+            passed.clear();
+            const int64_t* times = block.times.data();
+            for (size_t k = 0; k < block.customers.size(); ++k) {
+                const uint32_t from = block.offsets[k], to = block.offsets[k + 1];
+                if (c.measure == EventMeasure::kCount) {
+                    const int64_t* first = std::lower_bound(times + from, times + to, start);
+                    const int64_t* last = std::upper_bound(first, times + to, end);
+                    int64_t count = 0;
+                    if (column == nullptr) {
+                        count = last - first;
+                    } else {
+                        for (const int64_t* t = first; t != last; ++t)
+                            count += matching(static_cast<size_t>(t - times)) ? 1 : 0;
+                    }
+                    if (match_count(count)) passed.push_back(block.customers[k]);
+                    continue;
+                }
+                int64_t when = kNoTime;
+                if (c.measure == EventMeasure::kFirst) {
+                    for (uint32_t i = from; i < to; ++i) {
+                        if (matching(i)) {
+                            when = times[i];
+                            break;
+                        }
+                    }
+                } else {
+                    for (uint32_t i = to; i > from; --i) {
+                        if (matching(i - 1)) {
+                            when = times[i - 1];
+                            break;
+                        }
+                    }
+                }
+                if (when != kNoTime && match_time(when)) passed.push_back(block.customers[k]);
             }
             out.AddSorted(passed);
-            Bitmap members = out.Done();
-            if (match(0)) {
-                internal::BitmapBuilder did;
-                did.AddSorted(runs.customers);
-                members |= d_.live - did.Done();
-            }
-            return members;
+            if (zero_passes) did.AddSorted(block.customers);
         }
-        const RangeTest match = calendar_.TimeRanges(c.test);
-        for (size_t k = 0; k < runs.customers.size(); ++k) {
-            int64_t when = kNoTime;
-            if (c.measure == EventMeasure::kFirst) {
-                for (uint32_t i = runs.offsets[k]; i < runs.offsets[k + 1]; ++i) {
-                    if (matching(i)) {
-                        when = runs.times[i];
-                        break;
-                    }
-                }
-            } else {
-                for (uint32_t i = runs.offsets[k + 1]; i > runs.offsets[k]; --i) {
-                    if (matching(i - 1)) {
-                        when = runs.times[i - 1];
-                        break;
-                    }
-                }
-            }
-            if (when != kNoTime && match(when)) passed.push_back(runs.customers[k]);
-        }
-        out.AddSorted(passed);
-        return out.Done();
+        Bitmap members = out.Done();
+        if (zero_passes) members |= d_.live - did.Done();
+        return members;
     }
 
-    // Which occurrences of `event` pass a property filter, one flag each.
-    Result<std::vector<char>> PropertyMatches(const std::string& event, const PropertyFilter& where) {
-        YT_ASSIGN_OR_RETURN(auto column, IndexAccess::Property(d_, event, where.property));
+    // Whether one value of a property passes a filter; strings are decided once per distinct
+    // value of the column.
+    std::function<bool(const internal::PropertyValue&)> PropertyTest(const internal::PropertyColumn& column,
+                                                                     const PropertyFilter& where) const {
         using Kind = internal::PropertyValue::Kind;
         const Comparison& test = where.test;
-        const Family family = test.op == Op::kIsSet ? Family::kOther : FamilyOf(test);
-        // Strings are decided once per distinct value.
-        std::vector<char> text_matches(column->texts.size(), 0);
-        if (family == Family::kString || family == Family::kDate || family == Family::kDuration) {
-            const StringTest text = TextTest(test);
-            const RangeTest days = family == Family::kDate ? Calendar::DayRanges(test) : RangeTest();
-            const RangeTest times = family == Family::kDuration ? calendar_.TimeRanges(test) : RangeTest();
-            for (size_t i = 0; i < column->texts.size(); ++i) {
-                const internal::PropertyText& t = column->texts[i];
-                if (family == Family::kString) text_matches[i] = text(t.text) ? 1 : 0;
-                if (family == Family::kDate) text_matches[i] = t.day != kNoDay && days(t.day) ? 1 : 0;
-                if (family == Family::kDuration) text_matches[i] = t.instant != kNoTime && times(t.instant) ? 1 : 0;
+        if (test.op == Op::kIsSet) return [](const internal::PropertyValue& v) { return v.kind != Kind::kMissing; };
+        const Family family = FamilyOf(test);
+        switch (family) {
+            case Family::kBool:
+                return [test](const internal::PropertyValue& v) {
+                    return v.kind == Kind::kBool && BoolMatches(test, v.boolean);
+                };
+            case Family::kNumber:
+                return [number = NumberTest(test)](const internal::PropertyValue& v) {
+                    return v.kind == Kind::kNumber && number(v.number);
+                };
+            case Family::kString:
+            case Family::kDate:
+            case Family::kDuration: {
+                std::vector<char> text_matches(column.texts.size(), 0);
+                const StringTest text = TextTest(test);
+                const RangeTest days = family == Family::kDate ? Calendar::DayRanges(test) : RangeTest();
+                const RangeTest times = family == Family::kDuration ? calendar_.TimeRanges(test) : RangeTest();
+                for (size_t i = 0; i < column.texts.size(); ++i) {
+                    const internal::PropertyText& t = column.texts[i];
+                    if (family == Family::kString) text_matches[i] = text(t.text) ? 1 : 0;
+                    if (family == Family::kDate) text_matches[i] = t.day != kNoDay && days(t.day) ? 1 : 0;
+                    if (family == Family::kDuration) text_matches[i] = t.instant != kNoTime && times(t.instant) ? 1 : 0;
+                }
+                return [text_matches = std::move(text_matches)](const internal::PropertyValue& v) {
+                    return v.kind == Kind::kString && v.text < text_matches.size() && text_matches[v.text] != 0;
+                };
             }
+            default:
+                return [](const internal::PropertyValue&) { return false; };
         }
-        const OrderTest<double> number = family == Family::kNumber ? NumberTest(test) : OrderTest<double>();
-        std::vector<char> out(column->values.size(), 0);
-        for (size_t i = 0; i < column->values.size(); ++i) {
-            const internal::PropertyValue& v = column->values[i];
-            bool ok = false;
-            if (test.op == Op::kIsSet) {
-                ok = v.kind != Kind::kMissing;
-            } else if (family == Family::kBool) {
-                ok = v.kind == Kind::kBool && BoolMatches(test, v.boolean);
-            } else if (family == Family::kNumber) {
-                ok = v.kind == Kind::kNumber && number(v.number);
-            } else if (family != Family::kOther) {
-                ok = v.kind == Kind::kString && text_matches[v.text] != 0;
-            }
-            out[i] = ok ? 1 : 0;
-        }
-        return out;
     }
 
     Result<Bitmap> Of(const SegmentCondition& c, const Bitmap& within) {

@@ -71,6 +71,8 @@ constexpr std::string_view kSelectPurchases =
 constexpr std::string_view kSelectEvents =
     "SELECT customer_id, name, occurred_at, event_id, received_at FROM events WHERE tenant_id = $1 AND {ids} "
     "AND type = 'track'";
+// The payloads of events a refresh read, by id.
+constexpr std::string_view kSelectPayloadsById = "SELECT event_id, payload FROM events WHERE tenant_id = $1 AND {ids}";
 // Read by ranges only: $4 follows the range's $2 and $3.
 constexpr std::string_view kSelectEventPayloads =
     "SELECT event_id, payload FROM events WHERE tenant_id = $1 AND {ids} AND type = 'track' AND name = $4";
@@ -79,6 +81,7 @@ constexpr std::string_view kSelectMergedIds =
     "SELECT customer_id, merged_into FROM customers WHERE tenant_id = $1 AND {ids}";
 
 constexpr std::string_view kCustomerId = "customer_id";
+constexpr std::string_view kEventId = "event_id";
 constexpr std::string_view kMergedInto = "merged_into";
 
 constexpr int kMaxMergeHops = 64;
@@ -579,13 +582,18 @@ class Loader {
         }
         purchases_ = {};
         d_.events.clear();
-        for (size_t i = 0; i < event_rows_.size();) {
-            const uint32_t name = event_rows_[i].name;
-            size_t end = i;
-            while (end < event_rows_.size() && event_rows_[end].name == name) ++end;
-            EventRuns& runs = d_.events[event_names_[name]];
-            runs = MergeRuns(EventRuns{}, {}, std::span<const EventRow>(event_rows_).subspan(i, end - i));
-            i = end;
+        for (const std::string& name : event_names_) {
+            const std::span<const EventRow> rows = RowsOf(name);
+            if (rows.empty()) continue;
+            EventRuns& runs = d_.events[name];
+            runs.blocks.resize((rows.back().customer >> kEventBlockBits) + 1);
+            for (size_t i = 0; i < rows.size();) {
+                const uint32_t b = rows[i].customer >> kEventBlockBits;
+                size_t end = i;
+                while (end < rows.size() && rows[end].customer >> kEventBlockBits == b) ++end;
+                runs.blocks[b] = MergeRuns(EventBlock{}, {}, rows.subspan(i, end - i), nullptr);
+                i = end;
+            }
         }
         event_rows_ = {};
     }
@@ -607,29 +615,56 @@ class Loader {
         }
     }
 
+    // A block of event runs a refresh rewrote: for each occurrence now in it, where its property
+    // values come from — its place in the block before (kFresh: a new event, read from its
+    // payload). Made only for the names of `tracked` (those with property columns).
+    struct RewrittenBlock {
+        std::string name;
+        size_t block = 0;
+        std::vector<uint32_t> source;
+    };
+    static constexpr uint32_t kFresh = std::numeric_limits<uint32_t>::max();
+
     // Refreshing: the event runs of the customers `changed` (ascending) replaced by what was
-    // collected. Only the names one of them had or now has are looked at; a name whose runs keep
+    // collected. Only the blocks of the changed customers are looked at; a block whose runs keep
     // their layout (the same customers, with as many occurrences each) is written in place, and
-    // only the others are copied anew. Returns the names whose runs changed.
-    std::vector<std::string> ReplaceEvents(std::span<const uint32_t> changed) {
-        std::vector<std::string> names;
-        for (auto& [name, old] : d_.events) {
-            const std::vector<size_t> hits = Hits(old.customers, changed);
+    // only the others are copied anew. Returns the blocks rewritten of the names in `tracked`.
+    std::vector<RewrittenBlock> ReplaceEvents(std::span<const uint32_t> changed, const std::set<std::string>& tracked) {
+        std::vector<RewrittenBlock> rewritten;
+        for (const std::string& name : event_names_) d_.events.try_emplace(name);
+        for (auto& [name, runs] : d_.events) {
             const std::span<const EventRow> rows = RowsOf(name);
-            if (hits.empty() && rows.empty()) continue;
-            const Patch patch = Overwrite(old, hits, rows);
-            if (patch == Patch::kSame) continue;
-            names.push_back(name);
-            if (patch == Patch::kWritten) continue;
-            old = MergeRuns(old, hits, rows);
+            const bool track = tracked.contains(name);
+            for (size_t i = 0, r = 0; i < changed.size();) {
+                const uint32_t b = changed[i] >> kEventBlockBits;
+                size_t end = i;
+                while (end < changed.size() && changed[end] >> kEventBlockBits == b) ++end;
+                const size_t row_end = static_cast<size_t>(
+                    std::lower_bound(rows.begin() + static_cast<ptrdiff_t>(r), rows.end(), (b + 1) << kEventBlockBits,
+                                     [](const EventRow& row, uint32_t c) { return row.customer < c; }) -
+                    rows.begin());
+                const std::span<const EventRow> block_rows = rows.subspan(r, row_end - r);
+                const std::span<const uint32_t> block_changed = changed.subspan(i, end - i);
+                i = end;
+                r = row_end;
+                if (b >= runs.blocks.size()) {
+                    if (block_rows.empty()) continue;
+                    runs.blocks.resize(b + 1);
+                }
+                EventBlock& old = runs.blocks[b];
+                const std::vector<size_t> hits = Hits(old.customers, block_changed);
+                if (hits.empty() && block_rows.empty()) continue;
+                RewrittenBlock record{.name = name, .block = b, .source = {}};
+                const Patch patch = Overwrite(old, hits, block_rows, track ? &record.source : nullptr);
+                if (patch == Patch::kSame) continue;
+                if (patch == Patch::kLayoutChanged)
+                    old = MergeRuns(old, hits, block_rows, track ? &record.source : nullptr);
+                if (track) rewritten.push_back(std::move(record));
+            }
+            while (!runs.blocks.empty() && runs.blocks.back().empty()) runs.blocks.pop_back();
         }
-        for (const std::string& name : event_names_) {
-            if (d_.events.contains(name)) continue;
-            names.push_back(name);
-            d_.events.emplace(name, MergeRuns(EventRuns{}, {}, RowsOf(name)));
-        }
-        std::erase_if(d_.events, [](const auto& entry) { return entry.second.customers.empty(); });
-        return names;
+        std::erase_if(d_.events, [](const auto& entry) { return entry.second.blocks.empty(); });
+        return rewritten;
     }
 
   private:
@@ -657,8 +692,10 @@ class Loader {
     enum class Patch { kSame, kWritten, kLayoutChanged };
 
     // When the customers at `hits` are exactly those of `rows`, with as many occurrences each,
-    // writes the rows over their runs (kWritten, or kSame when nothing differed).
-    static Patch Overwrite(EventRuns& runs, std::span<const size_t> hits, std::span<const EventRow> rows) {
+    // writes the rows over their runs (kWritten, or kSame when nothing differed). With `source`,
+    // says where each occurrence's property values are (RewrittenBlock) when it writes.
+    static Patch Overwrite(EventBlock& runs, std::span<const size_t> hits, std::span<const EventRow> rows,
+                           std::vector<uint32_t>* source) {
         size_t r = 0;
         for (size_t i : hits) {
             const uint32_t c = runs.customers[i];
@@ -669,17 +706,36 @@ class Loader {
             r += n;
         }
         if (r != rows.size()) return Patch::kLayoutChanged;
-        Patch patch = Patch::kSame;
+        bool differs = false;
+        r = 0;
+        for (size_t i : hits) {
+            for (uint32_t k = runs.offsets[i]; k < runs.offsets[i + 1] && !differs; ++k, ++r) {
+                differs = runs.times[k] != rows[r].at || runs.event_ids[k] != rows[r].id;
+            }
+        }
+        if (!differs) return Patch::kSame;
+        if (source != nullptr) {
+            // Where each occurrence was, before the runs are written over.
+            source->resize(runs.times.size());
+            for (uint32_t k = 0; k < source->size(); ++k) (*source)[k] = k;
+            r = 0;
+            for (size_t i : hits) {
+                const auto first = runs.event_ids.begin() + runs.offsets[i];
+                const auto last = runs.event_ids.begin() + runs.offsets[i + 1];
+                for (uint32_t k = runs.offsets[i]; k < runs.offsets[i + 1]; ++k, ++r) {
+                    const auto was = std::find(first, last, rows[r].id);
+                    (*source)[k] = was == last ? kFresh : static_cast<uint32_t>(was - runs.event_ids.begin());
+                }
+            }
+        }
         r = 0;
         for (size_t i : hits) {
             for (uint32_t k = runs.offsets[i]; k < runs.offsets[i + 1]; ++k, ++r) {
-                if (runs.times[k] == rows[r].at && runs.event_ids[k] == rows[r].id) continue;
                 runs.times[k] = rows[r].at;
                 runs.event_ids[k] = rows[r].id;
-                patch = Patch::kWritten;
             }
         }
-        return patch;
+        return Patch::kWritten;
     }
 
     // Block `block_index` with the runs of `changed` (ascending, all in the block) replaced by
@@ -749,13 +805,16 @@ class Loader {
 
     // `old` without the runs at `hits` (ascending positions), merged with `rows` (sorted by
     // customer, then time; none of them a customer of `old` but at `hits`). The runs in between
-    // are copied a stretch at a time.
-    static EventRuns MergeRuns(const EventRuns& old, std::span<const size_t> hits, std::span<const EventRow> rows) {
-        EventRuns runs;
+    // are copied a stretch at a time. With `source`, says where each occurrence's property values
+    // are (RewrittenBlock): a changed customer's event that was there before keeps its values.
+    static EventBlock MergeRuns(const EventBlock& old, std::span<const size_t> hits, std::span<const EventRow> rows,
+                                std::vector<uint32_t>* source) {
+        EventBlock runs;
         runs.customers.reserve(old.customers.size() + rows.size());
         runs.offsets.reserve(old.customers.size() + rows.size() + 1);
         runs.times.reserve(old.times.size() + rows.size());
         runs.event_ids.reserve(old.times.size() + rows.size());
+        if (source != nullptr) source->reserve(old.times.size() + rows.size());
         const auto copy = [&](size_t from, size_t to) {  // old runs [from, to)
             if (from == to) return;
             const uint32_t first = old.offsets[from];
@@ -766,15 +825,28 @@ class Loader {
             runs.times.insert(runs.times.end(), old.times.begin() + first, old.times.begin() + old.offsets[to]);
             runs.event_ids.insert(runs.event_ids.end(), old.event_ids.begin() + first,
                                   old.event_ids.begin() + old.offsets[to]);
+            if (source != nullptr) {
+                for (uint32_t k = first; k < old.offsets[to]; ++k) source->push_back(k);
+            }
         };
         size_t r = 0;
-        const auto add = [&]() {  // the rows of one customer, from r on
+        // The rows of one customer, from r on; its run before (when it had one) is [was, was_end).
+        const auto add = [&](uint32_t was, uint32_t was_end) {
             const uint32_t c = rows[r].customer;
             runs.customers.push_back(c);
             runs.offsets.push_back(static_cast<uint32_t>(runs.times.size()));
             for (; r < rows.size() && rows[r].customer == c; ++r) {
                 runs.times.push_back(rows[r].at);
                 runs.event_ids.push_back(rows[r].id);
+                if (source == nullptr) continue;
+                uint32_t from = kFresh;
+                for (uint32_t k = was; k < was_end; ++k) {
+                    if (old.event_ids[k] == rows[r].id) {
+                        from = k;
+                        break;
+                    }
+                }
+                source->push_back(from);
             }
         };
         size_t i = 0;  // into old.customers
@@ -793,9 +865,11 @@ class Loader {
             if (i == skip && i < old.customers.size()) {  // a changed customer's old run, dropped
                 ++i;
                 ++h;
-                if (r < rows.size() && rows[r].customer == old.customers[skip]) add();
+                if (r < rows.size() && rows[r].customer == old.customers[skip]) {
+                    add(old.offsets[skip], old.offsets[skip + 1]);
+                }
             } else if (r < rows.size()) {  // a changed customer new to this name
-                add();
+                add(0, 0);
             } else {
                 break;
             }
@@ -1064,21 +1138,65 @@ CustomerSet IndexAccess::Wrap(Bitmap bits) {
     return set;
 }
 
+// The value of `property` in a tracked message (decrypted payload), its text interned in
+// `column`.
+PropertyValue ReadPropertyValue(const TimeZone& zone, std::string_view payload, const std::string& property,
+                                PropertyColumn& column) {
+    PropertyValue out;
+    boost::system::error_code ec;
+    const boost::json::value message = boost::json::parse(payload, ec);
+    if (ec || !message.is_object()) return out;
+    const auto* properties = message.as_object().if_contains("properties");
+    if (properties == nullptr || !properties->is_object()) return out;
+    const auto* value = properties->as_object().if_contains(property);
+    if (value == nullptr) return out;
+    switch (value->kind()) {
+        case boost::json::kind::null:
+            break;
+        case boost::json::kind::bool_:
+            out.kind = PropertyValue::Kind::kBool;
+            out.boolean = value->get_bool();
+            break;
+        case boost::json::kind::int64:
+        case boost::json::kind::uint64:
+        case boost::json::kind::double_:
+            out.kind = PropertyValue::Kind::kNumber;
+            out.number = value->to_number<double>();
+            break;
+        case boost::json::kind::string: {
+            std::string text(value->get_string());
+            auto [code, inserted] = column.text_codes.try_emplace(text, static_cast<uint32_t>(column.texts.size()));
+            if (inserted) column.texts.push_back(ReadPropertyText(zone, std::move(text)));
+            out.kind = PropertyValue::Kind::kString;
+            out.text = code->second;
+            break;
+        }
+        default:
+            out.kind = PropertyValue::Kind::kOther;
+            break;
+    }
+    return out;
+}
+
 Result<std::shared_ptr<const PropertyColumn>> IndexAccess::Property(const IndexData& d, const std::string& event,
                                                                     const std::string& property) {
     std::lock_guard lock(d.properties_mutex);
     const auto key = std::pair(event, property);
-    if (auto it = d.properties.find(key); it != d.properties.end()) return it->second;
+    if (auto it = d.properties.find(key); it != d.properties.end())
+        return std::shared_ptr<const PropertyColumn>(it->second);
     auto column = std::make_shared<PropertyColumn>();
     const auto runs_it = d.events.find(event);
     if (runs_it != d.events.end()) {
         const EventRuns& runs = runs_it->second;
-        column->values.resize(runs.times.size());
-        std::unordered_map<int64_t, uint32_t> position;
-        position.reserve(runs.event_ids.size());
-        for (size_t i = 0; i < runs.event_ids.size(); ++i)
-            position.emplace(runs.event_ids[i], static_cast<uint32_t>(i));
-        std::unordered_map<std::string, uint32_t> text_codes;
+        column->values.resize(runs.blocks.size());
+        std::unordered_map<int64_t, std::pair<uint32_t, uint32_t>> position;  // event id → (block, place)
+        position.reserve(runs.occurrences());
+        for (size_t b = 0; b < runs.blocks.size(); ++b) {
+            const EventBlock& block = runs.blocks[b];
+            column->values[b].resize(block.times.size());
+            for (size_t i = 0; i < block.event_ids.size(); ++i)
+                position.emplace(block.event_ids[i], std::pair(static_cast<uint32_t>(b), static_cast<uint32_t>(i)));
+        }
         const std::string context = EventContext(d.tenant);
         const int64_t chunk = std::max<int64_t>(1, d.settings.chunk_customers);
         const std::string select_payloads = RangeStatement(kSelectEventPayloads, kCustomerId);
@@ -1090,40 +1208,8 @@ Result<std::shared_ptr<const PropertyColumn>> IndexAccess::Property(const IndexD
                     if (at == position.end()) continue;  // newer than the index
                     auto payload = d.keys->Decrypt(row.Text(1), context);
                     if (!payload.ok()) return Internal("cannot decrypt an event: " + payload.status().ToString());
-                    boost::system::error_code ec;
-                    const boost::json::value message = boost::json::parse(*payload, ec);
-                    if (ec || !message.is_object()) continue;
-                    const auto* properties = message.as_object().if_contains("properties");
-                    if (properties == nullptr || !properties->is_object()) continue;
-                    const auto* value = properties->as_object().if_contains(property);
-                    if (value == nullptr) continue;
-                    PropertyValue& out = column->values[at->second];
-                    switch (value->kind()) {
-                        case boost::json::kind::null:
-                            break;
-                        case boost::json::kind::bool_:
-                            out.kind = PropertyValue::Kind::kBool;
-                            out.boolean = value->get_bool();
-                            break;
-                        case boost::json::kind::int64:
-                        case boost::json::kind::uint64:
-                        case boost::json::kind::double_:
-                            out.kind = PropertyValue::Kind::kNumber;
-                            out.number = value->to_number<double>();
-                            break;
-                        case boost::json::kind::string: {
-                            std::string text(value->get_string());
-                            auto [code, inserted] =
-                                text_codes.try_emplace(text, static_cast<uint32_t>(column->texts.size()));
-                            if (inserted) column->texts.push_back(ReadPropertyText(d.zone, std::move(text)));
-                            out.kind = PropertyValue::Kind::kString;
-                            out.text = code->second;
-                            break;
-                        }
-                        default:
-                            out.kind = PropertyValue::Kind::kOther;
-                            break;
-                    }
+                    column->values[at->second.first][at->second.second] =
+                        ReadPropertyValue(d.zone, *payload, property, *column);
                 }
             }
             return OkStatus();
@@ -1131,6 +1217,100 @@ Result<std::shared_ptr<const PropertyColumn>> IndexAccess::Property(const IndexD
     }
     d.properties.emplace(key, column);
     return std::shared_ptr<const PropertyColumn>(std::move(column));
+}
+
+// The payloads a refresh needs for the property columns made so far: of the events it read that
+// the index does not hold yet, in the names that have a column.
+struct FreshPayloads {
+    std::set<std::string> names;                        // event names with a property column
+    std::unordered_map<int64_t, std::string> payloads;  // event id → decrypted message
+};
+
+Result<FreshPayloads> ReadFreshPayloads(const IndexData& d, const RefreshScope& scope,
+                                        const std::vector<store::Row>& events) {
+    FreshPayloads fresh;
+    {
+        std::lock_guard lock(d.properties_mutex);
+        for (const auto& [key, column] : d.properties) fresh.names.insert(key.first);
+    }
+    if (fresh.names.empty()) return fresh;
+    std::unordered_map<int64_t, uint32_t> canonical;
+    for (const auto& [c, group] : scope.groups) {
+        for (int64_t id : group) canonical.emplace(id, c);
+    }
+    std::vector<int64_t> ids;
+    {
+        std::shared_lock lock(d.mutex);
+        for (const auto& row : events) {
+            const std::string name = row.Text(1);
+            const auto c = canonical.find(row.Int(0));
+            if (!fresh.names.contains(name) || c == canonical.end()) continue;
+            // Held when it is in the run of the customer it counts for now (the place a refresh
+            // takes its values from); otherwise it is read again.
+            const int64_t id = row.Int(3);
+            bool held = false;
+            if (const auto runs = d.events.find(name); runs != d.events.end()) {
+                if (const auto [block, k] = runs->second.RunOf(c->second); block != nullptr) {
+                    const auto first = block->event_ids.begin() + block->offsets[k];
+                    const auto last = block->event_ids.begin() + block->offsets[k + 1];
+                    held = std::find(first, last, id) != last;
+                }
+            }
+            if (!held) ids.push_back(id);
+        }
+    }
+    if (ids.empty()) return fresh;
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<store::Row> rows;
+    YT_TRY(d.db->Read(
+        [&](store::Session& s) { return QueryIds(s, d.tenant, kSelectPayloadsById, kEventId, IdSet::Of(ids), rows); }));
+    const std::string context = EventContext(d.tenant);
+    for (const auto& row : rows) {
+        auto payload = d.keys->Decrypt(row.Text(1), context);
+        if (!payload.ok()) return Internal("cannot decrypt an event: " + payload.status().ToString());
+        fresh.payloads.emplace(row.Int(0), std::move(*payload));
+    }
+    return fresh;
+}
+
+// Brings the property columns up to the event blocks a refresh rewrote. A column made after the
+// refresh read its payloads cannot be patched and is dropped (made again on next use). Under
+// d.mutex, held exclusively.
+void PatchProperties(IndexData& d, std::span<const Loader::RewrittenBlock> rewritten, const FreshPayloads& fresh) {
+    std::lock_guard lock(d.properties_mutex);
+    for (auto it = d.properties.begin(); it != d.properties.end();) {
+        const auto& [event, property] = it->first;
+        PropertyColumn& column = *it->second;
+        bool patched = fresh.names.contains(event);
+        const auto runs = d.events.find(event);
+        for (const Loader::RewrittenBlock& r : rewritten) {
+            if (!patched) break;
+            if (r.name != event) continue;
+            std::vector<PropertyValue> values;
+            if (runs != d.events.end() && r.block < runs->second.blocks.size()) {
+                const EventBlock& block = runs->second.blocks[r.block];
+                const std::vector<PropertyValue> empty;
+                const std::vector<PropertyValue>& old = r.block < column.values.size() ? column.values[r.block] : empty;
+                values.resize(block.times.size());
+                for (size_t i = 0; i < values.size() && patched; ++i) {
+                    const uint32_t from = r.source[i];
+                    if (from != Loader::kFresh && from < old.size()) {
+                        values[i] = old[from];
+                    } else if (auto payload = fresh.payloads.find(block.event_ids[i]);
+                               payload != fresh.payloads.end()) {
+                        values[i] = ReadPropertyValue(d.zone, payload->second, property, column);
+                    } else {
+                        patched = false;
+                    }
+                }
+            }
+            if (column.values.size() <= r.block) column.values.resize(r.block + 1);
+            column.values[r.block] = std::move(values);
+        }
+        if (patched && runs != d.events.end()) column.values.resize(runs->second.blocks.size());
+        it = patched ? std::next(it) : d.properties.erase(it);
+    }
 }
 
 }  // namespace internal
@@ -1269,7 +1449,25 @@ Result<AudienceIndex::CatchUpReport> AudienceIndex::CatchUp(size_t limit) {
     // Both are applied together once the re-read succeeded, as one change (one version).
     std::vector<CustomerId> reread = std::move(news.customers);
     size_t applied = 0;
-    const std::vector<store::ChangeDelta> deltas = LiveDeltas(news.deltas, reread, applied);
+    // A tag removed from a customer may still be held through one of its tombstones, whose tag
+    // rows a build counts for it (a store older than merges that move tags): those customers
+    // are re-read. The partial index of tombstones makes this one short read.
+    std::unordered_set<int64_t> merged_into;
+    std::vector<int64_t> untagged;
+    for (const store::ChangeDelta& delta : news.deltas) {
+        if (delta.kind == store::ChangeDelta::Kind::kTagRemoved) untagged.push_back(delta.customer.value());
+    }
+    if (!untagged.empty()) {
+        std::sort(untagged.begin(), untagged.end());
+        untagged.erase(std::unique(untagged.begin(), untagged.end()), untagged.end());
+        std::vector<store::Row> rows;
+        YT_TRY(d.db->Read([&](store::Session& s) {
+            return internal::QueryIds(s, d.tenant, internal::kSelectMergedIds, internal::kMergedInto,
+                                      internal::IdSet::Of(untagged), rows);
+        }));
+        for (const auto& row : rows) merged_into.insert(row.Int(1));
+    }
+    const std::vector<store::ChangeDelta> deltas = LiveDeltas(news.deltas, merged_into, reread, applied);
     YT_TRY(RefreshLocked(reread, news.catalogue, deltas));
     d.logged = std::move(news.next);
     d.current_at.store(reading.micros(), std::memory_order_release);
@@ -1277,18 +1475,20 @@ Result<AudienceIndex::CatchUpReport> AudienceIndex::CatchUp(size_t limit) {
 }
 
 std::vector<store::ChangeDelta> AudienceIndex::LiveDeltas(std::span<const store::ChangeDelta> deltas,
+                                                          const std::unordered_set<int64_t>& merged_into,
                                                           std::vector<CustomerId>& reread, size_t& customers) const {
     const IndexData& d = *data_;
     std::shared_lock reading(d.mutex);
     // Only a live customer's tags and last-seen time are as the log's earlier rows left them; a
     // new customer, a tombstone or a malformed row is re-read whole. A build also counts the tag
-    // rows of a customer's tombstones for it, but a merge moves or drops the loser's tags
-    // (customers/profile.cpp), so a tag removed from a live customer is gone from it.
+    // rows of a customer's tombstones for it: a merge moves or drops the loser's tags
+    // (customers/profile.cpp), but an older store may hold some, so a customer with tombstones
+    // that lost a tag is re-read too.
     std::unordered_set<int64_t> skipped, kept_customers;
     for (const store::ChangeDelta& delta : deltas) {
         const int64_t id = delta.customer.value();
         if (id <= 0 || id >= static_cast<int64_t>(d.capacity) || !d.live.Contains(static_cast<uint32_t>(id)) ||
-            (delta.kind != store::ChangeDelta::Kind::kLastSeen && !delta.value)) {
+            (delta.kind != store::ChangeDelta::Kind::kLastSeen && !delta.value) || merged_into.contains(id)) {
             if (skipped.insert(id).second) reread.push_back(delta.customer);
         }
     }
@@ -1351,6 +1551,9 @@ Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool 
     YT_TRY(loader.Decrypt(batch));
     loader.Collect(batch);
     loader.SortRuns();
+    // The property columns made so far are patched, not dropped: the payloads of the events the
+    // index does not hold yet are read for them now.
+    YT_ASSIGN_OR_RETURN(const internal::FreshPayloads fresh, internal::ReadFreshPayloads(d, scope, batch.events));
     Bitmap changed;
     for (const auto& [c, group] : scope.groups) changed.Add(c);
     changed.AddMany(scope.tombstones);
@@ -1388,18 +1591,13 @@ Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool 
             for (const auto& tally : d.tallies) internal::RetallyBlocks(d, *tally, blocks, now);
         }
     }
-    const std::vector<std::string> rebuilt = loader.ReplaceEvents(changed_ids);
+    const auto rewritten = loader.ReplaceEvents(changed_ids, fresh.names);
     d.tags = std::move(catalogue);
     // The deltas of other customers, applied under the same lock and recorded as the same change.
     std::array<Bitmap, kFacetCount> facets = probe.Changed(d);
     internal::ApplyDeltas(d, deltas, changed, facets);
     internal::RecordChange(d, std::move(changed), std::move(facets));
-    // The property columns parallel the runs of the rebuilt names; the others stay valid.
-    std::lock_guard properties_lock(d.properties_mutex);
-    for (const std::string& name : rebuilt) {
-        auto it = d.properties.lower_bound(std::pair(name, std::string()));
-        while (it != d.properties.end() && it->first.first == name) it = d.properties.erase(it);
-    }
+    internal::PatchProperties(d, rewritten, fresh);
     return OkStatus();
 }
 
@@ -1480,9 +1678,12 @@ IndexStats AudienceIndex::Stats() const {
         for (const auto& b : column.text_members) bytes += b.Bytes();
     }
     for (const auto& [name, runs] : d.events) {
-        stats.events += static_cast<int64_t>(runs.times.size());
-        stats.event_bytes += name.capacity() + VectorBytes(runs.customers) + VectorBytes(runs.offsets) +
-                             VectorBytes(runs.times) + VectorBytes(runs.event_ids);
+        stats.events += static_cast<int64_t>(runs.occurrences());
+        stats.event_bytes += name.capacity() + VectorBytes(runs.blocks);
+        for (const auto& block : runs.blocks) {
+            stats.event_bytes += VectorBytes(block.customers) + VectorBytes(block.offsets) + VectorBytes(block.times) +
+                                 VectorBytes(block.event_ids);
+        }
     }
     bytes += stats.event_bytes;
     for (const auto& change : d.changes) {

@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <unordered_set>
 #include <vector>
 
 #include "yutang/audience/customer_set.hpp"
@@ -172,8 +173,9 @@ class AudienceIndex {
     Status RefreshLocked(std::span<const CustomerId> customers, bool catalogue_changed,
                          std::span<const store::ChangeDelta> deltas);
     // The deltas of live customers, in order, and how many customers they are; the other
-    // customers are added to `reread`.
+    // customers, and those of `merged_into` (which have tombstones), are added to `reread`.
     std::vector<store::ChangeDelta> LiveDeltas(std::span<const store::ChangeDelta> deltas,
+                                               const std::unordered_set<int64_t>& merged_into,
                                                std::vector<CustomerId>& reread, size_t& customers) const;
     std::unique_ptr<internal::IndexData> data_;
 };

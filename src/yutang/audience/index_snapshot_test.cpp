@@ -202,10 +202,13 @@ void ExpectSameData(const IndexData& a, const IndexData& b) {
     for (const auto& [name, x] : a.events) {
         ASSERT_TRUE(b.events.contains(name)) << name;
         const internal::EventRuns& y = b.events.at(name);
-        EXPECT_EQ(x.customers, y.customers) << name;
-        EXPECT_EQ(x.offsets, y.offsets) << name;
-        EXPECT_EQ(x.times, y.times) << name;
-        EXPECT_EQ(x.event_ids, y.event_ids) << name;
+        ASSERT_EQ(x.blocks.size(), y.blocks.size()) << name;
+        for (size_t k = 0; k < x.blocks.size(); ++k) {
+            EXPECT_EQ(x.blocks[k].customers, y.blocks[k].customers) << name << " block " << k;
+            EXPECT_EQ(x.blocks[k].offsets, y.blocks[k].offsets) << name << " block " << k;
+            EXPECT_EQ(x.blocks[k].times, y.blocks[k].times) << name << " block " << k;
+            EXPECT_EQ(x.blocks[k].event_ids, y.blocks[k].event_ids) << name << " block " << k;
+        }
     }
 }
 
@@ -605,18 +608,18 @@ TEST_P(IndexSnapshotTest, AnInconsistentIndexIsDataLoss) {
         {"a day DateOfDay cannot take", [](IndexData& d) { d.attributes.at("birthday").day_of[4] = 2'000'000'000; }},
         {"a present id beyond capacity", [](IndexData& d) { d.attributes.at("vip").present.Add(d.capacity); }},
         {"an event customer beyond capacity",
-         [](IndexData& d) { d.events.at("Viewed").customers.back() = d.capacity; }},
+         [](IndexData& d) { d.events.at("Viewed").blocks.back().customers.back() = d.capacity; }},
         {"event customers out of order",
          [](IndexData& d) {
-             auto& c = d.events.at("Viewed").customers;
+             auto& c = d.events.at("Viewed").blocks[0].customers;
              std::swap(c[0], c[1]);
          }},
         {"an empty event run",
          [](IndexData& d) {
-             auto& runs = d.events.at("Signed Up");
+             auto& runs = d.events.at("Signed Up").blocks[0];
              runs.offsets[1] = runs.offsets[0];
          }},
-        {"event times without ids", [](IndexData& d) { d.events.at("Signed Up").event_ids.pop_back(); }},
+        {"event times without ids", [](IndexData& d) { d.events.at("Signed Up").blocks[0].event_ids.pop_back(); }},
     };
     for (const Case& c : cases) {
         auto d = Fresh();

@@ -265,10 +265,40 @@ inline void ExpectSameIndex(const AudienceIndex& refreshed, const AudienceIndex&
     for (const auto& [name, runs] : a.events) {
         if (!b.events.contains(name)) continue;
         const internal::EventRuns& other = b.events.at(name);
-        EXPECT_EQ(runs.customers, other.customers) << name;
-        EXPECT_EQ(runs.offsets, other.offsets) << name;
-        EXPECT_EQ(runs.times, other.times) << name;
-        EXPECT_EQ(runs.event_ids, other.event_ids) << name;
+        ASSERT_EQ(runs.blocks.size(), other.blocks.size()) << name;
+        for (size_t k = 0; k < runs.blocks.size(); ++k) {
+            EXPECT_EQ(runs.blocks[k].customers, other.blocks[k].customers) << name << " block " << k;
+            EXPECT_EQ(runs.blocks[k].offsets, other.blocks[k].offsets) << name << " block " << k;
+            EXPECT_EQ(runs.blocks[k].times, other.blocks[k].times) << name << " block " << k;
+            EXPECT_EQ(runs.blocks[k].event_ids, other.blocks[k].event_ids) << name << " block " << k;
+        }
+    }
+    // Property columns `a` has made agree with `b`'s (made now if need be), value by value (texts
+    // by what they say).
+    for (const auto& [key, column] : a.properties) {
+        ASSERT_TRUE(IndexAccess::Property(b, key.first, key.second).ok());
+        const auto other = b.properties.find(key);
+        if (other == b.properties.end()) continue;
+        const std::string what = key.first + "." + key.second;
+        ASSERT_EQ(column->values.size(), other->second->values.size()) << what;
+        for (size_t k = 0; k < column->values.size(); ++k) {
+            ASSERT_EQ(column->values[k].size(), other->second->values[k].size()) << what << " block " << k;
+            for (size_t i = 0; i < column->values[k].size(); ++i) {
+                const internal::PropertyValue& x = column->values[k][i];
+                const internal::PropertyValue& y = other->second->values[k][i];
+                EXPECT_EQ(x.kind, y.kind) << what << " block " << k << " at " << i;
+                if (x.kind != y.kind) continue;
+                if (x.kind == internal::PropertyValue::Kind::kString) {
+                    EXPECT_EQ(column->texts[x.text].text, other->second->texts[y.text].text) << what << " at " << i;
+                }
+                if (x.kind == internal::PropertyValue::Kind::kNumber) {
+                    EXPECT_EQ(x.number, y.number) << what;
+                }
+                if (x.kind == internal::PropertyValue::Kind::kBool) {
+                    EXPECT_EQ(x.boolean, y.boolean) << what;
+                }
+            }
+        }
     }
     const IndexStats x = refreshed.Stats(), y = built.Stats();
     EXPECT_EQ(x.customers, y.customers);

@@ -64,13 +64,12 @@ void FacetProbe::Take(const IndexData& d, Members& members, std::vector<Row>& ro
                                         ValueOr(column.day_of, c, kNoDay), ValueOr(column.instant_of, c, kNoTime));
         }
         for (const auto& [name, runs] : d.events) {
-            const auto at = std::lower_bound(runs.customers.begin(), runs.customers.end(), c);
-            if (at == runs.customers.end() || *at != c) continue;
-            const auto k = static_cast<size_t>(at - runs.customers.begin());
+            const auto [block, k] = runs.RunOf(c);
+            if (block == nullptr) continue;
             std::vector<int64_t> occurrences;
-            for (uint32_t j = runs.offsets[k]; j < runs.offsets[k + 1]; ++j) {
-                occurrences.push_back(runs.times[j]);
-                occurrences.push_back(runs.event_ids[j]);
+            for (uint32_t j = block->offsets[k]; j < block->offsets[k + 1]; ++j) {
+                occurrences.push_back(block->times[j]);
+                occurrences.push_back(block->event_ids[j]);
             }
             row.events.emplace_back(name, std::move(occurrences));
         }

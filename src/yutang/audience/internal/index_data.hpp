@@ -2,6 +2,7 @@
 // it). Private to the audience module. docs/design/audience.md explains the choices.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -63,12 +64,45 @@ struct PurchaseBlock {
     std::vector<Purchase> items;
 };
 
-// The occurrences of one event name: per customer (ascending ids) a run of ascending times.
-struct EventRuns {
+// The occurrences of one event name among kEventBlock consecutive customer ids: per customer
+// (ascending ids) a run of ascending times.
+struct EventBlock {
     std::vector<uint32_t> customers;
     std::vector<uint32_t> offsets;  // customers.size() + 1; the run of customers[i] is [offsets[i], offsets[i+1])
     std::vector<int64_t> times;
     std::vector<int64_t> event_ids;  // parallel to times: where to find the payload
+
+    bool empty() const { return customers.empty(); }
+};
+
+// The occurrences of one event name, in blocks of kEventBlock consecutive customer ids, so that
+// a refresh copies only the blocks of the customers it read (an event tracked for one customer
+// costs a copy of its block's runs, not of every occurrence of the name).
+inline constexpr uint32_t kEventBlockBits = 15;
+inline constexpr uint32_t kEventBlock = 1u << kEventBlockBits;
+struct EventRuns {
+    std::vector<EventBlock> blocks;  // [c >> kEventBlockBits]; blocks past the end hold nobody
+
+    size_t occurrences() const {
+        size_t n = 0;
+        for (const EventBlock& b : blocks) n += b.times.size();
+        return n;
+    }
+    bool empty() const {
+        for (const EventBlock& b : blocks) {
+            if (!b.empty()) return false;
+        }
+        return true;
+    }
+    // Customer c's run: its block and place there, or nullptr when c has none.
+    std::pair<const EventBlock*, size_t> RunOf(uint32_t c) const {
+        const size_t b = c >> kEventBlockBits;
+        if (b >= blocks.size()) return {nullptr, 0};
+        const EventBlock& block = blocks[b];
+        const auto at = std::lower_bound(block.customers.begin(), block.customers.end(), c);
+        if (at == block.customers.end() || *at != c) return {nullptr, 0};
+        return {&block, static_cast<size_t>(at - block.customers.begin())};
+    }
 };
 
 // A distinct string value of a property, with what it reads as when compared to a date.
@@ -86,10 +120,12 @@ struct PropertyValue {
     double number = 0;
 };
 
-// One property of one event name, read from the payloads: parallel to EventRuns::times.
+// One property of one event name, read from the payloads: values parallel to EventRuns::blocks,
+// each parallel to its block's times. Patched by a refresh for the blocks it rewrites.
 struct PropertyColumn {
-    std::vector<PropertyValue> values;
+    std::vector<std::vector<PropertyValue>> values;
     std::vector<PropertyText> texts;
+    std::unordered_map<std::string, uint32_t> text_codes;  // text → index into texts
 };
 
 // One attribute name. A customer holds one value of one type; each type has its own column,
@@ -245,9 +281,10 @@ struct IndexData {
     mutable std::vector<std::shared_ptr<WindowTally>> tallies;
     mutable uint64_t tally_uses = 0;
 
-    // Loaded on first use; cleared by Refresh (the runs they parallel change).
+    // Loaded on first use (under `mutex` shared and `properties_mutex`); patched by Refresh for
+    // the blocks it rewrites (under `mutex` exclusively).
     mutable std::mutex properties_mutex;
-    mutable std::map<std::pair<std::string, std::string>, std::shared_ptr<const PropertyColumn>> properties;
+    mutable std::map<std::pair<std::string, std::string>, std::shared_ptr<PropertyColumn>> properties;
 };
 
 // Memory held by a vector's elements.

@@ -374,12 +374,26 @@ void WriteBody(Writer& out, const IndexData& d) {
 
     out.U32(kEvents);
     out.U64(d.events.size());
+    // Each name's blocks one after the other, as one run list (Load splits it into blocks again).
     for (const auto& [name, runs] : d.events) {
         out.String(name);
-        out.Vector(runs.customers);
-        out.Vector(runs.offsets);
-        out.Vector(runs.times);
-        out.Vector(runs.event_ids);
+        size_t customers = 0;
+        for (const EventBlock& block : runs.blocks) customers += block.customers.size();
+        out.U64(customers);
+        for (const EventBlock& block : runs.blocks) out.Bytes(block.customers.data(), block.customers.size() * 4);
+        out.U64(customers == 0 ? 0 : customers + 1);
+        uint32_t base = 0;
+        for (const EventBlock& block : runs.blocks) {
+            for (size_t k = 0; k < block.customers.size(); ++k) out.Value<uint32_t>(base + block.offsets[k]);
+            base += static_cast<uint32_t>(block.times.size());
+        }
+        if (customers > 0) out.Value<uint32_t>(base);
+        out.U64(base);
+        for (const EventBlock& block : runs.blocks) out.Bytes(block.times.data(), block.times.size() * 8);
+        size_t ids = 0;
+        for (const EventBlock& block : runs.blocks) ids += block.event_ids.size();
+        out.U64(ids);
+        for (const EventBlock& block : runs.blocks) out.Bytes(block.event_ids.data(), block.event_ids.size() * 8);
     }
     out.U32(kEnd);
 }
@@ -524,6 +538,9 @@ class Reader {
     uint64_t chunks_ = 0;  // chunks read
 };
 
+Status CheckRuns(const EventBlock& runs, uint32_t capacity);
+EventRuns SplitRuns(const EventBlock& all);
+
 Status ReadBody(Reader& in, IndexData& d, std::string& zone) {
     YT_TRY(in.Expect(kMeta));
     YT_TRY(in.String(zone));
@@ -662,11 +679,13 @@ Status ReadBody(Reader& in, IndexData& d, std::string& zone) {
         YT_TRY(in.String(name));
         auto [it, inserted] = d.events.try_emplace(name);
         if (!inserted) return Corrupt("an event name is repeated");
-        EventRuns& runs = it->second;
-        YT_TRY(in.Vector(runs.customers));
-        YT_TRY(in.Vector(runs.offsets));
-        YT_TRY(in.Vector(runs.times));
-        YT_TRY(in.Vector(runs.event_ids));
+        EventBlock all;
+        YT_TRY(in.Vector(all.customers));
+        YT_TRY(in.Vector(all.offsets));
+        YT_TRY(in.Vector(all.times));
+        YT_TRY(in.Vector(all.event_ids));
+        YT_TRY(CheckRuns(all, d.capacity));
+        it->second = SplitRuns(all);
     }
     return in.Expect(kEnd);
 }
@@ -690,6 +709,41 @@ bool OffsetsValid(const std::vector<uint32_t>& offsets, size_t size, bool strict
         if (offsets[i] < offsets[i - 1] || (strictly && offsets[i] == offsets[i - 1])) return false;
     }
     return true;
+}
+
+// One event name's runs as written: customers ascending, below the capacity, a run each.
+Status CheckRuns(const EventBlock& runs, uint32_t capacity) {
+    bool valid = runs.event_ids.size() == runs.times.size();
+    if (runs.customers.empty()) {
+        valid = valid && runs.offsets.empty() && runs.times.empty();
+    } else {
+        valid = valid && runs.offsets.size() == runs.customers.size() + 1 &&
+                OffsetsValid(runs.offsets, runs.times.size(), true) && runs.customers.back() < capacity &&
+                std::adjacent_find(runs.customers.begin(), runs.customers.end(),
+                                   [](uint32_t a, uint32_t b) { return a >= b; }) == runs.customers.end();
+    }
+    return valid ? OkStatus() : Corrupt("an event's runs are inconsistent");
+}
+
+// Checked runs split into the index's blocks.
+EventRuns SplitRuns(const EventBlock& all) {
+    EventRuns runs;
+    if (all.customers.empty()) return runs;
+    runs.blocks.resize((all.customers.back() >> kEventBlockBits) + 1);
+    for (size_t i = 0; i < all.customers.size();) {
+        const uint32_t b = all.customers[i] >> kEventBlockBits;
+        size_t end = i;
+        while (end < all.customers.size() && all.customers[end] >> kEventBlockBits == b) ++end;
+        EventBlock& block = runs.blocks[b];
+        const uint32_t first = all.offsets[i], last = all.offsets[end];
+        block.customers.assign(all.customers.begin() + static_cast<ptrdiff_t>(i),
+                               all.customers.begin() + static_cast<ptrdiff_t>(end));
+        for (size_t k = i; k <= end; ++k) block.offsets.push_back(all.offsets[k] - first);
+        block.times.assign(all.times.begin() + first, all.times.begin() + last);
+        block.event_ids.assign(all.event_ids.begin() + first, all.event_ids.begin() + last);
+        i = end;
+    }
+    return runs;
 }
 
 template <typename T>
@@ -749,18 +803,7 @@ Status Check(const IndexData& d) {
         if (!valid) return Corrupt("an attribute column is inconsistent");
     }
 
-    for (const auto& [name, runs] : d.events) {
-        bool valid = runs.event_ids.size() == runs.times.size();
-        if (runs.customers.empty()) {
-            valid = valid && runs.offsets.empty() && runs.times.empty();
-        } else {
-            valid = valid && runs.offsets.size() == runs.customers.size() + 1 &&
-                    OffsetsValid(runs.offsets, runs.times.size(), true) && runs.customers.back() < capacity &&
-                    std::adjacent_find(runs.customers.begin(), runs.customers.end(),
-                                       [](uint32_t a, uint32_t b) { return a >= b; }) == runs.customers.end();
-        }
-        if (!valid) return Corrupt("an event's runs are inconsistent");
-    }
+    // The event runs were checked as they were read (ReadBody).
     return OkStatus();
 }
 
