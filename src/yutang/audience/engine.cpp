@@ -1426,58 +1426,47 @@ class Evaluator {
             YT_ASSIGN_OR_RETURN(column, IndexAccess::Property(d_, c.event, c.where->property));
             property = PropertyTest(*column, *c.where);
         }
+        const Occurrences occurrences{runs, column.get(), property};
         internal::BitmapBuilder out;
         internal::BitmapBuilder did;  // every customer with a run (for a count that 0 passes)
         std::vector<uint32_t> passed;
         const auto match_count = IntegerTest(c.test);
         const bool zero_passes = c.measure == EventMeasure::kCount && match_count(0);
-        const RangeTest match_time = c.measure == EventMeasure::kCount ? RangeTest() : calendar_.TimeRanges(c.test);
         const int64_t start = c.window ? calendar_.WindowStart(*c.window) : kMinTime;
         const int64_t end = c.window ? calendar_.now() : kMaxTime;
+        if (c.measure == EventMeasure::kCount) {
+            // Day windows and all-time counts read a tally: only the customers with a matching
+            // occurrence since the window's start, each with its count.
+            if (const auto tally = EventTallyFor(c, occurrences, start)) {
+                std::vector<uint32_t> seen;
+                for (size_t b = 0; b < tally->blocks.size(); ++b) {
+                    passed.clear();
+                    seen.clear();
+                    for (const internal::EventTallyEntry& e : tally->blocks[b]) {
+                        const int64_t count =
+                            e.late ? occurrences.Count(b, runs.RunOf(e.customer).second, start, end) : e.count;
+                        if (match_count(count)) passed.push_back(e.customer);
+                        seen.push_back(e.customer);
+                    }
+                    out.AddSorted(passed);
+                    if (zero_passes) did.AddSorted(seen);
+                }
+                Bitmap members = out.Done();
+                if (zero_passes) members |= d_.live - did.Done();
+                return members;
+            }
+        }
+        const RangeTest match_time = c.measure == EventMeasure::kCount ? RangeTest() : calendar_.TimeRanges(c.test);
         for (size_t b = 0; b < runs.blocks.size(); ++b) {
             const internal::EventBlock& block = runs.blocks[b];
             if (block.empty()) continue;
-            // A column parallels every block (Refresh patches it with the runs); were one short,
-            // its values would read as missing rather than out of bounds.
-            static const internal::PropertyValue kMissingValue{};
-            const bool have =
-                column != nullptr && b < column->values.size() && column->values[b].size() == block.times.size();
-            auto matching = [&](size_t i) {
-                return column == nullptr || property(have ? column->values[b][i] : kMissingValue);
-            };
             passed.clear();
-            const int64_t* times = block.times.data();
             for (size_t k = 0; k < block.customers.size(); ++k) {
-                const uint32_t from = block.offsets[k], to = block.offsets[k + 1];
                 if (c.measure == EventMeasure::kCount) {
-                    const int64_t* first = std::lower_bound(times + from, times + to, start);
-                    const int64_t* last = std::upper_bound(first, times + to, end);
-                    int64_t count = 0;
-                    if (column == nullptr) {
-                        count = last - first;
-                    } else {
-                        for (const int64_t* t = first; t != last; ++t)
-                            count += matching(static_cast<size_t>(t - times)) ? 1 : 0;
-                    }
-                    if (match_count(count)) passed.push_back(block.customers[k]);
+                    if (match_count(occurrences.Count(b, k, start, end))) passed.push_back(block.customers[k]);
                     continue;
                 }
-                int64_t when = kNoTime;
-                if (c.measure == EventMeasure::kFirst) {
-                    for (uint32_t i = from; i < to; ++i) {
-                        if (matching(i)) {
-                            when = times[i];
-                            break;
-                        }
-                    }
-                } else {
-                    for (uint32_t i = to; i > from; --i) {
-                        if (matching(i - 1)) {
-                            when = times[i - 1];
-                            break;
-                        }
-                    }
-                }
+                const int64_t when = occurrences.Extreme(b, k, c.measure == EventMeasure::kFirst);
                 if (when != kNoTime && match_time(when)) passed.push_back(block.customers[k]);
             }
             out.AddSorted(passed);
@@ -1486,6 +1475,105 @@ class Evaluator {
         Bitmap members = out.Done();
         if (zero_passes) members |= d_.live - did.Done();
         return members;
+    }
+
+    // The occurrences of one event name that pass a property filter (all of them without one).
+    struct Occurrences {
+        const internal::EventRuns& runs;
+        const internal::PropertyColumn* column;  // null: no filter
+        const std::function<bool(const internal::PropertyValue&)>& property;
+
+        bool Matches(size_t b, size_t i) const {
+            if (column == nullptr) return true;
+            // A column parallels every block (Refresh patches it with the runs); were one short,
+            // its values would read as missing rather than out of bounds.
+            static const internal::PropertyValue kMissingValue{};
+            const bool have = b < column->values.size() && column->values[b].size() == runs.blocks[b].times.size();
+            return property(have ? column->values[b][i] : kMissingValue);
+        }
+        // How many of the run at `k` of block `b` are in [start, end].
+        int64_t Count(size_t b, size_t k, int64_t start, int64_t end) const {
+            const internal::EventBlock& block = runs.blocks[b];
+            const int64_t* times = block.times.data();
+            const int64_t* first = std::lower_bound(times + block.offsets[k], times + block.offsets[k + 1], start);
+            const int64_t* last = std::upper_bound(first, times + block.offsets[k + 1], end);
+            if (column == nullptr) return last - first;
+            int64_t count = 0;
+            for (const int64_t* t = first; t != last; ++t) count += Matches(b, static_cast<size_t>(t - times)) ? 1 : 0;
+            return count;
+        }
+        // The time of the first (or last) of the run at `k` of block `b`; kNoTime when none.
+        int64_t Extreme(size_t b, size_t k, bool first) const {
+            const internal::EventBlock& block = runs.blocks[b];
+            const uint32_t from = block.offsets[k], to = block.offsets[k + 1];
+            if (first) {
+                for (uint32_t i = from; i < to; ++i) {
+                    if (Matches(b, i)) return block.times[i];
+                }
+            } else {
+                for (uint32_t i = to; i > from; --i) {
+                    if (Matches(b, i - 1)) return block.times[i - 1];
+                }
+            }
+            return kNoTime;
+        }
+    };
+
+    // The tally of `c`'s occurrences at or after `start`, made on first use and tallied again
+    // where refreshes marked it stale; null when a tally cannot answer: an hour window, a filter
+    // whose test moves with "now" (a relative date), or an evaluation at a "now" before the
+    // tally's.
+    std::shared_ptr<const internal::EventTally> EventTallyFor(const EventCondition& c, const Occurrences& occurrences,
+                                                              int64_t start) const {
+        if (c.window && c.window->unit != TimeUnit::kDays) return nullptr;
+        if (c.where && c.where->test.op != Op::kIsSet && FamilyOf(c.where->test) == Family::kDuration) return nullptr;
+        const int64_t now = calendar_.now();
+        std::lock_guard lock(d_.event_tallies_mutex);
+        auto& tallies = d_.event_tallies;
+        auto it = std::find_if(tallies.begin(), tallies.end(), [&](const auto& t) {
+            return t->event == c.event && t->where == c.where && t->start == start;
+        });
+        if (it == tallies.end()) {
+            if (tallies.size() >= internal::kKeptEventTallies) {
+                tallies.erase(std::min_element(tallies.begin(), tallies.end(), [](const auto& x, const auto& y) {
+                    return x->last_used < y->last_used;
+                }));
+            }
+            auto tally = std::make_shared<internal::EventTally>();
+            tally->event = c.event;
+            tally->where = c.where;
+            tally->start = start;
+            tallies.push_back(std::move(tally));
+            it = std::prev(tallies.end());
+        }
+        internal::EventTally& tally = **it;
+        if (now < tally.checked_at) return nullptr;
+        const internal::EventRuns& runs = occurrences.runs;
+        if (tally.blocks.size() < runs.blocks.size()) {
+            tally.blocks.resize(runs.blocks.size());
+            tally.stale.resize(runs.blocks.size(), 1);
+        }
+        for (size_t b = 0; b < tally.blocks.size(); ++b) {
+            if (tally.stale[b] == 0) continue;
+            std::vector<internal::EventTallyEntry>& entries = tally.blocks[b];
+            entries.clear();
+            if (b < runs.blocks.size()) {
+                const internal::EventBlock& block = runs.blocks[b];
+                for (size_t k = 0; k < block.customers.size(); ++k) {
+                    const bool late = block.times[block.offsets[k + 1] - 1] > now;
+                    const int64_t count = occurrences.Count(b, k, start, kMaxTime);
+                    if (count > 0 || late) {
+                        entries.push_back(
+                            {block.customers[k], static_cast<uint32_t>(std::min<int64_t>(count, UINT32_MAX)), late});
+                    }
+                }
+            }
+            entries.shrink_to_fit();
+            tally.stale[b] = 0;
+        }
+        tally.checked_at = std::max(tally.checked_at, now);
+        tally.last_used = ++d_.event_tally_uses;
+        return *it;
     }
 
     // Whether one value of a property passes a filter; strings are decided once per distinct

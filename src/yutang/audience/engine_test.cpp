@@ -323,6 +323,28 @@ TEST_F(EngineTest, EventsCountsWindowsPropertiesFirstAndLast) {
     EXPECT_EQ(Members(*index, R"(event "Never Happened" last within 1d)"), (Ids{}));
 }
 
+// Day-window and all-time event counts read a tally of the occurrences since the window's start.
+// An occurrence later than the tally (a sender's clock ahead) counts only once it has happened,
+// and an evaluation at an earlier "now" than the tally's reads the runs.
+TEST_F(EngineTest, EventTalliesCountLateEventsOnlyOnceTheyHappen) {
+    for (int64_t id = 1; id <= 3; ++id) Customer(id);
+    const Timestamp now = clock_.Now();
+    Event(1, "Ping", now + std::chrono::hours(2));
+    Event(2, "Ping", now - std::chrono::hours(20));
+    Event(2, "Ping", now - std::chrono::hours(30));
+    auto index = Build();
+    ASSERT_NE(index, nullptr);
+    EXPECT_EQ(Members(*index, R"(event "Ping" within 7d)"), (Ids{2}));
+    EXPECT_EQ(Members(*index, R"(event "Ping" count = 0 within 7d)"), (Ids{1, 3}));
+    EXPECT_EQ(Members(*index, R"(event "Ping" count >= 2)"), (Ids{2}));
+    const EvaluateOptions later{.now = now + std::chrono::hours(3)};
+    EXPECT_EQ(Members(*index, R"(event "Ping" within 7d)", later), (Ids{1, 2}));
+    EXPECT_EQ(Members(*index, R"(event "Ping" count = 0 within 7d)", later), (Ids{3}));
+    EXPECT_EQ(Members(*index, R"(event "Ping" count = 1)", later), (Ids{1}));
+    EXPECT_EQ(Members(*index, R"(event "Ping" within 7d)"), (Ids{2})) << "before the tally's now: from the runs";
+    EXPECT_GT(index->Stats().window_bytes, 0u) << "the tallies are held";
+}
+
 TEST_F(EngineTest, BirthdaysAndMonthsTurnAtLocalMidnightNotUtc) {
     for (int64_t id = 1; id <= 5; ++id) Customer(id);
     Attribute(1, "birthday", "date", "1990-06-15");

@@ -615,9 +615,9 @@ class Loader {
         }
     }
 
-    // A block of event runs a refresh rewrote: for each occurrence now in it, where its property
-    // values come from — its place in the block before (kFresh: a new event, read from its
-    // payload). Made only for the names of `tracked` (those with property columns).
+    // A block of event runs a refresh rewrote and, for the names of `tracked` (those with
+    // property columns), for each occurrence now in it where its property values come from — its
+    // place in the block before (kFresh: a new event, read from its payload).
     struct RewrittenBlock {
         std::string name;
         size_t block = 0;
@@ -628,7 +628,7 @@ class Loader {
     // Refreshing: the event runs of the customers `changed` (ascending) replaced by what was
     // collected. Only the blocks of the changed customers are looked at; a block whose runs keep
     // their layout (the same customers, with as many occurrences each) is written in place, and
-    // only the others are copied anew. Returns the blocks rewritten of the names in `tracked`.
+    // only the others are copied anew. Returns the blocks rewritten.
     std::vector<RewrittenBlock> ReplaceEvents(std::span<const uint32_t> changed, const std::set<std::string>& tracked) {
         std::vector<RewrittenBlock> rewritten;
         for (const std::string& name : event_names_) d_.events.try_emplace(name);
@@ -659,7 +659,7 @@ class Loader {
                 if (patch == Patch::kSame) continue;
                 if (patch == Patch::kLayoutChanged)
                     old = MergeRuns(old, hits, block_rows, track ? &record.source : nullptr);
-                if (track) rewritten.push_back(std::move(record));
+                rewritten.push_back(std::move(record));
             }
             while (!runs.blocks.empty() && runs.blocks.back().empty()) runs.blocks.pop_back();
         }
@@ -1293,6 +1293,7 @@ void PatchProperties(IndexData& d, std::span<const Loader::RewrittenBlock> rewri
                 const std::vector<PropertyValue> empty;
                 const std::vector<PropertyValue>& old = r.block < column.values.size() ? column.values[r.block] : empty;
                 values.resize(block.times.size());
+                patched = r.source.size() == values.size();
                 for (size_t i = 0; i < values.size() && patched; ++i) {
                     const uint32_t from = r.source[i];
                     if (from != Loader::kFresh && from < old.size()) {
@@ -1598,6 +1599,18 @@ Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool 
     internal::ApplyDeltas(d, deltas, changed, facets);
     internal::RecordChange(d, std::move(changed), std::move(facets));
     internal::PatchProperties(d, rewritten, fresh);
+    // Event tallies are tallied again, block by block, by the next evaluation that reads them.
+    std::lock_guard event_tallies_lock(d.event_tallies_mutex);
+    for (const auto& tally : d.event_tallies) {
+        for (const Loader::RewrittenBlock& r : rewritten) {
+            if (r.name != tally->event) continue;
+            if (tally->blocks.size() <= r.block) {
+                tally->blocks.resize(r.block + 1);
+                tally->stale.resize(r.block + 1, 1);
+            }
+            tally->stale[r.block] = 1;
+        }
+    }
     return OkStatus();
 }
 
@@ -1693,6 +1706,8 @@ IndexStats AudienceIndex::Stats() const {
     stats.bytes = bytes;
     std::lock_guard tallies_lock(d.tallies_mutex);
     for (const auto& tally : d.tallies) stats.window_bytes += tally->Bytes();
+    std::lock_guard event_tallies_lock(d.event_tallies_mutex);
+    for (const auto& tally : d.event_tallies) stats.window_bytes += tally->Bytes();
     return stats;
 }
 

@@ -63,8 +63,9 @@ struct IndexStats {
     int64_t event_names = 0;  // distinct event names
     size_t bytes = 0;         // memory held, approximately
     size_t event_bytes = 0;   // of which the events' times and ids
-    // Held besides: window tallies, a cache of per-customer totals that day-window conditions
-    // (`… within 90d`) make on first use, at most a few per index.
+    // Held besides: window and event tallies, caches of per-customer totals that day-window
+    // conditions (`… within 90d`, `event "X" count >= 2 within 30d`) make on first use, at most a
+    // few per index.
     size_t window_bytes = 0;
     std::chrono::microseconds build_time{0};
 };

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -104,6 +105,35 @@ struct EventRuns {
         return {&block, static_cast<size_t>(at - block.customers.begin())};
     }
 };
+
+// An event tally: per customer, how many occurrences of one event (passing one property filter,
+// or all) are at or after `start` (a local midnight, or the beginning of time), so that
+// `event "X" where p = "v" count >= 2 within 30d` reads the customers active in the window rather
+// than searching every run of the name. Made by evaluations (engine.cpp), kept current by
+// refreshes, which mark the blocks they rewrite stale for the next evaluation to tally again.
+// Customers with an occurrence later than the time their block was tallied are `late`: tested
+// on their runs instead.
+struct EventTallyEntry {
+    uint32_t customer = 0;
+    uint32_t count = 0;  // matching occurrences at or after start
+    bool late = false;
+};
+struct EventTally {
+    std::string event;
+    std::optional<PropertyFilter> where;
+    int64_t start = 0;
+    int64_t checked_at = 0;                            // the latest "now" any block was tallied at
+    std::vector<std::vector<EventTallyEntry>> blocks;  // per event block, ascending customers
+    std::vector<char> stale;                           // per block: rewritten since tallied
+    uint64_t last_used = 0;
+
+    size_t Bytes() const {
+        size_t bytes = sizeof(*this) + blocks.capacity() * sizeof(blocks[0]) + stale.capacity();
+        for (const auto& b : blocks) bytes += b.capacity() * sizeof(EventTallyEntry);
+        return bytes;
+    }
+};
+inline constexpr size_t kKeptEventTallies = 8;
 
 // A distinct string value of a property, with what it reads as when compared to a date.
 struct PropertyText {
@@ -280,6 +310,13 @@ struct IndexData {
     mutable std::mutex tallies_mutex;
     mutable std::vector<std::shared_ptr<WindowTally>> tallies;
     mutable uint64_t tally_uses = 0;
+
+    // Event tallies made by evaluations, the kKeptEventTallies most recently used. Made and
+    // brought up to date under `event_tallies_mutex` by evaluations (which hold `mutex` shared);
+    // marked stale by Refresh, which holds `mutex` exclusively.
+    mutable std::mutex event_tallies_mutex;
+    mutable std::vector<std::shared_ptr<EventTally>> event_tallies;
+    mutable uint64_t event_tally_uses = 0;
 
     // Loaded on first use (under `mutex` shared and `properties_mutex`); patched by Refresh for
     // the blocks it rewrites (under `mutex` exclusively).
