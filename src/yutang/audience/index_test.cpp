@@ -535,7 +535,8 @@ TEST_P(IndexTest, ARandomBatchRefreshesToWhatABuildReads) {
         populate(id);
     }
     // (in event blocks of their own, past the first)
-    for (int64_t id = 2 * internal::kEventBlock + 1; id <= 2 * internal::kEventBlock + 100; ++id) {
+    for (int64_t id = kCustomers + 2 * internal::kEventBlock + 1; id <= kCustomers + 2 * internal::kEventBlock + 100;
+         ++id) {
         Customer(id, std::nullopt, "wecom");
         populate(id);
         changed.push_back(id);

@@ -79,7 +79,7 @@ struct EventBlock {
 // The occurrences of one event name, in blocks of kEventBlock consecutive customer ids, so that
 // a refresh copies only the blocks of the customers it read (an event tracked for one customer
 // costs a copy of its block's runs, not of every occurrence of the name).
-inline constexpr uint32_t kEventBlockBits = 15;
+inline constexpr uint32_t kEventBlockBits = 12;
 inline constexpr uint32_t kEventBlock = 1u << kEventBlockBits;
 struct EventRuns {
     std::vector<EventBlock> blocks;  // [c >> kEventBlockBits]; blocks past the end hold nobody
