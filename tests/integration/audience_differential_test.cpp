@@ -710,12 +710,16 @@ TEST_F(AudienceDifferentialTest, EngineFindsTheSameMembersAsAPlainEvaluation) {
     }
 
     // Event counts read tallies that earlier evaluations made and refreshes keep current: these
-    // rules make theirs now and read them again right after the refresh (fewer than the tallies
-    // an index keeps, so none is made afresh).
+    // rules make theirs now and read them again right after the refresh (eight: as many as an
+    // index keeps, so none is made afresh).
     const std::vector<std::string> tallied = {
-        R"(event "Product Viewed" count >= 2)", R"(event "Order Completed" within 30d)",
-        R"(event "Signed Up" count = 0 within 90d)", R"(event "Coupon Used" where category = "奶粉" count >= 1)",
-        R"(event "Order Completed" where total >= 100 count between 1 and 2 within 365d)"};
+        R"(event "Product Viewed" count >= 2)",
+        R"(event "Order Completed" within 30d)",
+        R"(event "Signed Up" count = 0 within 90d)",
+        R"(event "Coupon Used" where category = "奶粉" count >= 1)",
+        R"(event "Order Completed" where total >= 100 count between 1 and 2 within 365d)",
+        R"(event "Product Viewed" first within 30d)",
+        R"(event "Signed Up" last before 60d)"};
     for (const std::string& text : tallied) {
         auto members = Evaluate(**index, ParseRuleText(text).value(), {.now = now_, .sample_size = 0});
         ASSERT_TRUE(members.ok()) << text;

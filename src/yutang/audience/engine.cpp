@@ -1457,6 +1457,9 @@ class Evaluator {
             }
         }
         const RangeTest match_time = c.measure == EventMeasure::kCount ? RangeTest() : calendar_.TimeRanges(c.test);
+        if (c.measure != EventMeasure::kCount) {
+            if (auto members = FirstOrLastFromTallies(c, occurrences, match_time)) return std::move(*members);
+        }
         for (size_t b = 0; b < runs.blocks.size(); ++b) {
             const internal::EventBlock& block = runs.blocks[b];
             if (block.empty()) continue;
@@ -1518,6 +1521,65 @@ class Evaluator {
             return kNoTime;
         }
     };
+
+    // `first`/`last` compared with one bound — since a local midnight or a date (`within 14d`,
+    // `>= 2024-06-18`) or before one (`before 30d`, `< 2024-06-18`) — from two tallies: T(x), the
+    // matching occurrences at or after x, all time and at the bound. Since: the last is when
+    // T(bound) ≥ 1, the first when T(bound) = T(all) ≥ 1; before: the last is when T(all) ≥ 1 and
+    // T(bound) = 0, the first when T(all) > T(bound). Late customers are tested on their runs.
+    // nullopt when the comparison is not of that form or a tally cannot answer.
+    std::optional<Bitmap> FirstOrLastFromTallies(const EventCondition& c, const Occurrences& occurrences,
+                                                 const RangeTest& match_time) const {
+        if (match_time.ranges.size() != 1 || match_time.negate) return std::nullopt;
+        bool since = false;
+        switch (c.test.op) {
+            case Op::kWithin:
+            case Op::kBefore:
+                // Windows in hours start anywhere: no tally.
+                if (std::get<Duration>(c.test.values[0]).unit != TimeUnit::kDays) return std::nullopt;
+                since = c.test.op == Op::kWithin;
+                break;
+            case Op::kGe:
+            case Op::kGt:
+                since = true;
+                break;
+            case Op::kLt:
+            case Op::kLe:
+                break;
+            default:
+                return std::nullopt;
+        }
+        const int64_t bound = since ? match_time.ranges[0].first : match_time.ranges[0].second;
+        const auto all = EventTallyFor(c, occurrences, kMinTime);
+        const auto part = all != nullptr ? EventTallyFor(c, occurrences, bound) : nullptr;
+        if (all == nullptr || part == nullptr) return std::nullopt;
+        const bool first = c.measure == EventMeasure::kFirst;
+        static const std::vector<internal::EventTallyEntry> kNone;
+        internal::BitmapBuilder out;
+        std::vector<uint32_t> passed;
+        for (size_t b = 0; b < all->blocks.size(); ++b) {
+            passed.clear();
+            const std::vector<internal::EventTallyEntry>& at_bound = b < part->blocks.size() ? part->blocks[b] : kNone;
+            size_t p = 0;
+            for (const internal::EventTallyEntry& e : all->blocks[b]) {
+                while (p < at_bound.size() && at_bound[p].customer < e.customer) ++p;
+                const bool in_part = p < at_bound.size() && at_bound[p].customer == e.customer;
+                const uint32_t counted = in_part ? at_bound[p].count : 0;
+                bool pass = false;
+                if (e.late || (in_part && at_bound[p].late)) {
+                    const int64_t when = occurrences.Extreme(b, occurrences.runs.RunOf(e.customer).second, first);
+                    pass = when != kNoTime && match_time(when);
+                } else if (since) {
+                    pass = first ? e.count > 0 && counted == e.count : counted > 0;
+                } else {
+                    pass = first ? e.count > counted : e.count > 0 && counted == 0;
+                }
+                if (pass) passed.push_back(e.customer);
+            }
+            out.AddSorted(passed);
+        }
+        return out.Done();
+    }
 
     // The tally of `c`'s occurrences at or after `start`, made on first use and tallied again
     // where refreshes marked it stale; null when a tally cannot answer: an hour window, a filter

@@ -341,6 +341,12 @@ TEST_F(EngineTest, EventTalliesCountLateEventsOnlyOnceTheyHappen) {
     EXPECT_EQ(Members(*index, R"(event "Ping" within 7d)", later), (Ids{1, 2}));
     EXPECT_EQ(Members(*index, R"(event "Ping" count = 0 within 7d)", later), (Ids{3}));
     EXPECT_EQ(Members(*index, R"(event "Ping" count = 1)", later), (Ids{1}));
+    EXPECT_EQ(Members(*index, R"(event "Ping" last within 1d)"), (Ids{2}));
+    EXPECT_EQ(Members(*index, R"(event "Ping" first within 1d)"), (Ids{})) << "2's first was 30 hours ago";
+    EXPECT_EQ(Members(*index, R"(event "Ping" last before 1d)"), (Ids{})) << "2's last was 20 hours ago";
+    EXPECT_EQ(Members(*index, R"(event "Ping" first before 1d)"), (Ids{2}));
+    EXPECT_EQ(Members(*index, R"(event "Ping" first within 1d)", later), (Ids{1}));
+    EXPECT_EQ(Members(*index, R"(event "Ping" last within 1d)", later), (Ids{1})) << "a new day: 2 was yesterday";
     EXPECT_EQ(Members(*index, R"(event "Ping" within 7d)"), (Ids{2})) << "before the tally's now: from the runs";
     EXPECT_GT(index->Stats().window_bytes, 0u) << "the tallies are held";
 }
