@@ -1559,18 +1559,40 @@ class Evaluator {
         std::vector<uint32_t> passed;
         for (size_t b = 0; b < all->blocks.size(); ++b) {
             passed.clear();
+            const std::vector<internal::EventTallyEntry>& everything = all->blocks[b];
             const std::vector<internal::EventTallyEntry>& at_bound = b < part->blocks.size() ? part->blocks[b] : kNone;
+            const auto from_runs = [&](uint32_t customer) {
+                const int64_t when = occurrences.Extreme(b, occurrences.runs.RunOf(customer).second, first);
+                return when != kNoTime && match_time(when);
+            };
+            if (since) {
+                // Only customers with an occurrence since the bound (or late) can pass: read those,
+                // each found among all the block's customers by a search from the last one.
+                auto cursor = everything.begin();
+                for (const internal::EventTallyEntry& e : at_bound) {
+                    cursor = std::lower_bound(
+                        cursor, everything.end(), e.customer,
+                        [](const internal::EventTallyEntry& x, uint32_t id) { return x.customer < id; });
+                    const bool found = cursor != everything.end() && cursor->customer == e.customer;
+                    bool pass = false;
+                    if (e.late || !found || cursor->late) {
+                        pass = from_runs(e.customer);
+                    } else {
+                        pass = first ? e.count > 0 && e.count == cursor->count : e.count > 0;
+                    }
+                    if (pass) passed.push_back(e.customer);
+                }
+                out.AddSorted(passed);
+                continue;
+            }
             size_t p = 0;
-            for (const internal::EventTallyEntry& e : all->blocks[b]) {
+            for (const internal::EventTallyEntry& e : everything) {
                 while (p < at_bound.size() && at_bound[p].customer < e.customer) ++p;
                 const bool in_part = p < at_bound.size() && at_bound[p].customer == e.customer;
                 const uint32_t counted = in_part ? at_bound[p].count : 0;
                 bool pass = false;
                 if (e.late || (in_part && at_bound[p].late)) {
-                    const int64_t when = occurrences.Extreme(b, occurrences.runs.RunOf(e.customer).second, first);
-                    pass = when != kNoTime && match_time(when);
-                } else if (since) {
-                    pass = first ? e.count > 0 && counted == e.count : counted > 0;
+                    pass = from_runs(e.customer);
                 } else {
                     pass = first ? e.count > counted : e.count > 0 && counted == 0;
                 }
