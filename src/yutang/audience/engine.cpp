@@ -1614,19 +1614,22 @@ class Evaluator {
         const int64_t now = calendar_.now();
         std::lock_guard lock(d_.event_tallies_mutex);
         auto& tallies = d_.event_tallies;
-        auto it = std::find_if(tallies.begin(), tallies.end(), [&](const auto& t) {
-            return t->event == c.event && t->where == c.where && t->start == start;
-        });
+        const internal::EventTallyKey key{.event = c.event, .where = c.where, .start = start};
+        auto it = std::find_if(tallies.begin(), tallies.end(), [&](const auto& t) { return t->key == key; });
         if (it == tallies.end()) {
+            auto& requests = d_.event_tally_requests;
+            if (std::find(requests.begin(), requests.end(), key) == requests.end()) {
+                requests.push_back(key);
+                if (requests.size() > internal::kEventTallyRequests) requests.pop_front();
+                return nullptr;
+            }
             if (tallies.size() >= internal::kKeptEventTallies) {
                 tallies.erase(std::min_element(tallies.begin(), tallies.end(), [](const auto& x, const auto& y) {
                     return x->last_used < y->last_used;
                 }));
             }
             auto tally = std::make_shared<internal::EventTally>();
-            tally->event = c.event;
-            tally->where = c.where;
-            tally->start = start;
+            tally->key = key;
             tallies.push_back(std::move(tally));
             it = std::prev(tallies.end());
         }
@@ -1637,8 +1640,10 @@ class Evaluator {
             tally.blocks.resize(runs.blocks.size());
             tally.stale.resize(runs.blocks.size(), 1);
         }
+        bool tallied = false;
         for (size_t b = 0; b < tally.blocks.size(); ++b) {
             if (tally.stale[b] == 0) continue;
+            tallied = true;
             std::vector<internal::EventTallyEntry>& entries = tally.blocks[b];
             entries.clear();
             if (b < runs.blocks.size()) {
@@ -1655,7 +1660,9 @@ class Evaluator {
             entries.shrink_to_fit();
             tally.stale[b] = 0;
         }
-        tally.checked_at = std::max(tally.checked_at, now);
+        // Only what was tallied now moves the time the tally holds for: an evaluation at an
+        // earlier "now" (taken before this one) can still read it.
+        if (tallied) tally.checked_at = std::max(tally.checked_at, now);
         tally.last_used = ++d_.event_tally_uses;
         return *it;
     }

@@ -640,8 +640,9 @@ class Loader {
                 size_t end = i;
                 while (end < changed.size() && changed[end] >> kEventBlockBits == b) ++end;
                 const size_t row_end = static_cast<size_t>(
-                    std::lower_bound(rows.begin() + static_cast<ptrdiff_t>(r), rows.end(), (b + 1) << kEventBlockBits,
-                                     [](const EventRow& row, uint32_t c) { return row.customer < c; }) -
+                    std::lower_bound(rows.begin() + static_cast<ptrdiff_t>(r), rows.end(),
+                                     (uint64_t{b} + 1) << kEventBlockBits,
+                                     [](const EventRow& row, uint64_t c) { return row.customer < c; }) -
                     rows.begin());
                 const std::span<const EventRow> block_rows = rows.subspan(r, row_end - r);
                 const std::span<const uint32_t> block_changed = changed.subspan(i, end - i);
@@ -693,7 +694,9 @@ class Loader {
 
     // When the customers at `hits` are exactly those of `rows`, with as many occurrences each,
     // writes the rows over their runs (kWritten, or kSame when nothing differed). With `source`,
-    // says where each occurrence's property values are (RewrittenBlock) when it writes.
+    // says where each occurrence's property values are (RewrittenBlock): the changed customers'
+    // are read again from their payloads (kFresh), so the block counts as written whenever it
+    // holds one of them.
     static Patch Overwrite(EventBlock& runs, std::span<const size_t> hits, std::span<const EventRow> rows,
                            std::vector<uint32_t>* source) {
         size_t r = 0;
@@ -713,19 +716,12 @@ class Loader {
                 differs = runs.times[k] != rows[r].at || runs.event_ids[k] != rows[r].id;
             }
         }
-        if (!differs) return Patch::kSame;
+        if (!differs && (source == nullptr || hits.empty())) return Patch::kSame;
         if (source != nullptr) {
-            // Where each occurrence was, before the runs are written over.
             source->resize(runs.times.size());
             for (uint32_t k = 0; k < source->size(); ++k) (*source)[k] = k;
-            r = 0;
             for (size_t i : hits) {
-                const auto first = runs.event_ids.begin() + runs.offsets[i];
-                const auto last = runs.event_ids.begin() + runs.offsets[i + 1];
-                for (uint32_t k = runs.offsets[i]; k < runs.offsets[i + 1]; ++k, ++r) {
-                    const auto was = std::find(first, last, rows[r].id);
-                    (*source)[k] = was == last ? kFresh : static_cast<uint32_t>(was - runs.event_ids.begin());
-                }
+                for (uint32_t k = runs.offsets[i]; k < runs.offsets[i + 1]; ++k) (*source)[k] = kFresh;
             }
         }
         r = 0;
@@ -806,7 +802,7 @@ class Loader {
     // `old` without the runs at `hits` (ascending positions), merged with `rows` (sorted by
     // customer, then time; none of them a customer of `old` but at `hits`). The runs in between
     // are copied a stretch at a time. With `source`, says where each occurrence's property values
-    // are (RewrittenBlock): a changed customer's event that was there before keeps its values.
+    // are (RewrittenBlock): the copied runs' where they were, the rows' in their payloads.
     static EventBlock MergeRuns(const EventBlock& old, std::span<const size_t> hits, std::span<const EventRow> rows,
                                 std::vector<uint32_t>* source) {
         EventBlock runs;
@@ -830,23 +826,14 @@ class Loader {
             }
         };
         size_t r = 0;
-        // The rows of one customer, from r on; its run before (when it had one) is [was, was_end).
-        const auto add = [&](uint32_t was, uint32_t was_end) {
+        const auto add = [&]() {  // the rows of one customer, from r on
             const uint32_t c = rows[r].customer;
             runs.customers.push_back(c);
             runs.offsets.push_back(static_cast<uint32_t>(runs.times.size()));
             for (; r < rows.size() && rows[r].customer == c; ++r) {
                 runs.times.push_back(rows[r].at);
                 runs.event_ids.push_back(rows[r].id);
-                if (source == nullptr) continue;
-                uint32_t from = kFresh;
-                for (uint32_t k = was; k < was_end; ++k) {
-                    if (old.event_ids[k] == rows[r].id) {
-                        from = k;
-                        break;
-                    }
-                }
-                source->push_back(from);
+                if (source != nullptr) source->push_back(kFresh);
             }
         };
         size_t i = 0;  // into old.customers
@@ -865,11 +852,9 @@ class Loader {
             if (i == skip && i < old.customers.size()) {  // a changed customer's old run, dropped
                 ++i;
                 ++h;
-                if (r < rows.size() && rows[r].customer == old.customers[skip]) {
-                    add(old.offsets[skip], old.offsets[skip + 1]);
-                }
+                if (r < rows.size() && rows[r].customer == old.customers[skip]) add();
             } else if (r < rows.size()) {  // a changed customer new to this name
-                add(0, 0);
+                add();
             } else {
                 break;
             }
@@ -1219,45 +1204,24 @@ Result<std::shared_ptr<const PropertyColumn>> IndexAccess::Property(const IndexD
     return std::shared_ptr<const PropertyColumn>(std::move(column));
 }
 
-// The payloads a refresh needs for the property columns made so far: of the events it read that
-// the index does not hold yet, in the names that have a column.
+// The payloads a refresh needs for the property columns made so far: of every event it read in
+// the names that have a column. All of them, not only the events the index does not hold yet: a
+// payload may have changed under the same event (erasure wipes it, customer_records.cpp).
 struct FreshPayloads {
     std::set<std::string> names;                        // event names with a property column
     std::unordered_map<int64_t, std::string> payloads;  // event id → decrypted message
 };
 
-Result<FreshPayloads> ReadFreshPayloads(const IndexData& d, const RefreshScope& scope,
-                                        const std::vector<store::Row>& events) {
+Result<FreshPayloads> ReadFreshPayloads(const IndexData& d, const std::vector<store::Row>& events) {
     FreshPayloads fresh;
     {
         std::lock_guard lock(d.properties_mutex);
         for (const auto& [key, column] : d.properties) fresh.names.insert(key.first);
     }
     if (fresh.names.empty()) return fresh;
-    std::unordered_map<int64_t, uint32_t> canonical;
-    for (const auto& [c, group] : scope.groups) {
-        for (int64_t id : group) canonical.emplace(id, c);
-    }
     std::vector<int64_t> ids;
-    {
-        std::shared_lock lock(d.mutex);
-        for (const auto& row : events) {
-            const std::string name = row.Text(1);
-            const auto c = canonical.find(row.Int(0));
-            if (!fresh.names.contains(name) || c == canonical.end()) continue;
-            // Held when it is in the run of the customer it counts for now (the place a refresh
-            // takes its values from); otherwise it is read again.
-            const int64_t id = row.Int(3);
-            bool held = false;
-            if (const auto runs = d.events.find(name); runs != d.events.end()) {
-                if (const auto [block, k] = runs->second.RunOf(c->second); block != nullptr) {
-                    const auto first = block->event_ids.begin() + block->offsets[k];
-                    const auto last = block->event_ids.begin() + block->offsets[k + 1];
-                    held = std::find(first, last, id) != last;
-                }
-            }
-            if (!held) ids.push_back(id);
-        }
+    for (const auto& row : events) {
+        if (fresh.names.contains(row.Text(1))) ids.push_back(row.Int(3));
     }
     if (ids.empty()) return fresh;
     std::sort(ids.begin(), ids.end());
@@ -1267,9 +1231,10 @@ Result<FreshPayloads> ReadFreshPayloads(const IndexData& d, const RefreshScope& 
         [&](store::Session& s) { return QueryIds(s, d.tenant, kSelectPayloadsById, kEventId, IdSet::Of(ids), rows); }));
     const std::string context = EventContext(d.tenant);
     for (const auto& row : rows) {
+        // One payload that cannot be read must not stop the index from following the store: its
+        // column is dropped instead (PatchProperties), and reading it again on next use reports it.
         auto payload = d.keys->Decrypt(row.Text(1), context);
-        if (!payload.ok()) return Internal("cannot decrypt an event: " + payload.status().ToString());
-        fresh.payloads.emplace(row.Int(0), std::move(*payload));
+        if (payload.ok()) fresh.payloads.emplace(row.Int(0), std::move(*payload));
     }
     return fresh;
 }
@@ -1282,7 +1247,11 @@ void PatchProperties(IndexData& d, std::span<const Loader::RewrittenBlock> rewri
     for (auto it = d.properties.begin(); it != d.properties.end();) {
         const auto& [event, property] = it->first;
         PropertyColumn& column = *it->second;
-        bool patched = fresh.names.contains(event);
+        // A column made after the refresh read its payloads can be patched only if none of its
+        // name's blocks was rewritten.
+        bool patched = fresh.names.contains(event) ||
+                       std::none_of(rewritten.begin(), rewritten.end(),
+                                    [&](const Loader::RewrittenBlock& r) { return r.name == event; });
         const auto runs = d.events.find(event);
         for (const Loader::RewrittenBlock& r : rewritten) {
             if (!patched) break;
@@ -1296,11 +1265,15 @@ void PatchProperties(IndexData& d, std::span<const Loader::RewrittenBlock> rewri
                 patched = r.source.size() == values.size();
                 for (size_t i = 0; i < values.size() && patched; ++i) {
                     const uint32_t from = r.source[i];
-                    if (from != Loader::kFresh && from < old.size()) {
+                    if (from == Loader::kFresh) {
+                        const auto payload = fresh.payloads.find(block.event_ids[i]);
+                        if (payload == fresh.payloads.end()) {
+                            patched = false;
+                        } else {
+                            values[i] = ReadPropertyValue(d.zone, payload->second, property, column);
+                        }
+                    } else if (from < old.size()) {
                         values[i] = old[from];
-                    } else if (auto payload = fresh.payloads.find(block.event_ids[i]);
-                               payload != fresh.payloads.end()) {
-                        values[i] = ReadPropertyValue(d.zone, payload->second, property, column);
                     } else {
                         patched = false;
                     }
@@ -1554,7 +1527,7 @@ Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool 
     loader.SortRuns();
     // The property columns made so far are patched, not dropped: the payloads of the events the
     // index does not hold yet are read for them now.
-    YT_ASSIGN_OR_RETURN(const internal::FreshPayloads fresh, internal::ReadFreshPayloads(d, scope, batch.events));
+    YT_ASSIGN_OR_RETURN(const internal::FreshPayloads fresh, internal::ReadFreshPayloads(d, batch.events));
     Bitmap changed;
     for (const auto& [c, group] : scope.groups) changed.Add(c);
     changed.AddMany(scope.tombstones);
@@ -1603,7 +1576,7 @@ Status AudienceIndex::RefreshLocked(std::span<const CustomerId> customers, bool 
     std::lock_guard event_tallies_lock(d.event_tallies_mutex);
     for (const auto& tally : d.event_tallies) {
         for (const Loader::RewrittenBlock& r : rewritten) {
-            if (r.name != tally->event) continue;
+            if (r.name != tally->key.event) continue;
             if (tally->blocks.size() <= r.block) {
                 tally->blocks.resize(r.block + 1);
                 tally->stale.resize(r.block + 1, 1);

@@ -256,7 +256,7 @@ TEST_P(IndexTest, EventRunsOfNamesNoRefreshedCustomerHoldsStayAsTheyWere) {
     for (int64_t id = 1; id <= 5; ++id) Customer(id);
     Event(1, "Viewed", At(2026, 6, 1), R"({"page":"a"})");
     Event(2, "Viewed", At(2026, 6, 2), R"({"page":"b"})");
-    Event(3, "Signed Up", At(2026, 6, 3), R"({"plan":"pro"})");
+    const int64_t pro = Event(3, "Signed Up", At(2026, 6, 3), R"({"plan":"pro"})");
     const int64_t gone = Event(1, "Shared", At(2026, 6, 4));
     const int64_t basic = Event(4, "Signed Up", At(2026, 6, 5), R"({"plan":"basic"})");
     auto index = Build();
@@ -298,6 +298,18 @@ TEST_P(IndexTest, EventRunsOfNamesNoRefreshedCustomerHoldsStayAsTheyWere) {
     EXPECT_EQ(Members(*index, R"(event "Signed Up" where plan = "basic")"), (Ids{}));
     ExpectSameAsRebuilt(*index, {R"(event "Signed Up" where plan = "basic")", R"(event "Signed Up" within 10d)",
                                  R"(event "Signed Up" where plan = "team")"});
+
+    // Erasure wipes a payload but keeps the event (customer_records.cpp): the same runs, and
+    // the column follows the payload.
+    Queue("UPDATE events SET payload = $3 WHERE tenant_id = $1 AND event_id = $2",
+          {kTenant, pro,
+           store::Blob{keys_.Encrypt(R"({"type":"track","event":"Signed Up","properties":{}})",
+                                     "t" + std::to_string(kTenant) + "/event")}});
+    Refresh(*index, {3});
+    EXPECT_EQ(d.events.at("Signed Up").blocks[0].times.data(), signed_up) << "the runs did not change";
+    EXPECT_EQ(Members(*index, R"(event "Signed Up" where plan = "pro")"), (Ids{}));
+    EXPECT_EQ(Members(*index, R"(event "Signed Up" where plan is set)"), (Ids{4}));
+    ExpectSameAsRebuilt(*index, {R"(event "Signed Up" where plan is set)"});
 }
 
 // Event runs are kept in blocks of customer ids: a refresh copies only the blocks of the

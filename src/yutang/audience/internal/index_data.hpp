@@ -118,10 +118,14 @@ struct EventTallyEntry {
     uint32_t count = 0;  // matching occurrences at or after start
     bool late = false;
 };
-struct EventTally {
+struct EventTallyKey {
     std::string event;
     std::optional<PropertyFilter> where;
     int64_t start = 0;
+    bool operator==(const EventTallyKey&) const = default;
+};
+struct EventTally {
+    EventTallyKey key;
     int64_t checked_at = 0;                            // the latest "now" any block was tallied at
     std::vector<std::vector<EventTallyEntry>> blocks;  // per event block, ascending customers
     std::vector<char> stale;                           // per block: rewritten since tallied
@@ -134,6 +138,10 @@ struct EventTally {
     }
 };
 inline constexpr size_t kKeptEventTallies = 8;
+// A tally is made on the second request for it within the last kEventTallyRequests: a key asked
+// for once (a rule being edited, a sweep over many segments) is answered from the runs, and does
+// not evict a tally in use.
+inline constexpr size_t kEventTallyRequests = 32;
 
 // A distinct string value of a property, with what it reads as when compared to a date.
 struct PropertyText {
@@ -316,6 +324,7 @@ struct IndexData {
     // marked stale by Refresh, which holds `mutex` exclusively.
     mutable std::mutex event_tallies_mutex;
     mutable std::vector<std::shared_ptr<EventTally>> event_tallies;
+    mutable std::deque<EventTallyKey> event_tally_requests;
     mutable uint64_t event_tally_uses = 0;
 
     // Loaded on first use (under `mutex` shared and `properties_mutex`); patched by Refresh for
