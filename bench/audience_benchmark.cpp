@@ -1481,6 +1481,15 @@ Engine& TheEngine() {
                          : AudienceIndex::Build(*e.db, Keys(), kTenant, FixedClock());
         CheckOk(index.status(),
                 snapshot != nullptr && *snapshot != '\0' ? "AudienceIndex::Load" : "AudienceIndex::Build");
+        if (snapshot != nullptr && *snapshot != '\0') {
+            // What a restarted server does next: catch up with what was written since the save.
+            while (true) {
+                auto caught_up = (*index)->CatchUp(1'000'000);
+                CheckOk(caught_up.status(), "CatchUp after the load");
+                if (caught_up->restart) Die("the change log no longer reaches back to the snapshot: build instead");
+                if (caught_up->customers + caught_up->applied == 0) break;
+            }
+        }
         e.build_seconds = SecondsSince(start);
         e.index = std::move(index).value();
         e.rss_growth = RssBytes() - rss_before;

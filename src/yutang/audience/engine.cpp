@@ -509,7 +509,26 @@ Cost ConditionCost(const TraitCondition& c) {
             return Cost::kColumn;
     }
 }
-Cost ConditionCost(const EventCondition&) { return Cost::kRuns; }
+// Event conditions a tally answers (EventTallyFor, FirstOrLastFromTallies) read the customers
+// active since a bound, usually few: they go before the columns. The others search every run.
+Cost ConditionCost(const EventCondition& c) {
+    if (c.where && c.where->test.op != Op::kIsSet && FamilyOf(c.where->test) == Family::kDuration) return Cost::kRuns;
+    if (c.measure == EventMeasure::kCount) {
+        return !c.window || c.window->unit == TimeUnit::kDays ? Cost::kTally : Cost::kRuns;
+    }
+    switch (c.test.op) {
+        case Op::kWithin:
+        case Op::kBefore:
+            return std::get<Duration>(c.test.values[0]).unit == TimeUnit::kDays ? Cost::kTally : Cost::kRuns;
+        case Op::kGe:
+        case Op::kGt:
+        case Op::kLt:
+        case Op::kLe:
+            return Cost::kTally;
+        default:
+            return Cost::kRuns;
+    }
+}
 Cost ConditionCost(const BirthdayCondition&) { return Cost::kColumn; }
 Cost ConditionCost(const MonthsSinceCondition&) { return Cost::kColumn; }
 template <typename C>
