@@ -1465,7 +1465,7 @@ class Evaluator {
                         const int64_t count =
                             e.late ? occurrences.Count(b, runs.RunOf(e.customer).second, start, end) : e.count;
                         if (match_count(count)) passed.push_back(e.customer);
-                        seen.push_back(e.customer);
+                        if (zero_passes) seen.push_back(e.customer);
                     }
                     out.AddSorted(passed);
                     if (zero_passes) did.AddSorted(seen);
