@@ -198,18 +198,7 @@ void ExpectSameData(const IndexData& a, const IndexData& b) {
         EXPECT_EQ(x.day_of, y.day_of) << name;
         EXPECT_EQ(x.instant_of, y.instant_of) << name;
     }
-    ASSERT_EQ(a.events.size(), b.events.size());
-    for (const auto& [name, x] : a.events) {
-        ASSERT_TRUE(b.events.contains(name)) << name;
-        const internal::EventRuns& y = b.events.at(name);
-        ASSERT_EQ(x.blocks.size(), y.blocks.size()) << name;
-        for (size_t k = 0; k < x.blocks.size(); ++k) {
-            EXPECT_EQ(x.blocks[k].customers, y.blocks[k].customers) << name << " block " << k;
-            EXPECT_EQ(x.blocks[k].offsets, y.blocks[k].offsets) << name << " block " << k;
-            EXPECT_EQ(x.blocks[k].times, y.blocks[k].times) << name << " block " << k;
-            EXPECT_EQ(x.blocks[k].event_ids, y.blocks[k].event_ids) << name << " block " << k;
-        }
-    }
+    index_testing::ExpectSameEvents(a, b);
 }
 
 class IndexSnapshotTest : public index_testing::IndexStoreTest {

@@ -230,6 +230,25 @@ inline std::map<std::string, std::vector<uint32_t>> NonEmpty(const Map& bitmaps)
     return out;
 }
 
+// The same event names, with the same runs block by block.
+inline void ExpectSameEvents(const IndexData& a, const IndexData& b) {
+    std::vector<std::string> events_a, events_b;
+    for (const auto& [name, runs] : a.events) events_a.push_back(name);
+    for (const auto& [name, runs] : b.events) events_b.push_back(name);
+    EXPECT_EQ(events_a, events_b);
+    for (const auto& [name, runs] : a.events) {
+        if (!b.events.contains(name)) continue;
+        const internal::EventRuns& other = b.events.at(name);
+        ASSERT_EQ(runs.blocks.size(), other.blocks.size()) << name;
+        for (size_t k = 0; k < runs.blocks.size(); ++k) {
+            EXPECT_EQ(runs.blocks[k].customers, other.blocks[k].customers) << name << " block " << k;
+            EXPECT_EQ(runs.blocks[k].offsets, other.blocks[k].offsets) << name << " block " << k;
+            EXPECT_EQ(runs.blocks[k].times, other.blocks[k].times) << name << " block " << k;
+            EXPECT_EQ(runs.blocks[k].event_ids, other.blocks[k].event_ids) << name << " block " << k;
+        }
+    }
+}
+
 // Every customer slot, bitmap, attribute and event run of `a` and `b` agree.
 inline void ExpectSameIndex(const AudienceIndex& refreshed, const AudienceIndex& built) {
     const IndexData& a = IndexAccess::Data(refreshed);
@@ -258,21 +277,7 @@ inline void ExpectSameIndex(const AudienceIndex& refreshed, const AudienceIndex&
         EXPECT_TRUE(x.present == y.present) << name;
         x.present.ForEach([&](uint32_t c) { EXPECT_EQ(AttributeOf(x, c), AttributeOf(y, c)) << name << " of " << c; });
     }
-    std::vector<std::string> events_a, events_b;
-    for (const auto& [name, runs] : a.events) events_a.push_back(name);
-    for (const auto& [name, runs] : b.events) events_b.push_back(name);
-    EXPECT_EQ(events_a, events_b);
-    for (const auto& [name, runs] : a.events) {
-        if (!b.events.contains(name)) continue;
-        const internal::EventRuns& other = b.events.at(name);
-        ASSERT_EQ(runs.blocks.size(), other.blocks.size()) << name;
-        for (size_t k = 0; k < runs.blocks.size(); ++k) {
-            EXPECT_EQ(runs.blocks[k].customers, other.blocks[k].customers) << name << " block " << k;
-            EXPECT_EQ(runs.blocks[k].offsets, other.blocks[k].offsets) << name << " block " << k;
-            EXPECT_EQ(runs.blocks[k].times, other.blocks[k].times) << name << " block " << k;
-            EXPECT_EQ(runs.blocks[k].event_ids, other.blocks[k].event_ids) << name << " block " << k;
-        }
-    }
+    ExpectSameEvents(a, b);
     // Property columns `a` has made agree with `b`'s (made now if need be), value by value (texts
     // by what they say).
     for (const auto& [key, column] : a.properties) {
