@@ -509,26 +509,37 @@ Cost ConditionCost(const TraitCondition& c) {
             return Cost::kColumn;
     }
 }
-// Event conditions a tally answers (EventTallyFor, FirstOrLastFromTallies) read the customers
-// active since a bound, usually few: they go before the columns. The others search every run.
-Cost ConditionCost(const EventCondition& c) {
-    if (c.where && c.where->test.op != Op::kIsSet && FamilyOf(c.where->test) == Family::kDuration) return Cost::kRuns;
-    if (c.measure == EventMeasure::kCount) {
-        return !c.window || c.window->unit == TimeUnit::kDays ? Cost::kTally : Cost::kRuns;
-    }
+// Whether a tally answers `c` (EventTallyFor, FirstOrLastFromTallies): a count over all time or a
+// day window, or `first`/`last` against one day bound — since it (`within Nd`, `>=`, `>`; `since`
+// set) or before it (`before Nd`, `<`, `<=`) —, and no property filter whose test moves with
+// "now" (a relative date). The rest search every run.
+bool Tallied(const EventCondition& c, bool* since = nullptr) {
+    if (c.where && c.where->test.op != Op::kIsSet && FamilyOf(c.where->test) == Family::kDuration) return false;
+    if (c.measure == EventMeasure::kCount) return !c.window || c.window->unit == TimeUnit::kDays;
+    bool starts = false;
     switch (c.test.op) {
         case Op::kWithin:
         case Op::kBefore:
-            return std::get<Duration>(c.test.values[0]).unit == TimeUnit::kDays ? Cost::kTally : Cost::kRuns;
+            if (std::get<Duration>(c.test.values[0]).unit != TimeUnit::kDays) return false;
+            starts = c.test.op == Op::kWithin;
+            break;
         case Op::kGe:
         case Op::kGt:
+            starts = true;
+            break;
         case Op::kLt:
         case Op::kLe:
-            return Cost::kTally;
+            break;
         default:
-            return Cost::kRuns;
+            return false;
     }
+    if (since != nullptr) *since = starts;
+    return true;
 }
+
+// Tallied conditions read the customers active since a bound, usually few: they go before the
+// columns.
+Cost ConditionCost(const EventCondition& c) { return Tallied(c) ? Cost::kTally : Cost::kRuns; }
 Cost ConditionCost(const BirthdayCondition&) { return Cost::kColumn; }
 Cost ConditionCost(const MonthsSinceCondition&) { return Cost::kColumn; }
 template <typename C>
@@ -1549,25 +1560,8 @@ class Evaluator {
     // nullopt when the comparison is not of that form or a tally cannot answer.
     std::optional<Bitmap> FirstOrLastFromTallies(const EventCondition& c, const Occurrences& occurrences,
                                                  const RangeTest& match_time) const {
-        if (match_time.ranges.size() != 1 || match_time.negate) return std::nullopt;
         bool since = false;
-        switch (c.test.op) {
-            case Op::kWithin:
-            case Op::kBefore:
-                // Windows in hours start anywhere: no tally.
-                if (std::get<Duration>(c.test.values[0]).unit != TimeUnit::kDays) return std::nullopt;
-                since = c.test.op == Op::kWithin;
-                break;
-            case Op::kGe:
-            case Op::kGt:
-                since = true;
-                break;
-            case Op::kLt:
-            case Op::kLe:
-                break;
-            default:
-                return std::nullopt;
-        }
+        if (!Tallied(c, &since) || match_time.ranges.size() != 1 || match_time.negate) return std::nullopt;
         const int64_t bound = since ? match_time.ranges[0].first : match_time.ranges[0].second;
         const auto all = EventTallyFor(c, occurrences, kMinTime);
         const auto part = all != nullptr ? EventTallyFor(c, occurrences, bound) : nullptr;
@@ -1628,8 +1622,7 @@ class Evaluator {
     // tally's.
     std::shared_ptr<const internal::EventTally> EventTallyFor(const EventCondition& c, const Occurrences& occurrences,
                                                               int64_t start) const {
-        if (c.window && c.window->unit != TimeUnit::kDays) return nullptr;
-        if (c.where && c.where->test.op != Op::kIsSet && FamilyOf(c.where->test) == Family::kDuration) return nullptr;
+        if (!Tallied(c)) return nullptr;
         const int64_t now = calendar_.now();
         std::lock_guard lock(d_.event_tallies_mutex);
         auto& tallies = d_.event_tallies;
