@@ -1239,8 +1239,10 @@ Result<FreshPayloads> ReadFreshPayloads(const IndexData& d, const std::vector<st
     return fresh;
 }
 
-// Brings the property columns up to the event blocks a refresh rewrote. A column made after the
-// refresh read its payloads cannot be patched and is dropped (made again on next use). Under
+// Brings the property columns up to the event blocks a refresh rewrote: each rewritten block's
+// values are taken from where they were or parsed from the payloads the refresh read. A column is
+// dropped (made again on next use) when a value it needs is missing: a payload that could not be
+// decrypted, or a column made after the refresh read its payloads whose blocks it rewrote. Under
 // d.mutex, held exclusively.
 void PatchProperties(IndexData& d, std::span<const Loader::RewrittenBlock> rewritten, const FreshPayloads& fresh) {
     std::lock_guard lock(d.properties_mutex);
