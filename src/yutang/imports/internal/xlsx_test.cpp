@@ -1,11 +1,9 @@
-#include <variant>
-
 #include <gtest/gtest.h>
-#include <zip.h>
 
 #include "yutang/base/time_zone.hpp"
 #include "yutang/base/xlsx_writer.hpp"
 #include "yutang/imports/internal/records.hpp"
+#include "yutang/imports/internal/test_files.hpp"
 #include "yutang/imports/order_reader.hpp"
 
 #include "tests/support/temp_dir.hpp"
@@ -13,97 +11,10 @@
 namespace yutang::imports::internal {
 namespace {
 
-struct DateCell {
-    double serial;
-};
-struct NumberCell {
-    std::string text;
-};
-using Cell = std::variant<std::string, NumberCell, DateCell>;
-
-std::string Escape(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '&')
-            out += "&amp;";
-        else if (c == '<')
-            out += "&lt;";
-        else if (c == '"')
-            out += "&quot;";
-        else
-            out += c;
-    }
-    return out;
-}
-
-std::string ColumnName(size_t index) {
-    std::string name;
-    for (size_t n = index + 1; n > 0; n = (n - 1) / 26)
-        name.insert(name.begin(), static_cast<char>('A' + (n - 1) % 26));
-    return name;
-}
-
-// Writes a minimal workbook the way Excel lays it out: text in sharedStrings (every other string
-// cell inline, as some exporters do), dates as serials with a date style, a first sheet that is
-// not named sheet1.xml when `first_sheet_part` says so.
-void WriteWorkbook(const std::string& path, const std::vector<std::vector<Cell>>& rows,
-                   const std::string& first_sheet_part = "sheet1.xml") {
-    std::vector<std::string> shared;
-    std::string sheet = R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)"
-                        R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>)";
-    for (size_t r = 0; r < rows.size(); ++r) {
-        sheet += "<row r=\"" + std::to_string(r + 1) + "\">";
-        for (size_t c = 0; c < rows[r].size(); ++c) {
-            const std::string ref = ColumnName(c) + std::to_string(r + 1);
-            if (const auto* text = std::get_if<std::string>(&rows[r][c])) {
-                if (text->empty()) continue;  // Excel leaves empty cells out
-                if (c % 2 == 0) {
-                    sheet += "<c r=\"" + ref + "\" t=\"s\"><v>" + std::to_string(shared.size()) + "</v></c>";
-                    shared.push_back(*text);
-                } else {
-                    sheet += "<c r=\"" + ref + "\" t=\"inlineStr\"><is><t>" + Escape(*text) + "</t></is></c>";
-                }
-            } else if (const auto* number = std::get_if<NumberCell>(&rows[r][c])) {
-                sheet += "<c r=\"" + ref + "\"><v>" + number->text + "</v></c>";
-            } else {
-                char v[64];
-                std::snprintf(v, sizeof v, "%.10f", std::get<DateCell>(rows[r][c]).serial);
-                sheet += "<c r=\"" + ref + "\" s=\"1\"><v>" + v + "</v></c>";
-            }
-        }
-        sheet += "</row>";
-    }
-    sheet += "</sheetData></worksheet>";
-    std::string strings =
-        R"(<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)";
-    for (const auto& s : shared) strings += "<si><t>" + Escape(s) + "</t></si>";
-    strings += "</sst>";
-    const std::string styles =
-        R"(<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)"
-        R"(<numFmts count="1"><numFmt numFmtId="176" formatCode="yyyy\-mm\-dd\ hh:mm:ss"/></numFmts>)"
-        R"(<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="176" applyNumberFormat="1"/></cellXfs></styleSheet>)";
-    const std::string workbook =
-        R"(<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" )"
-        R"(xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>)"
-        R"(<sheet name="订单报表" sheetId="1" r:id="rId7"/><sheet name="销售明细" sheetId="2" r:id="rId8"/></sheets></workbook>)";
-    const std::string rels =
-        R"(<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">)"
-        R"(<Relationship Id="rId8" Type="worksheet" Target="worksheets/other.xml"/>)"
-        R"(<Relationship Id="rId7" Type="worksheet" Target="worksheets/)" +
-        first_sheet_part + R"("/></Relationships>)";
-    int error = 0;
-    zip_t* archive = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-    ASSERT_NE(archive, nullptr);
-    std::vector<std::string> keep = {workbook, rels, strings, styles, sheet, "<worksheet><sheetData/></worksheet>"};
-    const std::vector<std::string> names = {
-        "xl/workbook.xml", "xl/_rels/workbook.xml.rels",        "xl/sharedStrings.xml",
-        "xl/styles.xml",   "xl/worksheets/" + first_sheet_part, "xl/worksheets/other.xml"};
-    for (size_t i = 0; i < names.size(); ++i) {
-        zip_source_t* source = zip_source_buffer(archive, keep[i].data(), keep[i].size(), 0);
-        ASSERT_GE(zip_file_add(archive, names[i].c_str(), source, ZIP_FL_ENC_UTF_8), 0);
-    }
-    ASSERT_EQ(zip_close(archive), 0);
-}
+using testing::Cell;
+using testing::DateCell;
+using testing::NumberCell;
+using testing::WriteWorkbook;
 
 // 2017-07-08 00:42:32 as an Excel serial.
 constexpr double kJuly8 = 42924.0 + 2552.0 / 86400.0;
