@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/json_helpers.hpp"
@@ -43,6 +44,23 @@ class CustomersTest : public ::testing::Test {
         return s.str();
     }
 
+    // reason|field of each failed event, oldest first (read from the store beside the server).
+    std::vector<std::string> FailedEvents() {
+        std::vector<std::string> out;
+        sqlite3* db = nullptr;
+        if (sqlite3_open_v2((data_ + "/yutang.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+            sqlite3_exec(
+                db, "SELECT reason || '|' || field FROM failed_events ORDER BY failed_id",
+                [](void* rows, int, char** values, char**) {
+                    static_cast<std::vector<std::string>*>(rows)->push_back(values[0] ? values[0] : "");
+                    return 0;
+                },
+                &out, nullptr);
+        }
+        sqlite3_close(db);
+        return out;
+    }
+
     TempDir out_, dir_;
     std::string data_ = dir_.path() + "/data";
     RunningServer server_;
@@ -64,6 +82,14 @@ TEST_F(CustomersTest, OperatorsKeepProfilesAndGuidesSeeTheirOwn) {
                    {{"Authorization", "Bearer " + key}})
                   .status,
               200);
+    // A body cut short is refused with where it stops being JSON, and kept among the failed events.
+    const auto cut = Send("POST", "/v1/batch", R"({"batch":[{"type":"track")", {{"Authorization", "Bearer " + key}});
+    EXPECT_EQ(cut.status, 400);
+    EXPECT_EQ(ErrorCodeOf(cut.body), "invalid_argument");
+    const auto failed = FailedEvents();
+    ASSERT_EQ(failed.size(), 1u);
+    EXPECT_TRUE(failed[0].starts_with("malformed JSON at offset 25: incomplete JSON")) << failed[0];
+    EXPECT_TRUE(failed[0].ends_with("|body")) << failed[0];
     auto list = Json(Send("GET", "/api/v1/customers?limit=1", {}, owner), 200);
     EXPECT_EQ(list.at("total").as_int64(), 2);
     ASSERT_EQ(list.at("items").as_array().size(), 1u);

@@ -325,6 +325,14 @@ Status ReadMessage(simdjson::dom::object object, std::optional<MessageType> fixe
 }  // namespace
 
 Result<IngestResult> Ingestor::IngestSingle(TenantId tenant, MessageType type, std::string_view body) {
+    std::vector<PendingMessage> messages;
+    std::vector<RejectedMessage> rejected;
+    if (Status read = ReadSingle(type, body, messages, rejected); !read.ok()) return KeepRefused(tenant, read, body);
+    return Store(tenant, messages, std::move(rejected));
+}
+
+Status Ingestor::ReadSingle(MessageType type, std::string_view body, std::vector<PendingMessage>& messages,
+                            std::vector<RejectedMessage>& rejected) const {
     if (body.size() > settings_.max_message_bytes) return ResourceExhausted("message is larger than 32 KB");
     simdjson::dom::parser parser;
     simdjson::dom::element root;
@@ -334,18 +342,25 @@ Result<IngestResult> Ingestor::IngestSingle(TenantId tenant, MessageType type, s
     simdjson::dom::object object;
     if (root.get(object) != simdjson::SUCCESS) return InvalidArgument("request body must be a JSON object", "body");
     const Timestamp received_at = clock_.Now();
-    std::vector<PendingMessage> messages(1);
-    std::vector<RejectedMessage> rejected;
+    messages.resize(1);
     PendingMessage& m = messages[0];
     Status s = ReadMessage(object, type, std::nullopt, received_at, settings_.max_message_bytes, m);
     if (!s.ok()) {
         rejected.push_back({0, s.message(), s.field()});
         m.payload = std::string(body);
     }
-    return Store(tenant, messages, std::move(rejected));
+    return OkStatus();
 }
 
 Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view body) {
+    std::vector<PendingMessage> messages;
+    std::vector<RejectedMessage> rejected;
+    if (Status read = ReadBatch(body, messages, rejected); !read.ok()) return KeepRefused(tenant, read, body);
+    return Store(tenant, messages, std::move(rejected));
+}
+
+Status Ingestor::ReadBatch(std::string_view body, std::vector<PendingMessage>& messages,
+                           std::vector<RejectedMessage>& rejected) const {
     if (body.size() > settings_.max_batch_bytes) return ResourceExhausted("batch is larger than 500 KB");
     simdjson::dom::parser parser;
     simdjson::dom::element root;
@@ -373,9 +388,7 @@ Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view bod
         if (object[key].get(value) == simdjson::SUCCESS) batch_fields.emplace_back(key, simdjson::minify(value));
     }
     const Timestamp received_at = clock_.Now();
-    std::vector<PendingMessage> messages;
     messages.reserve(batch.size());
-    std::vector<RejectedMessage> rejected;
     size_t index = 0;
     for (simdjson::dom::element element : batch) {
         PendingMessage m;
@@ -413,7 +426,28 @@ Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view bod
         messages.push_back(std::move(m));
         ++index;
     }
-    return Store(tenant, messages, std::move(rejected));
+    return OkStatus();
+}
+
+Status Ingestor::KeepRefused(TenantId tenant, const Status& why, std::string_view body) {
+    if (why.code() != ErrorCode::kInvalidArgument && why.code() != ErrorCode::kResourceExhausted) return why;
+    // What a sender can resend is at most a batch; a larger body keeps its beginning.
+    const size_t kept = std::min(body.size(), settings_.max_batch_bytes);
+    std::string reason = why.message();
+    if (kept < body.size()) {
+        reason += " (the first " + std::to_string(kept) + " of " + std::to_string(body.size()) + " bytes are kept)";
+    }
+    const std::string field = why.field().empty() ? "body" : why.field();
+    const std::string sealed = keys_.Encrypt(body.substr(0, kept), EventContext(tenant));
+    const Timestamp received_at = clock_.Now();
+    YT_TRY(writer_.Submit([&](store::Session& s) -> Status {
+        YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
+        return s
+            .Execute(kInsertFailed,
+                     {tenant.value(), failed_id, received_at.micros(), reason, field, store::Blob{sealed}})
+            .status();
+    }));
+    return why;
 }
 
 namespace {

@@ -64,17 +64,31 @@ class Ingestor {
     Ingestor(store::WriteBatcher& writer, customers::IdentityResolver& resolver, OrderStore& orders,
              const KeyRing& keys, const Clock& clock, IngestSettings settings = {});
 
-    // One message of `type` (the body of /v1/track etc.). The body must be valid JSON (the HTTP
-    // layer reports syntax errors with their offset). invalid_argument (field "body") for a
-    // body that is not a JSON object; resource_exhausted when it is larger than the limit;
-    // a store error when the write could not be made durable (nothing of it is stored then).
+    // One message of `type` (the body of /v1/track etc.). invalid_argument (field "body") for a
+    // body that is not JSON or not a JSON object; resource_exhausted when it is larger than the
+    // limit; a store error when the write could not be made durable (nothing of it is stored
+    // then). A refused body is kept in failed_events as KeepRefused does.
     Result<IngestResult> IngestSingle(TenantId tenant, MessageType type, std::string_view body);
     // {"batch": [messages…], "sentAt": …, "context": …}. Each message carries its own "type".
+    // A batch refused whole (too large, not JSON, no "batch" array, too many messages, a bad
+    // "sentAt") is kept in failed_events as KeepRefused does.
     Result<IngestResult> IngestBatch(TenantId tenant, std::string_view body);
+
+    // Keeps a request refused whole in failed_events: the reason and field of `why` (field
+    // "body" when it names none) and the body, encrypted, cut to max_batch_bytes (the reason then
+    // says how much was kept). Returns `why` once the row is durable, or the store's error.
+    // Statuses other than invalid_argument and resource_exhausted are returned as they are and
+    // nothing is kept. For callers that refuse a body before IngestSingle/IngestBatch read it
+    // (the HTTP layer's syntax check).
+    Status KeepRefused(TenantId tenant, const Status& why, std::string_view body);
 
     const IngestSettings& settings() const { return settings_; }
 
   private:
+    Status ReadSingle(MessageType type, std::string_view body, std::vector<internal::PendingMessage>& messages,
+                      std::vector<RejectedMessage>& rejected) const;
+    Status ReadBatch(std::string_view body, std::vector<internal::PendingMessage>& messages,
+                     std::vector<RejectedMessage>& rejected) const;
     Status ApplyOrder(store::Session& session, TenantId tenant, const internal::OrderEvent& event,
                       std::optional<int64_t> customer, Timestamp occurred_at);
     Result<IngestResult> Store(TenantId tenant, std::vector<internal::PendingMessage>& messages,

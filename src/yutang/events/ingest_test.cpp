@@ -126,6 +126,61 @@ TEST_F(IngestTest, InvalidMessagesAreRejectedKeptAsideAndTheRestGoIn) {
     EXPECT_EQ(Count("SELECT COUNT(*) FROM events"), 2);
 }
 
+TEST_F(IngestTest, RequestsRefusedWholeAreKeptAmongFailedEventsWithTheirReason) {
+    struct Refused {
+        std::string body;
+        bool batch;
+        ErrorCode code;
+        std::string field;
+    };
+    const std::string big_batch = R"({"batch":[{"type":"track","userId":"u-1","event":"Big","properties":{"x":")" +
+                                  std::string(600 * 1024, 'x') + "\"}}]}";
+    const std::string big_single =
+        R"({"userId":"u-1","event":"Big","properties":{"x":")" + std::string(33 * 1024, 'x') + "\"}}";
+    const std::vector<Refused> refused = {
+        {big_batch, true, ErrorCode::kResourceExhausted, "body"},
+        {big_single, false, ErrorCode::kResourceExhausted, "body"},
+        {R"({"batch":[{"type":"track")", true, ErrorCode::kInvalidArgument, "body"},
+        {R"(["not","an","object"])", false, ErrorCode::kInvalidArgument, "body"},
+        {R"({"batch":{}})", true, ErrorCode::kInvalidArgument, "batch"},
+        {R"({"sentAt":"soon","batch":[{"type":"track","userId":"u-1","event":"E"}]})", true,
+         ErrorCode::kInvalidArgument, "sentAt"},
+    };
+    for (size_t i = 0; i < refused.size(); ++i) {
+        const Refused& r = refused[i];
+        auto result = r.batch ? ingest_->IngestBatch(TenantId(1), r.body)
+                              : ingest_->IngestSingle(TenantId(1), MessageType::kTrack, r.body);
+        ASSERT_FALSE(result.ok()) << i;
+        EXPECT_EQ(result.status().code(), r.code) << i;
+        EXPECT_EQ(Count("SELECT COUNT(*) FROM failed_events"), static_cast<int64_t>(i + 1)) << i;
+        ASSERT_TRUE(db_->Read([&](store::Session& s) -> Status {
+                           YT_ASSIGN_OR_RETURN(auto row, s.QueryOne("SELECT reason, field, payload FROM failed_events "
+                                                                    "ORDER BY failed_id DESC LIMIT 1"));
+                           EXPECT_EQ(row->Text(1), r.field) << i;
+                           EXPECT_NE(row->Text(0).find(result.status().message()), std::string::npos)
+                               << i << ": " << row->Text(0);
+                           YT_ASSIGN_OR_RETURN(std::string payload, keys_.Decrypt(row->Text(2), "t1/event"));
+                           if (r.body.size() > ingest_->settings().max_batch_bytes) {
+                               EXPECT_EQ(payload, r.body.substr(0, ingest_->settings().max_batch_bytes)) << i;
+                               EXPECT_NE(row->Text(0).find("the first 512000 of " + std::to_string(r.body.size()) +
+                                                           " bytes are kept"),
+                                         std::string::npos)
+                                   << row->Text(0);
+                           } else {
+                               EXPECT_EQ(payload, r.body) << i;
+                           }
+                           return OkStatus();
+                       })
+                        .ok());
+    }
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM events"), 0);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM customers"), 0);
+
+    // Only refusals are kept: a status of another kind passes through and writes nothing.
+    EXPECT_EQ(ingest_->KeepRefused(TenantId(1), Unavailable("down"), "{}").code(), ErrorCode::kUnavailable);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM failed_events"), static_cast<int64_t>(refused.size()));
+}
+
 TEST_F(IngestTest, ClockSkewIsCorrectedWithSentAt) {
     // The device's clock is 1 hour fast: it says the event happened at 05:00 and was sent at
     // 05:10; we received it at 03:54:27, so it happened 10 minutes before that.

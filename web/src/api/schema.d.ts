@@ -415,7 +415,7 @@ export interface paths {
         put?: never;
         /**
          * Record an action (Segment track)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit).
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
          */
         post: operations["ingestTrack"];
         delete?: never;
@@ -435,7 +435,7 @@ export interface paths {
         put?: never;
         /**
          * Tie a user to their traits (Segment identify)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit).
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
          */
         post: operations["ingestIdentify"];
         delete?: never;
@@ -455,7 +455,7 @@ export interface paths {
         put?: never;
         /**
          * Merge two ids of one person (Segment alias)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit).
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
          */
         post: operations["ingestAlias"];
         delete?: never;
@@ -475,7 +475,7 @@ export interface paths {
         put?: never;
         /**
          * Associate a user with a group (Segment group)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit).
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
          */
         post: operations["ingestGroup"];
         delete?: never;
@@ -495,7 +495,7 @@ export interface paths {
         put?: never;
         /**
          * Record a page view (Segment page)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit).
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
          */
         post: operations["ingestPage"];
         delete?: never;
@@ -515,7 +515,7 @@ export interface paths {
         put?: never;
         /**
          * Record a screen view (Segment screen)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit).
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
          */
         post: operations["ingestScreen"];
         delete?: never;
@@ -535,7 +535,7 @@ export interface paths {
         put?: never;
         /**
          * Send many messages at once (Segment batch)
-         * @description Up to 2,500 messages and 500 KB; each carries its own type. Needs events.write (a write key). The call returns after the accepted messages are durable (group commit).
+         * @description Up to 2,500 messages and 500 KB; each carries its own type. Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
          */
         post: operations["ingestBatch"];
         delete?: never;
