@@ -7,7 +7,8 @@
 // details of orders are wiped, matching failed events are deleted; orders and events stay,
 // pseudonymised, so the merchant's numbers do not change. Both are audited.
 // The columns holding personal information are marked "-- personal" in the migrations;
-// CoveredColumns() lists what export and erasure cover, and a test compares the two.
+// CoveredColumns() lists what export and erasure cover; one test compares the two lists, another
+// puts the person in every marked column and checks that export shows and erasure wipes each.
 //
 //   CustomerRecords records(db, resolver, orders, keys, clock);
 //   YT_ASSIGN_OR_RETURN(auto found, records.Search(tenant, "138 1234 5678"));
