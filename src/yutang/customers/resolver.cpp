@@ -126,6 +126,12 @@ PreparedIdentities IdentityResolver::Normalize(TenantId tenant, std::span<const 
 
 Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
                                              std::span<const IdentityInput> identities, std::string_view source) {
+    return Resolve(s, tenant, identities, source, kSharedIdentity);
+}
+
+Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
+                                             std::span<const IdentityInput> identities, std::string_view source,
+                                             std::string_view merge_reason) {
     // Values are sealed only if they are attached (most resolutions find them known).
     PreparedIdentities prepared = Normalize(tenant, identities, /*seal=*/false);
     Resolution result;
@@ -138,7 +144,7 @@ Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
         if (row) c.owner = row->Int(0);
     }
     auto next_customer = [&]() { return store::NextId(s, tenant, "customer"); };
-    YT_TRY(Settle(s, tenant, candidates, source, next_customer, result));
+    YT_TRY(Settle(s, tenant, candidates, source, merge_reason, next_customer, result));
     return result;
 }
 
@@ -194,7 +200,7 @@ Result<std::vector<Resolution>> IdentityResolver::ResolveBatch(store::Session& s
         std::vector<Candidate>& candidates = people[i].candidates;
         if (candidates.empty()) continue;
         for (Candidate& c : candidates) c.owner = owners[key(c)];
-        YT_TRY(Settle(s, tenant, candidates, source, next_customer, results[i]));
+        YT_TRY(Settle(s, tenant, candidates, source, kSharedIdentity, next_customer, results[i]));
         for (const Candidate& c : candidates) owners[key(c)] = c.owner;
         for (CustomerId loser : results[i].merged) {
             for (auto& [identity, owner] : owners) {
@@ -208,8 +214,8 @@ Result<std::vector<Resolution>> IdentityResolver::ResolveBatch(store::Session& s
 }
 
 Status IdentityResolver::Settle(store::Session& s, TenantId tenant, std::vector<Candidate>& candidates,
-                                std::string_view source, const std::function<Result<int64_t>()>& next_customer,
-                                Resolution& result) {
+                                std::string_view source, std::string_view merge_reason,
+                                const std::function<Result<int64_t>()>& next_customer, Resolution& result) {
     const Timestamp now = clock_.Now();
     std::set<int64_t> owners;
     std::map<int64_t, std::set<IdentityKind>> shared_kinds;
@@ -256,8 +262,8 @@ Status IdentityResolver::Settle(store::Session& s, TenantId tenant, std::vector<
         for (const auto& [kind, n] : loser_counts) moved.insert(kind);
         const std::string detail =
             "{\"shared\":" + KindListJson(shared_kinds[loser]) + ",\"moved\":" + KindListJson(moved) + "}";
-        YT_TRY(s.Execute(kInsertMerge,
-                         {tenant.value(), merge_id, winner, loser, "shared_identity", detail, source, now.micros()}));
+        YT_TRY(s.Execute(kInsertMerge, {tenant.value(), merge_id, winner, loser, std::string(merge_reason), detail,
+                                        source, now.micros()}));
         for (const auto& [kind, n] : loser_counts) winner_counts[kind] += n;
         for (Candidate& c : candidates) {
             if (c.owner == loser) c.owner = winner;
@@ -325,7 +331,7 @@ Result<Resolution> IdentityResolver::Alias(store::Session& s, TenantId tenant, c
         }
     }
     const IdentityInput both[] = {current, previous};
-    YT_ASSIGN_OR_RETURN(Resolution result, Resolve(s, tenant, both, source));
+    YT_ASSIGN_OR_RETURN(Resolution result, Resolve(s, tenant, both, source, kAlias));
     for (const SkippedIdentity& skipped : result.skipped) {
         if (skipped.reason == "merge_refused" || skipped.reason == "limit") {
             return FailedPrecondition("these identities belong to people who cannot be merged (" +

@@ -129,10 +129,17 @@ class IdentityResolver {
     // Prepare, with the values sealed or (seal false) left to Settle to seal when it attaches them.
     PreparedIdentities Normalize(TenantId tenant, std::span<const IdentityInput> identities, bool seal) const;
 
-    // Given where each candidate points now: picks or creates the winner, merges, attaches, and
-    // leaves each candidate's owner as it points afterwards.
+    // Why a merge happened, as customer_merges.reason records it.
+    static constexpr std::string_view kSharedIdentity = "shared_identity";  // an event named both
+    static constexpr std::string_view kAlias = "alias";                     // the sender said so
+
+    Result<Resolution> Resolve(store::Session& session, TenantId tenant, std::span<const IdentityInput> identities,
+                               std::string_view source, std::string_view merge_reason);
+    // Given where each candidate points now: picks or creates the winner, merges (recorded with
+    // merge_reason), attaches, and leaves each candidate's owner as it points afterwards.
     Status Settle(store::Session& session, TenantId tenant, std::vector<Candidate>& candidates, std::string_view source,
-                  const std::function<Result<int64_t>()>& next_customer, Resolution& result);
+                  std::string_view merge_reason, const std::function<Result<int64_t>()>& next_customer,
+                  Resolution& result);
     std::string Index(TenantId tenant, IdentityKind kind, std::string_view value) const;
     std::string Context(TenantId tenant, IdentityKind kind) const;
 

@@ -280,7 +280,8 @@ Status ReadMessage(simdjson::dom::object object, std::optional<MessageType> fixe
             if (previous.empty() || user_id.empty()) {
                 return InvalidArgument("alias needs previousId and userId", previous.empty() ? "previousId" : "userId");
             }
-            // previousId is whatever identified the person before: an anonymousId or an old userId.
+            // previousId is whatever identified the person before: an anonymousId or an old userId
+            // (Store tells which, PreviousIdentity).
             alias_previous = IdentityInput{IdentityKind::kAnonymousId, previous, ""};
             break;
         }
@@ -566,6 +567,15 @@ std::string IdentityKey(const std::vector<IdentityInput>& identities) {
 
 }  // namespace
 
+Result<IdentityInput> Ingestor::PreviousIdentity(store::Session& s, TenantId tenant,
+                                                 const IdentityInput& as_anonymous) {
+    YT_ASSIGN_OR_RETURN(auto anonymous, resolver_.Find(s, tenant, as_anonymous));
+    if (anonymous) return as_anonymous;
+    const IdentityInput as_user{IdentityKind::kUserId, as_anonymous.value, ""};
+    YT_ASSIGN_OR_RETURN(auto user, resolver_.Find(s, tenant, as_user));
+    return user ? as_user : as_anonymous;
+}
+
 Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage>& messages,
                                      std::vector<RejectedMessage> rejected) {
     IngestResult result;
@@ -626,7 +636,8 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
             std::optional<int64_t> customer;
             if (m.alias_previous) {
                 resolved_by_identities.clear();
-                auto aliased = resolver_.Alias(s, tenant, *m.alias_previous, m.identities.front(), "segment");
+                YT_ASSIGN_OR_RETURN(IdentityInput previous, PreviousIdentity(s, tenant, *m.alias_previous));
+                auto aliased = resolver_.Alias(s, tenant, previous, m.identities.front(), "segment");
                 if (!aliased.ok() && aliased.status().code() != ErrorCode::kFailedPrecondition &&
                     aliased.status().code() != ErrorCode::kInvalidArgument) {
                     return aliased.status();

@@ -89,6 +89,10 @@ class Ingestor {
                       std::vector<RejectedMessage>& rejected) const;
     Status ReadBatch(std::string_view body, std::vector<internal::PendingMessage>& messages,
                      std::vector<RejectedMessage>& rejected) const;
+    // An alias's previousId, read as an anonymousId: as that if known as one, else as a userId
+    // if known as one, else as a new anonymousId.
+    Result<customers::IdentityInput> PreviousIdentity(store::Session& session, TenantId tenant,
+                                                      const customers::IdentityInput& as_anonymous);
     Status ApplyOrder(store::Session& session, TenantId tenant, const internal::OrderEvent& event,
                       std::optional<int64_t> customer, Timestamp occurred_at);
     Result<IngestResult> Store(TenantId tenant, std::vector<internal::PendingMessage>& messages,

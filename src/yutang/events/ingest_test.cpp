@@ -100,6 +100,44 @@ TEST_F(IngestTest, IdentifyTraitsBecomeIdentitiesAndAliasMerges) {
     EXPECT_EQ(alias->accepted, 1u);
     EXPECT_EQ(Find(IdentityKind::kAnonymousId, "anon-7"), Find(IdentityKind::kUserId, "u-7"));
     EXPECT_EQ(Count("SELECT COUNT(*) FROM customer_merges"), 1);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM customer_merges WHERE reason = 'alias' AND source = 'segment'"), 1);
+}
+
+TEST_F(IngestTest, AnAliasPreviousIdIsAnAnonymousIdOrAnEarlierUserId) {
+    auto send = [&](const std::string& body) {
+        auto r = ingest_->IngestSingle(TenantId(1), MessageType::kAlias, body);
+        EXPECT_TRUE(r.ok()) << r.status().ToString();
+        return r.ok() ? *r : IngestResult{};
+    };
+    // An earlier userId of another person: user_id is capped at 1, so the two stay apart, and the
+    // alias is rejected with the reason and kept, not stored as an anonymousId that is not one.
+    ASSERT_TRUE(ingest_->IngestSingle(TenantId(1), MessageType::kIdentify, R"({"userId":"old-8"})").ok());
+    ASSERT_TRUE(ingest_->IngestSingle(TenantId(1), MessageType::kIdentify, R"({"userId":"new-8"})").ok());
+    const IngestResult refused = send(R"({"previousId":"old-8","userId":"new-8"})");
+    EXPECT_EQ(refused.accepted, 0u);
+    ASSERT_EQ(refused.rejected.size(), 1u);
+    EXPECT_EQ(refused.rejected[0].field, "previousId");
+    EXPECT_NE(refused.rejected[0].reason.find("user_id"), std::string::npos) << refused.rejected[0].reason;
+    EXPECT_NE(Find(IdentityKind::kUserId, "old-8"), Find(IdentityKind::kUserId, "new-8"));
+    EXPECT_FALSE(Find(IdentityKind::kAnonymousId, "old-8"));
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM failed_events WHERE field = 'previousId'"), 1);
+
+    // A value known as an anonymousId is one, even when it is also someone's userId.
+    ASSERT_TRUE(
+        ingest_->IngestSingle(TenantId(1), MessageType::kTrack, R"({"anonymousId":"old-8","event":"Viewed"})").ok());
+    EXPECT_EQ(send(R"({"previousId":"old-8","userId":"new-8"})").accepted, 1u);
+    EXPECT_EQ(Find(IdentityKind::kAnonymousId, "old-8"), Find(IdentityKind::kUserId, "new-8"));
+    EXPECT_NE(Find(IdentityKind::kUserId, "old-8"), Find(IdentityKind::kUserId, "new-8"));
+
+    // A userId known on an anonymous visitor's customer merges them, as the sender says.
+    ASSERT_TRUE(ingest_->IngestSingle(TenantId(1), MessageType::kTrack, R"({"anonymousId":"a-9","event":"V"})").ok());
+    ASSERT_TRUE(ingest_->IngestSingle(TenantId(1), MessageType::kIdentify, R"({"userId":"u-9"})").ok());
+    EXPECT_EQ(send(R"({"previousId":"u-9","userId":"u-9"})").accepted, 1u) << "aliasing a userId to itself";
+    EXPECT_EQ(send(R"({"previousId":"a-9","userId":"u-9"})").accepted, 1u);
+    EXPECT_EQ(Find(IdentityKind::kAnonymousId, "a-9"), Find(IdentityKind::kUserId, "u-9"));
+    // Never-seen values are new anonymousIds.
+    EXPECT_EQ(send(R"({"previousId":"fresh-9","userId":"u-9"})").accepted, 1u);
+    EXPECT_EQ(Find(IdentityKind::kAnonymousId, "fresh-9"), Find(IdentityKind::kUserId, "u-9"));
 }
 
 TEST_F(IngestTest, InvalidMessagesAreRejectedKeptAsideAndTheRestGoIn) {

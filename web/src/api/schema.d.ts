@@ -1299,6 +1299,7 @@ export interface components {
             messageId?: string;
             userId?: string;
             anonymousId?: string;
+            /** @description alias: what identified the person before. Taken as an anonymousId when known as one, else as a userId when known as one, else as a new anonymousId. Two people with different userIds are not merged (a person has one userId): the alias is then rejected with the reason. */
             previousId?: string;
             groupId?: string;
             event?: string;
