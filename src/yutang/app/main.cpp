@@ -151,6 +151,9 @@ class AppCommands final : public cli::Commands {
         // (an index further behind is rebuilt).
         scheduler.Add("change log pruning",
                       [&instance] { return store::PruneChanges(instance.db(), kKeptCustomerChanges).status(); });
+        // Failed events past their retention (30 days), with the personal data they hold.
+        scheduler.Add("failed event retention",
+                      [&instance] { return instance.ingestor().DeleteExpiredFailures().status(); });
         // Audience indexes older than audience_index_max_age built again aside, counts going on with
         // the old ones meanwhile.
         scheduler.Add("audience rebuilds", [&instance] { return instance.audiences().RebuildAged().status(); });

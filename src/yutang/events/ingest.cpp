@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 
 #include "yutang/base/time_zone.hpp"
 #include "yutang/store/sequences.hpp"
@@ -33,6 +34,10 @@ constexpr std::string_view kInsertEvent =
 constexpr std::string_view kInsertFailed =
     "INSERT INTO failed_events (tenant_id, failed_id, received_at, reason, field, payload) "
     "VALUES ($1, $2, $3, $4, $5, $6)";
+
+constexpr std::string_view kDeleteExpiredFailures =
+    "DELETE FROM failed_events WHERE (tenant_id, failed_id) IN (SELECT tenant_id, failed_id FROM failed_events "
+    "WHERE received_at < $1 ORDER BY received_at LIMIT $2)";
 
 constexpr std::array<std::pair<MessageType, std::string_view>, 6> kTypeNames = {{{MessageType::kTrack, "track"},
                                                                                  {MessageType::kIdentify, "identify"},
@@ -428,6 +433,24 @@ Status Ingestor::ReadBatch(std::string_view body, std::vector<PendingMessage>& m
         ++index;
     }
     return OkStatus();
+}
+
+Result<int64_t> Ingestor::DeleteExpiredFailures() {
+    constexpr int64_t kPerTransaction = 10'000;
+    const Timestamp cutoff = clock_.Now() - settings_.failed_retention;
+    int64_t deleted = 0;
+    for (int64_t n = kPerTransaction; n == kPerTransaction;) {
+        YT_TRY(writer_.Submit([&](store::Session& s) -> Status {
+            YT_ASSIGN_OR_RETURN(n, s.Execute(kDeleteExpiredFailures, {cutoff.micros(), kPerTransaction}));
+            return OkStatus();
+        }));
+        deleted += n;
+    }
+    if (deleted > 0) {
+        spdlog::info("deleted {} failed events received before {} (kept {} days)", deleted, FormatRfc3339(cutoff),
+                     settings_.failed_retention.count() / 24);
+    }
+    return deleted;
 }
 
 Status Ingestor::KeepRefused(TenantId tenant, const Status& why, std::string_view body) {

@@ -17,6 +17,7 @@
 //   r.accepted, r.duplicates, r.rejected[i].index / .reason / .field
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ struct IngestSettings {
     size_t max_message_bytes = 32 * 1024;  // Segment: 32 KB per message
     size_t max_batch_bytes = 500 * 1024;   // Segment: 500 KB per batch request
     size_t max_batch_messages = 2500;
+    // How long failed events are kept: long enough for a sender to find and resend what was
+    // refused, no longer than the personal data in them needs (DeleteExpiredFailures).
+    std::chrono::hours failed_retention{24 * 30};
 };
 
 struct RejectedMessage {
@@ -81,6 +85,10 @@ class Ingestor {
     // nothing is kept. For callers that refuse a body before IngestSingle/IngestBatch read it
     // (the HTTP layer's syntax check).
     Status KeepRefused(TenantId tenant, const Status& why, std::string_view body);
+
+    // Deletes the failed events of every merchant received more than settings().failed_retention
+    // ago, in transactions of at most 10,000; returns how many. The server runs it each minute.
+    Result<int64_t> DeleteExpiredFailures();
 
     const IngestSettings& settings() const { return settings_; }
 

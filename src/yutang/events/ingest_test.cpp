@@ -219,6 +219,29 @@ TEST_F(IngestTest, RequestsRefusedWholeAreKeptAmongFailedEventsWithTheirReason) 
     EXPECT_EQ(Count("SELECT COUNT(*) FROM failed_events"), static_cast<int64_t>(refused.size()));
 }
 
+TEST_F(IngestTest, FailedEventsAreDeletedAfterTheirRetention) {
+    auto fail = [&](const std::string& event_id) {
+        ASSERT_TRUE(
+            ingest_->IngestSingle(TenantId(1), MessageType::kTrack, R"({"anonymousId":")" + event_id + "\"}").ok());
+    };
+    ASSERT_TRUE(
+        db_->Write([](store::Session& s) {
+               return s.Execute("INSERT INTO tenants (tenant_id, name, created_at) VALUES (2, 'b', 0)").status();
+           })
+            .ok());
+    fail("old-1");
+    fail("old-2");
+    ASSERT_TRUE(ingest_->IngestSingle(TenantId(2), MessageType::kTrack, R"({"anonymousId":"old-3"})").ok());
+    clock_.Advance(std::chrono::hours(24 * 30) - std::chrono::seconds(1));
+    fail("new-1");
+    EXPECT_EQ(*ingest_->DeleteExpiredFailures(), 0) << "30 days are not over yet";
+    clock_.Advance(std::chrono::seconds(2));
+    EXPECT_EQ(*ingest_->DeleteExpiredFailures(), 3) << "every merchant's";
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM failed_events"), 1);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM failed_events WHERE tenant_id = 1"), 1);
+    EXPECT_EQ(*ingest_->DeleteExpiredFailures(), 0);
+}
+
 TEST_F(IngestTest, ClockSkewIsCorrectedWithSentAt) {
     // The device's clock is 1 hour fast: it says the event happened at 05:00 and was sent at
     // 05:10; we received it at 03:54:27, so it happened 10 minutes before that.
