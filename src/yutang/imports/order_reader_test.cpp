@@ -10,16 +10,16 @@
 #include <unistd.h>
 
 #include "yutang/base/time_zone.hpp"
-#include "yutang/imports/internal/test_files.hpp"
 
+#include "tests/support/export_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace yutang::imports {
 namespace {
 
-using testing::kBom;
-using testing::ToGbk;
-using testing::WriteFile;
+using yutang::testing::kBom;
+using yutang::testing::ToGbk;
+using yutang::testing::WriteFile;
 
 std::string Trimmed(std::string s) {
     while (!s.empty() && s.back() == ' ') s.pop_back();
@@ -57,16 +57,7 @@ class CsvBuilder {
     const std::string& text() const { return text_; }
 
   private:
-    std::string Quote(const std::string& v) const {
-        if (v.starts_with("=\"")) return v;
-        if (!quote_all_ && v.find_first_of(",\"\n") == std::string::npos) return v;
-        std::string q = "\"";
-        for (char c : v) {
-            if (c == '"') q += '"';
-            q += c;
-        }
-        return q + "\"";
-    }
+    std::string Quote(const std::string& v) const { return testing::CsvCell(v, quote_all_); }
     static std::string Join(const std::vector<std::string>& cells) {
         std::string s;
         for (size_t i = 0; i < cells.size(); ++i) s += (i ? "," : "") + cells[i];

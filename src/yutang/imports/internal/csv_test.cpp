@@ -2,15 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include "yutang/imports/internal/test_files.hpp"
-
+#include "tests/support/export_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace yutang::imports::internal {
 namespace {
 
-using imports::testing::ToGbk;
-using imports::testing::WriteFile;
+using yutang::testing::ToGbk;
+using yutang::testing::WriteFile;
 
 std::vector<CsvRecord> ReadRecords(const std::string& path, std::string* encoding = nullptr) {
     auto source = TextSource::Open(path);

@@ -3,18 +3,18 @@
 #include "yutang/base/time_zone.hpp"
 #include "yutang/base/xlsx_writer.hpp"
 #include "yutang/imports/internal/records.hpp"
-#include "yutang/imports/internal/test_files.hpp"
 #include "yutang/imports/order_reader.hpp"
 
+#include "tests/support/export_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace yutang::imports::internal {
 namespace {
 
-using testing::Cell;
-using testing::DateCell;
-using testing::NumberCell;
-using testing::WriteWorkbook;
+using yutang::testing::Cell;
+using yutang::testing::DateCell;
+using yutang::testing::NumberCell;
+using yutang::testing::WriteWorkbook;
 
 // 2017-07-08 00:42:32 as an Excel serial.
 constexpr double kJuly8 = 42924.0 + 2552.0 / 86400.0;

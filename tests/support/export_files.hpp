@@ -14,7 +14,7 @@
 #include <iconv.h>
 #include <zip.h>
 
-namespace yutang::imports::testing {
+namespace yutang::testing {
 
 // UTF-8 text → GBK bytes, as JD and Taobao CSV exports are encoded.
 inline std::string ToGbk(std::string_view utf8) {
@@ -39,6 +39,19 @@ inline void WriteFile(const std::string& path, std::string_view bytes) {
 }
 
 inline constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+// A CSV cell as the platforms' exporters write it: quoted when `quote_all` or when it must be,
+// Excel's text formula `="…"` bare.
+inline std::string CsvCell(const std::string& value, bool quote_all) {
+    if (value.starts_with("=\"")) return value;
+    if (!quote_all && value.find_first_of(",\"\r\n") == std::string::npos) return value;
+    std::string quoted = "\"";
+    for (char c : value) {
+        if (c == '"') quoted += '"';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
 
 // A workbook cell: text, a number as Excel writes it, or a date as Excel's serial day count.
 struct DateCell {
@@ -133,4 +146,4 @@ inline void WriteWorkbook(const std::string& path, const std::vector<std::vector
     ASSERT_EQ(zip_close(archive), 0);
 }
 
-}  // namespace yutang::imports::testing
+}  // namespace yutang::testing
