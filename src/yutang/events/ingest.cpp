@@ -333,13 +333,14 @@ Status ReadMessage(simdjson::dom::object object, std::optional<MessageType> fixe
 Result<IngestResult> Ingestor::IngestSingle(TenantId tenant, MessageType type, std::string_view body) {
     std::vector<PendingMessage> messages;
     std::vector<RejectedMessage> rejected;
-    if (Status read = ReadSingle(type, body, messages, rejected); !read.ok()) return KeepRefused(tenant, read, body);
+    if (Status read = ReadSingle(type, body, messages, rejected); !read.ok())
+        return KeepRefused(tenant, read, body, RefusedBody::kMessage);
     return Store(tenant, messages, std::move(rejected));
 }
 
 Status Ingestor::ReadSingle(MessageType type, std::string_view body, std::vector<PendingMessage>& messages,
                             std::vector<RejectedMessage>& rejected) const {
-    if (body.size() > settings_.max_message_bytes) return ResourceExhausted("message is larger than 32 KB");
+    if (body.size() > settings_.max_message_bytes) return InvalidArgument("message is larger than 32 KB", "body");
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS) {
@@ -361,13 +362,14 @@ Status Ingestor::ReadSingle(MessageType type, std::string_view body, std::vector
 Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view body) {
     std::vector<PendingMessage> messages;
     std::vector<RejectedMessage> rejected;
-    if (Status read = ReadBatch(body, messages, rejected); !read.ok()) return KeepRefused(tenant, read, body);
+    if (Status read = ReadBatch(body, messages, rejected); !read.ok())
+        return KeepRefused(tenant, read, body, RefusedBody::kBatch);
     return Store(tenant, messages, std::move(rejected));
 }
 
 Status Ingestor::ReadBatch(std::string_view body, std::vector<PendingMessage>& messages,
                            std::vector<RejectedMessage>& rejected) const {
-    if (body.size() > settings_.max_batch_bytes) return ResourceExhausted("batch is larger than 500 KB");
+    if (body.size() > settings_.max_batch_bytes) return InvalidArgument("batch is larger than 500 KB", "body");
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS) {
@@ -453,16 +455,26 @@ Result<int64_t> Ingestor::DeleteExpiredFailures() {
     return deleted;
 }
 
-Status Ingestor::KeepRefused(TenantId tenant, const Status& why, std::string_view body) {
-    if (why.code() != ErrorCode::kInvalidArgument && why.code() != ErrorCode::kResourceExhausted) return why;
-    // What a sender can resend is at most a batch; a larger body keeps its beginning.
-    const size_t kept = std::min(body.size(), settings_.max_batch_bytes);
+Status Ingestor::KeepRefused(TenantId tenant, const Status& why, std::string_view body, RefusedBody kind) {
+    if (why.code() != ErrorCode::kInvalidArgument) return why;
+    // A single message is one person's and is kept (cut to a message's limit), as a rejected
+    // message of a batch is. A batch may hold many people's messages: kept whole, a person's
+    // export would show the others' and their erasure would delete the others' too; it is
+    // described instead, and the sender still has it.
     std::string reason = why.message();
-    if (kept < body.size()) {
-        reason += " (the first " + std::to_string(kept) + " of " + std::to_string(body.size()) + " bytes are kept)";
+    std::string kept;
+    if (kind == RefusedBody::kMessage) {
+        kept = body.substr(0, std::min(body.size(), settings_.max_message_bytes));
+        if (kept.size() < body.size()) {
+            reason += " (the first " + std::to_string(kept.size()) + " of " + std::to_string(body.size()) +
+                      " bytes are kept)";
+        }
+    } else {
+        kept = "{\"bytes\":" + std::to_string(body.size()) + "}";
+        reason += " (a batch refused whole is not kept: only its size)";
     }
     const std::string field = why.field().empty() ? "body" : why.field();
-    const std::string sealed = keys_.Encrypt(body.substr(0, kept), EventContext(tenant));
+    const std::string sealed = keys_.Encrypt(kept, EventContext(tenant));
     const Timestamp received_at = clock_.Now();
     YT_TRY(writer_.Submit([&](store::Session& s) -> Status {
         YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
@@ -666,11 +678,16 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
                     return aliased.status();
                 }
                 if (!aliased.ok()) {
-                    late_rejections.push_back({m.index, aliased.status().message(), "previousId"});
+                    const std::string reason =
+                        previous.kind == IdentityKind::kUserId &&
+                                aliased.status().code() == ErrorCode::kFailedPrecondition
+                            ? "previousId is the userId of a customer, and a customer has one userId: a userId "
+                              "cannot be aliased to another"
+                            : aliased.status().message();
+                    late_rejections.push_back({m.index, reason, "previousId"});
                     YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
-                    YT_TRY(
-                        s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(),
-                                                  aliased.status().message(), "previousId", store::Blob{sealed[i]}}));
+                    YT_TRY(s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(), reason,
+                                                     "previousId", store::Blob{sealed[i]}}));
                     continue;
                 }
                 customer = aliased->customer.value();

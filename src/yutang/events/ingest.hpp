@@ -69,22 +69,24 @@ class Ingestor {
              const KeyRing& keys, const Clock& clock, IngestSettings settings = {});
 
     // One message of `type` (the body of /v1/track etc.). invalid_argument (field "body") for a
-    // body that is not JSON or not a JSON object; resource_exhausted when it is larger than the
-    // limit; a store error when the write could not be made durable (nothing of it is stored
-    // then). A refused body is kept in failed_events as KeepRefused does.
+    // body that is not JSON, not a JSON object or larger than the limit (bad input, not a rate
+    // limit: a sender must not retry it as it is); a store error when the write could not be made durable (nothing of
+    // it is stored then). A refused body is kept in failed_events as KeepRefused does.
     Result<IngestResult> IngestSingle(TenantId tenant, MessageType type, std::string_view body);
     // {"batch": [messages…], "sentAt": …, "context": …}. Each message carries its own "type".
     // A batch refused whole (too large, not JSON, no "batch" array, too many messages, a bad
-    // "sentAt") is kept in failed_events as KeepRefused does.
+    // "sentAt") is recorded in failed_events as KeepRefused does.
     Result<IngestResult> IngestBatch(TenantId tenant, std::string_view body);
 
-    // Keeps a request refused whole in failed_events: the reason and field of `why` (field
-    // "body" when it names none) and the body, encrypted, cut to max_batch_bytes (the reason then
-    // says how much was kept). Returns `why` once the row is durable, or the store's error.
-    // Statuses other than invalid_argument and resource_exhausted are returned as they are and
-    // nothing is kept. For callers that refuse a body before IngestSingle/IngestBatch read it
-    // (the HTTP layer's syntax check).
-    Status KeepRefused(TenantId tenant, const Status& why, std::string_view body);
+    // Keeps a request refused whole in failed_events, with the reason and field of `why` (field
+    // "body" when it names none): a single message's body, encrypted and cut to
+    // max_message_bytes (the reason then says how much was kept); for a batch, which may hold
+    // many people's messages, only its size. Returns `why` once the row is durable, or the
+    // store's error. Statuses other than invalid_argument are returned as they are and nothing
+    // is kept. For callers that refuse a body before IngestSingle/IngestBatch read it (the HTTP
+    // layer's syntax check).
+    enum class RefusedBody { kMessage, kBatch };
+    Status KeepRefused(TenantId tenant, const Status& why, std::string_view body, RefusedBody kind);
 
     // Deletes the failed events of every merchant received more than settings().failed_retention
     // ago, in transactions of at most 10,000; returns how many. The server runs it each minute.

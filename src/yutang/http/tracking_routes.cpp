@@ -10,9 +10,11 @@ namespace {
 Result<Response> Ingest(events::Ingestor* ingestor, std::optional<events::MessageType> type, Request& request,
                         const staff::Principal& who) {
     // Syntax errors are reported with their byte offset before anything else happens; the
-    // refused body is kept among the failed events like any other refusal.
+    // refusal is kept among the failed events like any other.
     if (Status syntax = CheckJson(request.body); !syntax.ok())
-        return ingestor->KeepRefused(who.tenant, syntax, request.body);
+        return ingestor->KeepRefused(
+            who.tenant, syntax, request.body,
+            type ? events::Ingestor::RefusedBody::kMessage : events::Ingestor::RefusedBody::kBatch);
     YT_ASSIGN_OR_RETURN(events::IngestResult result, type ? ingestor->IngestSingle(who.tenant, *type, request.body)
                                                           : ingestor->IngestBatch(who.tenant, request.body));
     boost::json::array rejected;

@@ -415,7 +415,7 @@ export interface paths {
         put?: never;
         /**
          * Record an action (Segment track)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole with 400 (not JSON, over 32 KB a message or 500 KB a batch, no batch array, a bad sentAt), are kept among the merchant's failed events for 30 days with the reason: a message as sent (its first 32 KB), a batch refused whole only by its size. A body over the server's limit (max_body_bytes) is refused with 413 before it is read, and not kept.
          */
         post: operations["ingestTrack"];
         delete?: never;
@@ -435,7 +435,7 @@ export interface paths {
         put?: never;
         /**
          * Tie a user to their traits (Segment identify)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole with 400 (not JSON, over 32 KB a message or 500 KB a batch, no batch array, a bad sentAt), are kept among the merchant's failed events for 30 days with the reason: a message as sent (its first 32 KB), a batch refused whole only by its size. A body over the server's limit (max_body_bytes) is refused with 413 before it is read, and not kept.
          */
         post: operations["ingestIdentify"];
         delete?: never;
@@ -455,7 +455,7 @@ export interface paths {
         put?: never;
         /**
          * Merge two ids of one person (Segment alias)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole with 400 (not JSON, over 32 KB a message or 500 KB a batch, no batch array, a bad sentAt), are kept among the merchant's failed events for 30 days with the reason: a message as sent (its first 32 KB), a batch refused whole only by its size. A body over the server's limit (max_body_bytes) is refused with 413 before it is read, and not kept.
          */
         post: operations["ingestAlias"];
         delete?: never;
@@ -475,7 +475,7 @@ export interface paths {
         put?: never;
         /**
          * Associate a user with a group (Segment group)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole with 400 (not JSON, over 32 KB a message or 500 KB a batch, no batch array, a bad sentAt), are kept among the merchant's failed events for 30 days with the reason: a message as sent (its first 32 KB), a batch refused whole only by its size. A body over the server's limit (max_body_bytes) is refused with 413 before it is read, and not kept.
          */
         post: operations["ingestGroup"];
         delete?: never;
@@ -495,7 +495,7 @@ export interface paths {
         put?: never;
         /**
          * Record a page view (Segment page)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole with 400 (not JSON, over 32 KB a message or 500 KB a batch, no batch array, a bad sentAt), are kept among the merchant's failed events for 30 days with the reason: a message as sent (its first 32 KB), a batch refused whole only by its size. A body over the server's limit (max_body_bytes) is refused with 413 before it is read, and not kept.
          */
         post: operations["ingestPage"];
         delete?: never;
@@ -515,7 +515,7 @@ export interface paths {
         put?: never;
         /**
          * Record a screen view (Segment screen)
-         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
+         * @description Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole with 400 (not JSON, over 32 KB a message or 500 KB a batch, no batch array, a bad sentAt), are kept among the merchant's failed events for 30 days with the reason: a message as sent (its first 32 KB), a batch refused whole only by its size. A body over the server's limit (max_body_bytes) is refused with 413 before it is read, and not kept.
          */
         post: operations["ingestScreen"];
         delete?: never;
@@ -535,7 +535,7 @@ export interface paths {
         put?: never;
         /**
          * Send many messages at once (Segment batch)
-         * @description Up to 2,500 messages and 500 KB; each carries its own type. Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole (not JSON, over the size limits, no batch array, a bad sentAt), are kept among the merchant's failed events with the reason; a body over 500 KB keeps its first 500 KB.
+         * @description Up to 2,500 messages and 500 KB; each carries its own type. Needs events.write (a write key). The call returns after the accepted messages are durable (group commit). Rejected messages, and a request refused whole with 400 (not JSON, over 32 KB a message or 500 KB a batch, no batch array, a bad sentAt), are kept among the merchant's failed events for 30 days with the reason: a message as sent (its first 32 KB), a batch refused whole only by its size. A body over the server's limit (max_body_bytes) is refused with 413 before it is read, and not kept.
          */
         post: operations["ingestBatch"];
         delete?: never;
@@ -1299,7 +1299,7 @@ export interface components {
             messageId?: string;
             userId?: string;
             anonymousId?: string;
-            /** @description alias: what identified the person before. Taken as an anonymousId when known as one, else as a userId when known as one, else as a new anonymousId. Two people with different userIds are not merged (a person has one userId): the alias is then rejected with the reason. */
+            /** @description alias: what identified the person before. Taken as an anonymousId when known as one, else as a userId when known as one, else as a new anonymousId. A customer has one userId, so an alias from one userId to another (two people, or a rename) is rejected with the reason. */
             previousId?: string;
             groupId?: string;
             event?: string;
