@@ -57,6 +57,17 @@ class OrderImportTest : public ::testing::Test {
                         .ok());
         return n;
     }
+    // Every row a second import could touch, with its last change.
+    std::string Snapshot() {
+        std::string out;
+        for (const char* sql :
+             {"SELECT COUNT(*) FROM orders", "SELECT MAX(updated_at) FROM orders", "SELECT COUNT(*) FROM customers",
+              "SELECT MAX(updated_at) FROM customers", "SELECT COUNT(*) FROM customer_identities",
+              "SELECT MAX(updated_at) FROM customer_traits", "SELECT COUNT(*) FROM customer_merges",
+              "SELECT SUM(total_spend_fen) FROM customer_traits", "SELECT SUM(refunded_fen) FROM customer_traits"})
+            out += std::to_string(Count(sql)) + "/";
+        return out;
+    }
     Result<ImportReport> Import() {
         return importer_->Import(TenantId(1), dir_.File("ExportOrderList.csv"),
                                  {.reader = {}, .batch_size = 2, .rejected_path = dir_.File("rejected.csv")});
@@ -96,20 +107,13 @@ TEST_F(OrderImportTest, ImportsKeepsBadRowsAsideAndLinksBuyersByAccountNotMasked
 
 TEST_F(OrderImportTest, ImportingTheSameFileTwiceChangesNothing) {
     ASSERT_TRUE(Import().ok());
-    auto snapshot = [&] {
-        return std::to_string(Count("SELECT COUNT(*) FROM orders")) + "/" +
-               std::to_string(Count("SELECT MAX(updated_at) FROM orders")) + "/" +
-               std::to_string(Count("SELECT COUNT(*) FROM customers")) + "/" +
-               std::to_string(Count("SELECT MAX(updated_at) FROM customers")) + "/" +
-               std::to_string(Count("SELECT MAX(updated_at) FROM customer_traits"));
-    };
-    const std::string before = snapshot();
+    const std::string before = Snapshot();
     clock_.Advance(std::chrono::hours(1));
     auto again = Import();
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(again->orders_unchanged, 3);
     EXPECT_EQ(again->orders_created + again->orders_updated + again->customers_created, 0);
-    EXPECT_EQ(snapshot(), before);
+    EXPECT_EQ(Snapshot(), before);
 }
 
 TEST_F(OrderImportTest, UnknownFilesAreRefusedWithAReason) {
@@ -694,18 +698,6 @@ class PlatformImportTest : public OrderImportTest, public ::testing::WithParamIn
                 return dir_.File("export.xlsx");
         }
         return "";
-    }
-
-    // Every row a second import could touch, with its last change.
-    std::string Snapshot() {
-        std::string out;
-        for (const char* sql :
-             {"SELECT COUNT(*) FROM orders", "SELECT MAX(updated_at) FROM orders", "SELECT COUNT(*) FROM customers",
-              "SELECT MAX(updated_at) FROM customers", "SELECT COUNT(*) FROM customer_identities",
-              "SELECT MAX(updated_at) FROM customer_traits", "SELECT COUNT(*) FROM customer_merges",
-              "SELECT SUM(total_spend_fen) FROM customer_traits", "SELECT SUM(refunded_fen) FROM customer_traits"})
-            out += std::to_string(Count(sql)) + "/";
-        return out;
     }
 };
 
