@@ -148,26 +148,16 @@ Result<Resolution> IdentityResolver::Resolve(store::Session& s, TenantId tenant,
     return result;
 }
 
-Result<std::vector<Resolution>> IdentityResolver::ResolveBatch(store::Session& s, TenantId tenant,
-                                                               std::span<PreparedIdentities> people,
-                                                               std::string_view source) {
-    std::vector<Resolution> results(people.size());
-    // Where every identity of the batch points, read up front with one query per kind and
-    // chunk, then kept exact while the people are settled in order: an attachment or a creation
-    // points its identities at the customer, a merge re-points the loser's. Keyed by kind and
-    // blind index.
-    std::unordered_map<std::string, std::optional<int64_t>> owners;
-    const auto key = [](const Candidate& c) {
-        std::string k(1, static_cast<char>(c.identity.kind));
-        return k.append(c.index);
-    };
-    std::map<IdentityKind, std::vector<std::string_view>> wanted;
+Result<IdentityResolver::Batch> IdentityResolver::StartBatch(store::Session& s, TenantId tenant,
+                                                             std::span<const PreparedIdentities> people) {
     size_t identified = 0;
-    for (size_t i = 0; i < people.size(); ++i) {
-        results[i].skipped = people[i].skipped;
-        if (!people[i].candidates.empty()) ++identified;
-        for (const Candidate& c : people[i].candidates) {
-            if (owners.emplace(key(c), std::nullopt).second) wanted[c.identity.kind].push_back(c.index);
+    for (const PreparedIdentities& person : people)
+        if (!person.candidates.empty()) ++identified;
+    Batch batch(*this, s, tenant, identified);
+    std::map<IdentityKind, std::vector<std::string_view>> wanted;
+    for (const PreparedIdentities& person : people) {
+        for (const Candidate& c : person.candidates) {
+            if (batch.owners_.emplace(Batch::Key(c), std::nullopt).second) wanted[c.identity.kind].push_back(c.index);
         }
     }
     static const std::string kFindIdentities = FindIdentitiesSql();
@@ -180,36 +170,71 @@ Result<std::vector<Resolution>> IdentityResolver::ResolveBatch(store::Session& s
             }
             YT_ASSIGN_OR_RETURN(auto rows, s.Query(kFindIdentities, params));
             for (const auto& row : rows) {
-                owners[std::string(1, static_cast<char>(kind)).append(row.Text(0))] = row.Int(1);
+                batch.owners_[std::string(1, static_cast<char>(kind)).append(row.Text(0))] = row.Int(1);
             }
         }
     }
+    return batch;
+}
 
-    // Customer ids for the people who turn out to be new, from one block; what is left of the
-    // block is given back at the end, so ids stay dense.
-    int64_t next_id = 0, block_end = 0;
-    auto next_customer = [&]() -> Result<int64_t> {
-        if (next_id == block_end) {
-            const auto count = static_cast<int64_t>(identified);
-            YT_ASSIGN_OR_RETURN(next_id, store::NextIds(s, tenant, "customer", count));
-            block_end = next_id + count;
+std::string IdentityResolver::Batch::Key(const Candidate& c) {
+    std::string key(1, static_cast<char>(c.identity.kind));
+    return key.append(c.index);
+}
+
+Result<Resolution> IdentityResolver::Batch::Resolve(PreparedIdentities& person, std::string_view source) {
+    Resolution result;
+    result.skipped = person.skipped;
+    std::vector<Candidate>& candidates = person.candidates;
+    if (candidates.empty()) return result;
+    for (Candidate& c : candidates) {
+        auto known = owners_.find(Key(c));
+        if (known == owners_.end()) {
+            YT_ASSIGN_OR_RETURN(auto row,
+                                session_->QueryOne(kFindIdentity, {tenant_.value(), IdentityKindName(c.identity.kind),
+                                                                   store::Blob{c.index}}));
+            known = owners_.emplace(Key(c), row ? std::optional<int64_t>(row->Int(0)) : std::nullopt).first;
         }
-        return next_id++;
-    };
-    for (size_t i = 0; i < people.size(); ++i) {
-        std::vector<Candidate>& candidates = people[i].candidates;
-        if (candidates.empty()) continue;
-        for (Candidate& c : candidates) c.owner = owners[key(c)];
-        YT_TRY(Settle(s, tenant, candidates, source, kSharedIdentity, next_customer, results[i]));
-        for (const Candidate& c : candidates) owners[key(c)] = c.owner;
-        for (CustomerId loser : results[i].merged) {
-            for (auto& [identity, owner] : owners) {
-                if (owner == loser.value()) owner = results[i].customer.value();
-            }
-        }
-        --identified;
+        c.owner = known->second;
     }
-    if (next_id != block_end) YT_TRY(store::ReleaseIds(s, tenant, "customer", next_id, block_end));
+    // Customer ids for the people who turn out to be new, from one block as large as the
+    // people still to come.
+    auto next_customer = [&]() -> Result<int64_t> {
+        if (next_id_ == block_end_) {
+            const auto count = static_cast<int64_t>(std::max<size_t>(identified_, 1));
+            YT_ASSIGN_OR_RETURN(next_id_, store::NextIds(*session_, tenant_, "customer", count));
+            block_end_ = next_id_ + count;
+        }
+        return next_id_++;
+    };
+    YT_TRY(resolver_->Settle(*session_, tenant_, candidates, source, kSharedIdentity, next_customer, result));
+    if (identified_ > 0) --identified_;
+    for (const Candidate& c : candidates) owners_[Key(c)] = c.owner;
+    for (CustomerId loser : result.merged) {
+        for (auto& [identity, owner] : owners_) {
+            if (owner == loser.value()) owner = result.customer.value();
+        }
+    }
+    return result;
+}
+
+Status IdentityResolver::Batch::Finish() {
+    if (next_id_ != block_end_) YT_TRY(store::ReleaseIds(*session_, tenant_, "customer", next_id_, block_end_));
+    next_id_ = block_end_ = 0;
+    return OkStatus();
+}
+
+Result<std::vector<Resolution>> IdentityResolver::ResolveBatch(store::Session& s, TenantId tenant,
+                                                               std::span<PreparedIdentities> people,
+                                                               std::string_view source) {
+    YT_ASSIGN_OR_RETURN(Batch batch, StartBatch(s, tenant, people));
+    std::vector<Resolution> results;
+    results.reserve(people.size());
+    for (PreparedIdentities& person : people) {
+        YT_ASSIGN_OR_RETURN(Resolution resolution, batch.Resolve(person, source));
+        results.push_back(std::move(resolution));
+    }
+    YT_TRY(batch.Finish());
     return results;
 }
 
@@ -286,7 +311,7 @@ Status IdentityResolver::Settle(store::Session& s, TenantId tenant, std::vector<
                     best = &c;
                 }
             }
-            if (*best->owner != winner) {
+            if (best != nullptr && *best->owner != winner) {  // refused: someone owns one
                 winner = *best->owner;
                 YT_ASSIGN_OR_RETURN(winner_counts, CountKinds(s, tenant, winner));
             }

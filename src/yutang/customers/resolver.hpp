@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "yutang/base/clock.hpp"
@@ -103,10 +104,18 @@ class IdentityResolver {
 
     // Thread-safe, outside any transaction.
     PreparedIdentities Prepare(TenantId tenant, std::span<const IdentityInput> identities) const;
+    // The same, with the values left unsealed: Settle seals those it attaches. For senders whose
+    // identities are mostly known already (ingest), where sealing every value would be wasted.
+    PreparedIdentities PrepareUnsealed(TenantId tenant, std::span<const IdentityInput> identities) const {
+        return Normalize(tenant, identities, /*seal=*/false);
+    }
+
+    class Batch;
+    // Starts resolving `people` one after another in this transaction (Batch below).
+    Result<Batch> StartBatch(store::Session& session, TenantId tenant, std::span<const PreparedIdentities> people);
     // Resolves each person's identities in order, with the same outcome as calling Resolve for
-    // each in turn, in fewer statements: the batch's identities are looked up with one query per
-    // kind and 64 values, and new customers take their ids from one block. For imports and
-    // ingest, where most people are new or already known.
+    // each in turn, in fewer statements (a Batch of them all). For imports, where most people are
+    // new or already known.
     Result<std::vector<Resolution>> ResolveBatch(store::Session& session, TenantId tenant,
                                                  std::span<PreparedIdentities> people, std::string_view source);
 
@@ -146,6 +155,36 @@ class IdentityResolver {
     const KeyRing& keys_;
     const Clock& clock_;
     ProfileStore profiles_;  // a merge moves the loser's profile too
+};
+
+// People resolved one after another in one transaction, each with the outcome Resolve would
+// give, in fewer statements: every identity of the people named at StartBatch is looked up up
+// front, with one query per kind and 64 values, and where each points is kept exact as people
+// are settled (a creation or an attachment points identities at the customer, a merge
+// re-points the loser's). New customers take their ids from one block; Finish gives back what
+// is left of it, so ids stay dense.
+//
+// Only the Batch may change identities between StartBatch and Finish: before anything else
+// does (an Alias), Finish, and start another Batch after it.
+class IdentityResolver::Batch {
+  public:
+    // The next person: one of those named at StartBatch (another person's identities are looked
+    // up one by one). Leaves each candidate's owner as it points afterwards.
+    Result<Resolution> Resolve(PreparedIdentities& person, std::string_view source);
+    Status Finish();
+
+  private:
+    friend class IdentityResolver;
+    Batch(IdentityResolver& resolver, store::Session& session, TenantId tenant, size_t identified)
+        : resolver_(&resolver), session_(&session), tenant_(tenant), identified_(identified) {}
+    static std::string Key(const Candidate& c);
+
+    IdentityResolver* resolver_;
+    store::Session* session_;
+    TenantId tenant_;
+    size_t identified_;  // people still to come who have identities: the most new customers
+    std::unordered_map<std::string, std::optional<int64_t>> owners_;  // by kind and blind index
+    int64_t next_id_ = 0, block_end_ = 0;
 };
 
 }  // namespace yutang::customers

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
+#include <span>
 #include <unordered_set>
 
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include "yutang/base/time_zone.hpp"
+#include "yutang/store/bulk.hpp"
 #include "yutang/store/sequences.hpp"
 
 namespace yutang::events {
@@ -28,9 +31,9 @@ std::string FindMessagesSql() {
     for (size_t i = 0; i < kSeenChunk; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 2);
     return sql + ")";
 }
-constexpr std::string_view kInsertEvent =
-    "INSERT INTO events (tenant_id, event_id, message_id, type, name, customer_id, occurred_at, received_at, payload) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+constexpr std::string_view kInsertEvents =
+    "INSERT INTO events (tenant_id, event_id, message_id, type, name, customer_id, occurred_at, received_at, payload)";
+constexpr size_t kEventColumns = 9;
 constexpr std::string_view kInsertFailed =
     "INSERT INTO failed_events (tenant_id, failed_id, received_at, reason, field, payload) "
     "VALUES ($1, $2, $3, $4, $5, $6)";
@@ -585,21 +588,6 @@ Result<std::unordered_set<std::string>> FindStoredMessages(store::Session& s, Te
     return seen;
 }
 
-// The identities of a message as one unambiguous key (length-prefixed), for reusing a
-// resolution within a request.
-std::string IdentityKey(const std::vector<IdentityInput>& identities) {
-    std::string key;
-    for (const IdentityInput& identity : identities) {
-        for (const std::string_view part : {std::string_view(IdentityKindName(identity.kind)),
-                                            std::string_view(identity.value), std::string_view(identity.scope)}) {
-            key += std::to_string(part.size());
-            key += ':';
-            key += part;
-        }
-    }
-    return key;
-}
-
 }  // namespace
 
 Result<IdentityInput> Ingestor::PreviousIdentity(store::Session& s, TenantId tenant,
@@ -622,12 +610,16 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
     const std::string context = EventContext(tenant);
     // The payloads are encrypted before the write: only the store work runs in the writer's
     // transaction (and a retried transaction reuses them). A duplicate's ciphertext is not used.
+    // So are the senders' identities normalised and blind-indexed (sealed only if attached).
     std::vector<std::string> sealed(messages.size());
+    std::vector<customers::PreparedIdentities> senders(messages.size());
     std::vector<std::string_view> message_ids;
     message_ids.reserve(messages.size());
     for (size_t i = 0; i < messages.size(); ++i) {
         sealed[i] = keys_.Encrypt(messages[i].payload, context);
-        if (rejection[i] == nullptr) message_ids.push_back(messages[i].message_id);
+        if (rejection[i] != nullptr) continue;
+        message_ids.push_back(messages[i].message_id);
+        if (!messages[i].alias_previous) senders[i] = resolver_.PrepareUnsealed(tenant, messages[i].identities);
     }
 
     // The whole request is one item of the group commit: it is durable when Submit returns OK.
@@ -649,13 +641,29 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
         if (storable > 0) {
             YT_ASSIGN_OR_RETURN(next_event_id, store::NextIds(s, tenant, "event", storable));
         }
-        // Resolutions made in this request, by identities. A resolution where every identity
-        // ended up the customer's and nothing was merged is a fixed point: resolving the same
-        // identities again finds them all on that customer and changes nothing, until a merge
-        // moves identities (then the memo is dropped).
-        std::map<std::string, std::optional<int64_t>> resolved_by_identities;
-        // The latest time each customer was seen in this request: one update per customer.
+        // The senders are resolved as a batch (their identities looked up together), started
+        // again after each alias, which changes identities outside it.
+        std::optional<customers::IdentityResolver::Batch> batch;
+        // The latest time each customer was seen in this request: one update per customer. A
+        // customer merged later in the request hands its time to the winner, as the merge
+        // would have had it been marked already.
         std::map<int64_t, Timestamp> seen_at;
+        const auto see = [&](int64_t customer, Timestamp at) {
+            Timestamp& latest = seen_at.try_emplace(customer, at).first->second;
+            latest = std::max(latest, at);
+        };
+        const auto merged = [&](const customers::Resolution& r) {
+            for (CustomerId loser : r.merged) {
+                if (auto it = seen_at.find(loser.value()); it != seen_at.end()) {
+                    const Timestamp at = it->second;
+                    seen_at.erase(it);
+                    see(r.customer.value(), at);
+                }
+            }
+        };
+        // The events, inserted together at the end (nothing in between reads them).
+        std::vector<store::Value> event_rows;
+        event_rows.reserve(message_ids.size() * kEventColumns);
         for (size_t i = 0; i < messages.size(); ++i) {
             PendingMessage& m = messages[i];
             if (const RejectedMessage* r = rejection[i]) {
@@ -670,7 +678,8 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
             }
             std::optional<int64_t> customer;
             if (m.alias_previous) {
-                resolved_by_identities.clear();
+                if (batch) YT_TRY(batch->Finish());
+                batch.reset();
                 YT_ASSIGN_OR_RETURN(IdentityInput previous, PreviousIdentity(s, tenant, *m.alias_previous));
                 auto aliased = resolver_.Alias(s, tenant, previous, m.identities.front(), "segment");
                 if (!aliased.ok() && aliased.status().code() != ErrorCode::kFailedPrecondition &&
@@ -692,19 +701,16 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
                 }
                 customer = aliased->customer.value();
                 YT_TRY(orders_.Reassign(s, tenant, aliased->customer, aliased->merged));
+                merged(*aliased);
             } else {
-                std::string key = IdentityKey(m.identities);
-                if (auto known = resolved_by_identities.find(key); known != resolved_by_identities.end()) {
-                    customer = known->second;
-                } else {
-                    YT_ASSIGN_OR_RETURN(auto resolved, resolver_.Resolve(s, tenant, m.identities, "segment"));
-                    if (resolved.identified()) customer = resolved.customer.value();
-                    YT_TRY(orders_.Reassign(s, tenant, resolved.customer, resolved.merged));
-                    if (!resolved.merged.empty()) resolved_by_identities.clear();
-                    if (resolved.merged.empty() && resolved.skipped.empty()) {
-                        resolved_by_identities.emplace(std::move(key), customer);
-                    }
+                if (!batch) {
+                    const auto rest = std::span(senders).subspan(i);
+                    YT_ASSIGN_OR_RETURN(batch, resolver_.StartBatch(s, tenant, rest));
                 }
+                YT_ASSIGN_OR_RETURN(auto resolved, batch->Resolve(senders[i], "segment"));
+                if (resolved.identified()) customer = resolved.customer.value();
+                YT_TRY(orders_.Reassign(s, tenant, resolved.customer, resolved.merged));
+                merged(resolved);
             }
             if (m.order) YT_TRY(ApplyOrder(s, tenant, *m.order, customer, m.occurred_at));
             if (customer) {
@@ -713,15 +719,19 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
                     auto set = profiles_.SetAttributes(s, tenant, CustomerId(*customer), m.attributes, "segment");
                     if (!set.ok() && set.status().code() != ErrorCode::kResourceExhausted) return set.status();
                 }
-                Timestamp& latest = seen_at.try_emplace(*customer, m.occurred_at).first->second;
-                latest = std::max(latest, m.occurred_at);
+                see(*customer, m.occurred_at);
             }
-            YT_TRY(s.Execute(kInsertEvent,
-                             {tenant.value(), next_event_id++, m.message_id, MessageTypeName(m.type), m.name, customer,
-                              m.occurred_at.micros(), received_at.micros(), store::Blob{sealed[i]}}));
+            for (store::Value v : {store::Value(tenant.value()), store::Value(next_event_id++),
+                                   store::Value(m.message_id), store::Value(MessageTypeName(m.type)),
+                                   store::Value(m.name), store::Value(customer), store::Value(m.occurred_at.micros()),
+                                   store::Value(received_at.micros()), store::Value(store::Blob{sealed[i]})}) {
+                event_rows.push_back(std::move(v));
+            }
             seen.insert(m.message_id);
             ++result.accepted;
         }
+        if (batch) YT_TRY(batch->Finish());
+        YT_TRY(store::InsertRows(s, kInsertEvents, kEventColumns, event_rows));
         for (const auto& [customer, at] : seen_at) {
             YT_TRY(profiles_.MarkSeen(s, tenant, CustomerId(customer), at));
         }

@@ -1,5 +1,10 @@
 #include "yutang/events/ingest.hpp"
 
+#include <algorithm>
+#include <array>
+#include <map>
+#include <random>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -146,6 +151,187 @@ TEST_F(IngestTest, AnAliasPreviousIdIsAnAnonymousIdOrAnEarlierUserId) {
     // Never-seen values are new anonymousIds.
     EXPECT_EQ(send(R"({"previousId":"fresh-9","userId":"u-9"})").accepted, 1u);
     EXPECT_EQ(Find(IdentityKind::kAnonymousId, "fresh-9"), Find(IdentityKind::kUserId, "u-9"));
+}
+
+// A request's senders are resolved as a batch and its events inserted together: a stream of
+// messages sent in batches of every size must leave the store as the same messages sent one per
+// request do, merges, aliases, orders, traits and duplicates included.
+TEST_F(IngestTest, ABatchStoresWhatItsMessagesWouldOneAtATime) {
+    ASSERT_TRUE(
+        db_->Write([](store::Session& s) {
+               return s.Execute("INSERT INTO tenants (tenant_id, name, created_at) VALUES (2, 'b', 0)").status();
+           })
+            .ok());
+    std::mt19937 random(20261124);
+    const auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+    std::vector<std::string> messages;
+    for (int i = 0; i < 500; ++i) {
+        boost::json::object m;
+        // A repeat of an earlier message now and then: stored once either way.
+        if (i > 10 && pick(25) == 0) {
+            messages.push_back(messages[static_cast<size_t>(pick(i))]);
+            continue;
+        }
+        m["messageId"] = "m" + std::to_string(i);
+        m["timestamp"] = "2026-11-2" + std::to_string(1 + pick(3)) + "T0" + std::to_string(pick(10)) + ":00:00Z";
+        const std::string user = "u" + std::to_string(pick(40));
+        const std::string device = "d" + std::to_string(pick(70));
+        const int kind = pick(10);
+        if (kind == 0) {
+            m["type"] = "alias";
+            m["previousId"] = pick(3) == 0 ? "u" + std::to_string(pick(40)) : device;
+            m["userId"] = user;
+        } else if (kind <= 2) {
+            m["type"] = "identify";
+            if (pick(2) == 0) m["userId"] = user;
+            if (pick(2) == 0 || !m.contains("userId")) m["anonymousId"] = device;
+            boost::json::object traits{{"plan", pick(2) == 0 ? "pro" : "free"}, {"visits", pick(100)}};
+            if (pick(2) == 0) traits["email"] = "p" + std::to_string(pick(50)) + "@example.com";
+            if (pick(4) == 0) traits["phone"] = "1381234" + std::to_string(1000 + pick(30));
+            m["traits"] = std::move(traits);
+        } else {
+            m["type"] = pick(4) == 0 ? "page" : "track";
+            if (pick(3) != 0) m["userId"] = user;
+            if (pick(2) == 0 || !m.contains("userId")) m["anonymousId"] = device;
+            if (m["type"] == "page") {
+                m["name"] = "首页";
+            } else if (pick(3) == 0) {
+                static constexpr const char* kOrderEvents[] = {"Order Completed", "Order Refunded", "Order Cancelled"};
+                m["event"] = kOrderEvents[pick(3)];
+                m["properties"] = {{"order_id", "o" + std::to_string(pick(60))}, {"total", 10 + pick(90)}};
+            } else {
+                m["event"] = "Product Viewed";
+            }
+        }
+        messages.push_back(boost::json::serialize(m));
+    }
+
+    const auto send = [&](TenantId tenant, size_t from, size_t n) {
+        std::string body = R"({"batch":[)";
+        for (size_t k = from; k < from + n; ++k) body += (k > from ? "," : "") + messages[k];
+        auto r = ingest_->IngestBatch(tenant, body + "]}");
+        EXPECT_TRUE(r.ok()) << r.status().ToString();
+        return r.ok() ? std::array<size_t, 3>{r->accepted, r->duplicates, r->rejected.size()} : std::array<size_t, 3>{};
+    };
+    std::array<size_t, 3> one_by_one{}, batched{};
+    for (size_t i = 0; i < messages.size(); ++i) {
+        clock_.Advance(std::chrono::seconds(1));
+        const auto r = send(TenantId(1), i, 1);
+        for (size_t k = 0; k < 3; ++k) one_by_one[k] += r[k];
+    }
+    clock_.Advance(std::chrono::seconds(1));
+    for (size_t from = 0; from < messages.size();) {
+        const size_t n = std::min<size_t>(messages.size() - from, 1 + random() % 80);
+        const auto r = send(TenantId(2), from, n);
+        for (size_t k = 0; k < 3; ++k) batched[k] += r[k];
+        from += n;
+    }
+    EXPECT_EQ(batched, one_by_one) << "accepted, duplicates, rejected";
+    EXPECT_GT(one_by_one[1], 0u);
+    EXPECT_GT(one_by_one[2], 0u) << "some aliases should be refused";
+
+    // Times differ between the two runs (each request its own second): compared are what
+    // happened and to whom, not when it was stored.
+    std::map<int64_t, std::map<int64_t, int64_t>> seen;  // tenant → live customer → last seen
+    const auto state = [&](store::Session& s, TenantId tenant) -> Result<std::vector<std::string>> {
+        std::vector<std::string> out;
+        const auto rows = [&](std::string_view sql) { return s.Query(sql, {tenant.value()}); };
+        YT_ASSIGN_OR_RETURN(auto customers, rows("SELECT customer_id, merged_into, source_channel, last_seen_at "
+                                                 "FROM customers WHERE tenant_id = $1 ORDER BY customer_id"));
+        for (const auto& row : customers) {
+            // Last-seen times are kept to the hour (a later time within the hour of the stored
+            // one is not written), so which time of that hour is kept depends on how the
+            // messages were grouped: a live customer's must agree to within the hour.
+            std::string line = "customer " + std::to_string(row.Int(0)) + "→" +
+                               std::to_string(row.OptionalInt(1).value_or(0)) + " " + row.Text(2) + ":";
+            if (!row.OptionalInt(1)) seen[tenant.value()][row.Int(0)] = row.OptionalInt(3).value_or(0);
+            YT_ASSIGN_OR_RETURN(auto ids, resolver_.Identities(s, tenant, CustomerId(row.Int(0))));
+            std::vector<std::string> values;
+            for (const auto& id : ids) values.push_back(std::string(IdentityKindName(id.kind)) + "=" + id.value);
+            std::sort(values.begin(), values.end());
+            for (const auto& value : values) line += " " + value;
+            out.push_back(line);
+        }
+        YT_ASSIGN_OR_RETURN(auto merges, rows("SELECT winner_id, loser_id, reason, detail FROM customer_merges "
+                                              "WHERE tenant_id = $1 ORDER BY merge_id"));
+        for (const auto& row : merges) {
+            out.push_back("merge " + std::to_string(row.Int(0)) + "⇐" + std::to_string(row.Int(1)) + " " + row.Text(2) +
+                          row.Text(3));
+        }
+        YT_ASSIGN_OR_RETURN(auto events, rows("SELECT message_id, type, name, customer_id, occurred_at FROM events "
+                                              "WHERE tenant_id = $1 ORDER BY message_id"));
+        for (const auto& row : events) {
+            out.push_back("event " + row.Text(0) + " " + row.Text(1) + " " + row.Text(2) + " by " +
+                          std::to_string(row.OptionalInt(3).value_or(0)) + " at " + std::to_string(row.Int(4)));
+        }
+        YT_ASSIGN_OR_RETURN(auto orders, rows("SELECT external_id, customer_id, status, total_fen, refunded_fen "
+                                              "FROM orders WHERE tenant_id = $1 ORDER BY external_id"));
+        for (const auto& row : orders) {
+            out.push_back("order " + row.Text(0) + " by " + std::to_string(row.OptionalInt(1).value_or(0)) + " " +
+                          row.Text(2) + " " + std::to_string(row.Int(3)) + " " + std::to_string(row.Int(4)));
+        }
+        YT_ASSIGN_OR_RETURN(auto traits, rows("SELECT customer_id, order_count, total_spend_fen, refunded_fen "
+                                              "FROM customer_traits WHERE tenant_id = $1 ORDER BY customer_id"));
+        for (const auto& row : traits) {
+            out.push_back("traits " + std::to_string(row.Int(0)) + " " + std::to_string(row.Int(1)) + " " +
+                          std::to_string(row.Int(2)) + " " + std::to_string(row.Int(3)));
+        }
+        YT_ASSIGN_OR_RETURN(auto attributes, rows("SELECT customer_id, name, type FROM customer_attributes "
+                                                  "WHERE tenant_id = $1 ORDER BY customer_id, name"));
+        for (const auto& row : attributes) {
+            out.push_back("attribute " + std::to_string(row.Int(0)) + " " + row.Text(1) + " " + row.Text(2));
+        }
+        YT_ASSIGN_OR_RETURN(auto failed, rows("SELECT reason, field FROM failed_events WHERE tenant_id = $1 "
+                                              "ORDER BY failed_id"));
+        for (const auto& row : failed) out.push_back("failed " + row.Text(0) + " " + row.Text(1));
+        YT_ASSIGN_OR_RETURN(auto next, rows("SELECT next_id FROM id_sequences WHERE tenant_id = $1 AND "
+                                            "kind = 'customer'"));
+        out.push_back("next customer " + std::to_string(next.empty() ? 0 : next.rows[0].Int(0)));
+        return out;
+    };
+    ASSERT_TRUE(db_->Read([&](store::Session& s) -> Status {
+                       YT_ASSIGN_OR_RETURN(auto one, state(s, TenantId(1)));
+                       YT_ASSIGN_OR_RETURN(auto many, state(s, TenantId(2)));
+                       EXPECT_EQ(many.size(), one.size());
+                       int shown = 0;  // the first differences, rather than both whole states
+                       for (size_t i = 0; i < std::min(one.size(), many.size()) && shown < 5; ++i) {
+                           if (one[i] != many[i]) {
+                               ADD_FAILURE() << "one at a time: " << one[i] << "\nbatched:      " << many[i];
+                               ++shown;
+                           }
+                       }
+                       const auto count = [&](std::string_view prefix) {
+                           return std::count_if(one.begin(), one.end(),
+                                                [&](const std::string& line) { return line.starts_with(prefix); });
+                       };
+                       EXPECT_GT(count("merge "), 5) << "the stream should exercise merges";
+                       EXPECT_EQ(seen[1].size(), seen[2].size());
+                       for (const auto& [customer, at] : seen[1]) {
+                           EXPECT_NEAR(static_cast<double>(seen[2][customer]), static_cast<double>(at), 3600e6)
+                               << "customer " << customer << " last seen";
+                           EXPECT_GT(at, 0) << "customer " << customer << " was never seen";
+                       }
+                       EXPECT_GT(count("order "), 20);
+                       EXPECT_GT(count("attribute "), 20);
+                       return OkStatus();
+                   })
+                    .ok());
+}
+
+// Last-seen times are written once per customer at the end of a request: a customer merged
+// later in the same request hands its time to the winner, as a merge does between requests.
+TEST_F(IngestTest, ACustomerMergedInARequestHandsItsLastSeenToTheWinner) {
+    auto r = ingest_->IngestBatch(TenantId(1), R"({"batch":[
+        {"type":"track","userId":"u-1","event":"Viewed","timestamp":"2026-11-20T08:00:00Z"},
+        {"type":"track","anonymousId":"d-1","event":"Viewed","timestamp":"2026-11-20T12:00:00Z"},
+        {"type":"identify","userId":"u-1","anonymousId":"d-1","timestamp":"2026-11-20T07:00:00Z"}]})");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->accepted, 3u);
+    const auto customer = Find(IdentityKind::kUserId, "u-1");
+    ASSERT_TRUE(customer);
+    EXPECT_EQ(Find(IdentityKind::kAnonymousId, "d-1"), customer);
+    EXPECT_EQ(Count("SELECT last_seen_at FROM customers WHERE customer_id = " + std::to_string(customer->value())),
+              ParseRfc3339("2026-11-20T12:00:00Z")->micros());
 }
 
 TEST_F(IngestTest, InvalidMessagesAreRejectedKeptAsideAndTheRestGoIn) {

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "yutang/base/status.hpp"
+#include "yutang/store/bulk.hpp"
 #include "yutang/store/database.hpp"
 #include "yutang/store/postgres/postgres_database.hpp"
 #include "yutang/store/sqlite/sqlite_database.hpp"
@@ -325,6 +326,56 @@ TEST_P(StoreConformanceTest, UniqueViolationIsAlreadyExists) {
         return OkStatus();
     })));
     EXPECT_EQ(Count("users"), 2);
+}
+
+// InsertRows splits rows into multi-row statements of a few sizes: every count from 0 to past
+// two of the largest chunks lands each row once, in order, with its own values.
+TEST_P(StoreConformanceTest, InsertRowsStoresEveryRowOfEveryCount) {
+    ASSERT_TRUE(IsOk(Script("CREATE TABLE r (n BIGINT NOT NULL, i BIGINT NOT NULL, t TEXT, b " +
+                            BlobType(db().dialect()) + ", PRIMARY KEY (n, i))")));
+    for (int n = 0; n <= 75; ++n) {
+        std::vector<Value> values;
+        for (int i = 0; i < n; ++i) {
+            values.emplace_back(n);
+            values.emplace_back(i);
+            values.push_back(i % 3 == 0 ? Value() : Value("行" + std::to_string(i)));
+            values.emplace_back(Blob{std::string(static_cast<size_t>(i), static_cast<char>(i))});
+        }
+        ASSERT_TRUE(IsOk(db().Write([&](Session& s) {
+            return InsertRows(s, "INSERT INTO r (n, i, t, b)", 4, values);
+        }))) << n
+             << " rows";
+    }
+    ASSERT_TRUE(IsOk(db().Read([&](Session& s) -> Status {
+        YT_ASSIGN_OR_RETURN(auto rows, s.Query("SELECT n, i, t, b FROM r ORDER BY n, i"));
+        EXPECT_EQ(rows.size(), size_t{75 * 76 / 2});
+        size_t at = 0;
+        for (int n = 0; n <= 75; ++n) {
+            for (int i = 0; i < n && at < rows.size(); ++i, ++at) {
+                const Row& row = rows.rows[at];
+                EXPECT_EQ(row.Int(0), n);
+                EXPECT_EQ(row.Int(1), i);
+                EXPECT_EQ(row.at(2), i % 3 == 0 ? Value() : Value("行" + std::to_string(i))) << n << "/" << i;
+                EXPECT_EQ(row.at(3), Value(Blob{std::string(static_cast<size_t>(i), static_cast<char>(i))}));
+            }
+        }
+        return OkStatus();
+    })));
+
+    // A row that breaks a constraint fails the call like its INSERT would; the transaction
+    // rolls back whole.
+    std::vector<Value> clash;
+    for (int i = 0; i < 40; ++i) {
+        for (Value v : {Value(100), Value(i == 39 ? 0 : i), Value("x"), Value(Blob{"y"})})
+            clash.push_back(std::move(v));
+    }
+    EXPECT_TRUE(HasCode(db().Write([&](Session& s) { return InsertRows(s, "INSERT INTO r (n, i, t, b)", 4, clash); }),
+                        ErrorCode::kAlreadyExists));
+    EXPECT_EQ(Count("r WHERE n = 100"), 0);
+    // Values that are not whole rows are a bug of the caller.
+    const std::vector<Value> ragged = {Value(1), Value(2), Value("x")};
+    EXPECT_TRUE(HasCode(db().Write([&](Session& s) { return InsertRows(s, "INSERT INTO r (n, i, t, b)", 4, ragged); }),
+                        ErrorCode::kInternal));
 }
 
 TEST_P(StoreConformanceTest, ForeignKeyViolationIsFailedPrecondition) {

@@ -1,0 +1,24 @@
+// Many rows into one table with few statements.
+//
+// Each statement a transaction runs costs its own set-up, and on SQLite a statement that may
+// abort part-way (a unique index, a trigger) inside a savepoint also opens and closes a
+// statement journal. Inserting rows a chunk per statement pays that once per chunk:
+//
+//   std::vector<Value> rows;  // columns × rows values, row after row
+//   YT_TRY(InsertRows(session, "INSERT INTO events (tenant_id, event_id, …)", 9, rows));
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "yutang/store/database.hpp"
+
+namespace yutang::store {
+
+// Runs `insert_into` (an INSERT up to, not including, VALUES) for every row of `values`, which
+// holds `columns` values per row, with as few multi-row statements as a handful of fixed chunk
+// sizes allow (so their prepared statements are reused). Fails like the INSERTs would; rows of
+// a failed statement are not inserted. Rows go in in order.
+Status InsertRows(Session& session, std::string_view insert_into, size_t columns, std::span<const Value> values);
+
+}  // namespace yutang::store
