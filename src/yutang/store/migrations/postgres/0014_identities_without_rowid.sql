@@ -1,0 +1,5 @@
+-- SQLite's 0014 makes customer_identities a WITHOUT ROWID table, so that finding an identity's
+-- customer reads one B-tree instead of the key's index and then the row. PostgreSQL tables have
+-- no rowid B-tree (rows live in the heap, found through the primary key's index), so there is
+-- nothing to change here: same tables, columns and keys as before.
+-- Keep in sync with ../sqlite/0014_identities_without_rowid.sql.
