@@ -90,6 +90,27 @@ TEST_F(CustomersTest, OperatorsKeepProfilesAndGuidesSeeTheirOwn) {
     ASSERT_EQ(failed.size(), 1u);
     EXPECT_TRUE(failed[0].starts_with("malformed JSON at offset 25: incomplete JSON")) << failed[0];
     EXPECT_TRUE(failed[0].ends_with("|body")) << failed[0];
+    // The integration's failed events read it back: listed with reason and field, counted today,
+    // and the kept body readable (audited) by the owner, never by a guide.
+    auto failures = Json(Send("GET", "/api/v1/failed-events?limit=10", {}, owner), 200);
+    ASSERT_EQ(failures.at("items").as_array().size(), 1u);
+    const auto& refusal = failures.at("items").as_array()[0].as_object();
+    EXPECT_EQ(refusal.at("field").as_string(), "body");
+    EXPECT_FALSE(refusal.contains("payload"));
+    EXPECT_TRUE(failures.at("next_cursor").is_null());
+    const auto summary = Json(Send("GET", "/api/v1/failed-events/summary?days=3", {}, owner), 200);
+    EXPECT_EQ(summary.at("total").as_int64(), 1);
+    EXPECT_EQ(summary.at("days").as_array().size(), 3u);
+    int64_t per_day = 0;  // today's, or yesterday's across midnight
+    for (const auto& day : summary.at("days").as_array()) per_day += day.as_object().at("count").as_int64();
+    EXPECT_EQ(per_day, 1);
+    const std::string refusal_path = "/api/v1/failed-events/" + std::to_string(refusal.at("id").as_int64());
+    const auto kept = Json(Send("GET", refusal_path, {}, owner), 200);
+    EXPECT_EQ(kept.at("payload").as_string(), R"({"bytes":25})") << "a batch keeps only its size";
+    EXPECT_EQ(Send("GET", refusal_path, {}, guide).status, 403);
+    EXPECT_EQ(Send("GET", "/api/v1/failed-events", {}, guide).status, 403);
+    EXPECT_EQ(ErrorFieldOf(Send("GET", "/api/v1/failed-events?limit=0", {}, owner).body), "limit");
+    EXPECT_EQ(ErrorFieldOf(Send("GET", "/api/v1/failed-events/summary?days=40", {}, owner).body), "days");
     auto list = Json(Send("GET", "/api/v1/customers?limit=1", {}, owner), 200);
     EXPECT_EQ(list.at("total").as_int64(), 2);
     ASSERT_EQ(list.at("items").as_array().size(), 1u);

@@ -68,6 +68,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
         audit_ = std::make_unique<staff::AuditReader>(*db_);
         writer_ = std::make_unique<store::WriteBatcher>(*db_);
         ingestor_ = std::make_unique<events::Ingestor>(*writer_, resolver_, orders_, keys_, clock_);
+        failed_events_ = std::make_unique<events::FailedEvents>(*db_, keys_, clock_);
         records_ = std::make_unique<events::CustomerRecords>(*db_, resolver_, orders_, keys_, clock_);
         editor_ = std::make_unique<events::CustomerEditor>(*db_, resolver_, *staff_, keys_, clock_);
         importer_ = std::make_unique<events::OrderImporter>(*db_, resolver_, orders_, clock_);
@@ -84,6 +85,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
                                      .api_keys = api_keys_.get(),
                                      .audit = audit_.get(),
                                      .ingestor = ingestor_.get(),
+                                     .failed_events = failed_events_.get(),
                                      .customers = records_.get(),
                                      .customer_editor = editor_.get(),
                                      .imports = imports_.get(),
@@ -92,11 +94,18 @@ class AuthorizationMatrixTest : public ::testing::Test {
                                      .overview = overview_.get()});
 
         own_ = MakeMerchant(
-            "甲店", {.staff = 2, .stores = 1, .keys = 3, .customers = 1, .imports = 1, .tags = 1, .segments = 1});
+            "甲店",
+            {.staff = 2, .stores = 1, .keys = 3, .customers = 1, .imports = 1, .tags = 1, .segments = 1, .failed = 1});
         // The other merchant has more of everything, so its ids include ones the first
         // merchant does not have: a query that forgot tenant_id would find them.
-        other_ = MakeMerchant(
-            "乙店", {.staff = 40, .stores = 30, .keys = 40, .customers = 5, .imports = 10, .tags = 30, .segments = 30});
+        other_ = MakeMerchant("乙店", {.staff = 40,
+                                       .stores = 30,
+                                       .keys = 40,
+                                       .customers = 5,
+                                       .imports = 10,
+                                       .tags = 30,
+                                       .segments = 30,
+                                       .failed = 30});
         imports_->WaitIdle();  // finished jobs, so that their rejected rows can be downloaded
         const staff::Actor system = staff::Actor::System("test");
         for (Role role : staff::AllRoles()) {
@@ -141,7 +150,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     };
 
     struct Counts {
-        int staff, stores, keys, customers, imports, tags, segments;
+        int staff, stores, keys, customers, imports, tags, segments, failed;
     };
     Merchant MakeMerchant(const std::string& name, Counts count) {
         const std::string owner = name == "甲店" ? "owner@a.example" : "owner@b.example";
@@ -192,6 +201,14 @@ class AuthorizationMatrixTest : public ::testing::Test {
                                              audience::Rule::Of(audience::Everyone{}), std::nullopt);
             EXPECT_TRUE(segment.ok()) << segment.status().ToString();
             m.ids["segment_id"] = segment->id.value();
+        }
+        for (int i = 0; i < count.failed; ++i) {
+            // A track message without an event name is refused and kept among the failed events.
+            auto r = ingestor_->IngestSingle(m.tenant, events::MessageType::kTrack, R"({"userId":"u"})");
+            EXPECT_TRUE(r.ok() && r->rejected.size() == 1);
+            auto page = failed_events_->List(m.tenant, {.limit = 1});
+            EXPECT_TRUE(page.ok() && !page->items.empty());
+            if (page.ok() && !page->items.empty()) m.ids["failed_id"] = page->items[0].id;
         }
         for (int i = 0; i < count.imports; ++i) {
             auto job = imports_->Submit(m.tenant, {.content = kJdExport}, system);
@@ -290,6 +307,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     events::OrderStore orders_{keys_, clock_};
     std::unique_ptr<store::WriteBatcher> writer_;
     std::unique_ptr<events::Ingestor> ingestor_;
+    std::unique_ptr<events::FailedEvents> failed_events_;
     std::unique_ptr<events::CustomerRecords> records_;
     std::unique_ptr<events::CustomerEditor> editor_;
     customers::ProfileStore profiles_{keys_, clock_};

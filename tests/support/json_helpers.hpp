@@ -35,4 +35,13 @@ inline std::string ErrorCodeOf(const std::string& body) {
     return std::string(error->as_object().at("code").as_string());
 }
 
+// error.field of an error body, or "" when there is none.
+inline std::string ErrorFieldOf(const std::string& body) {
+    const auto object = ParseObject(body);
+    const auto* error = object.if_contains("error");
+    if (!error || !error->is_object()) return "";
+    const auto* field = error->as_object().if_contains("field");
+    return field && field->is_string() ? std::string(field->as_string()) : "";
+}
+
 }  // namespace yutang::testing

@@ -54,6 +54,8 @@ Result<std::unique_ptr<Instance>> Instance::Open(const Config& config) {
     instance->ingestor_ =
         std::make_unique<events::Ingestor>(*instance->writer_, *instance->resolver_, *instance->orders_,
                                            instance->keys_, instance->clock_, events::IngestSettings{});
+    instance->failed_events_ =
+        std::make_unique<events::FailedEvents>(*instance->db_, instance->keys_, instance->clock_);
     instance->customer_records_ = std::make_unique<events::CustomerRecords>(
         *instance->db_, *instance->resolver_, *instance->orders_, instance->keys_, instance->clock_);
     instance->customer_editor_ = std::make_unique<events::CustomerEditor>(

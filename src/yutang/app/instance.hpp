@@ -16,6 +16,7 @@
 #include "yutang/customers/resolver.hpp"
 #include "yutang/events/customer_edits.hpp"
 #include "yutang/events/customer_records.hpp"
+#include "yutang/events/failed_events.hpp"
 #include "yutang/events/import_jobs.hpp"
 #include "yutang/events/ingest.hpp"
 #include "yutang/events/trait_refresh.hpp"
@@ -50,6 +51,7 @@ class Instance {
     staff::ApiKeyService& api_keys() { return *api_keys_; }
     staff::AuditReader& audit() { return *audit_; }
     events::Ingestor& ingestor() { return *ingestor_; }
+    events::FailedEvents& failed_events() { return *failed_events_; }
     customers::IdentityResolver& resolver() { return *resolver_; }
     events::OrderStore& orders() { return *orders_; }
     events::CustomerRecords& customer_records() { return *customer_records_; }
@@ -85,6 +87,7 @@ class Instance {
     std::unique_ptr<customers::IdentityResolver> resolver_;
     std::unique_ptr<events::OrderStore> orders_;
     std::unique_ptr<events::Ingestor> ingestor_;
+    std::unique_ptr<events::FailedEvents> failed_events_;
     std::unique_ptr<events::CustomerRecords> customer_records_;
     std::unique_ptr<events::CustomerEditor> customer_editor_;
     std::unique_ptr<events::TraitRefresher> trait_refresher_;

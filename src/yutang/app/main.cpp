@@ -117,6 +117,7 @@ class AppCommands final : public cli::Commands {
                                     .api_keys = &instance.api_keys(),
                                     .audit = &instance.audit(),
                                     .ingestor = &instance.ingestor(),
+                                    .failed_events = &instance.failed_events(),
                                     .customers = &instance.customer_records(),
                                     .customer_editor = &instance.customer_editor(),
                                     .imports = &instance.import_jobs(),

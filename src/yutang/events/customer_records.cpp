@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 #include "yutang/base/log.hpp"
+#include "yutang/events/ingest.hpp"
 
 namespace yutang::events {
 namespace {
@@ -453,7 +454,7 @@ Result<RevealedCustomer> CustomerRecords::Reveal(TenantId tenant, CustomerId cus
 }
 
 Result<std::string> CustomerRecords::Export(TenantId tenant, CustomerId customer, const staff::Actor& actor) {
-    const std::string event_context = "t" + std::to_string(tenant.value()) + "/event";
+    const std::string event_context = EventPayloadContext(tenant);
     const std::string buyer_context = "t" + std::to_string(tenant.value()) + "/order.buyer";
     std::string out;
     YT_TRY(db_.Write([&](store::Session& s) -> Status {
@@ -538,7 +539,7 @@ Result<std::string> CustomerRecords::Export(TenantId tenant, CustomerId customer
 }
 
 Status CustomerRecords::Erase(TenantId tenant, CustomerId customer, const staff::Actor& actor) {
-    const std::string event_context = "t" + std::to_string(tenant.value()) + "/event";
+    const std::string event_context = EventPayloadContext(tenant);
     const std::string buyer_context = "t" + std::to_string(tenant.value()) + "/order.buyer";
     Status status = db_.Write([&](store::Session& s) -> Status {
         YT_ASSIGN_OR_RETURN(CustomerId canonical, resolver_.Canonical(s, tenant, customer));

@@ -49,8 +49,6 @@ constexpr std::array<std::pair<MessageType, std::string_view>, 6> kTypeNames = {
                                                                                  {MessageType::kPage, "page"},
                                                                                  {MessageType::kScreen, "screen"}}};
 
-std::string EventContext(TenantId tenant) { return "t" + std::to_string(tenant.value()) + "/event"; }
-
 // Segment e-commerce spec v2 order events and the status each leaves the order in.
 struct OrderEventKind {
     std::string_view event;
@@ -333,6 +331,8 @@ Status ReadMessage(simdjson::dom::object object, std::optional<MessageType> fixe
 
 }  // namespace
 
+std::string EventPayloadContext(TenantId tenant) { return "t" + std::to_string(tenant.value()) + "/event"; }
+
 Result<IngestResult> Ingestor::IngestSingle(TenantId tenant, MessageType type, std::string_view body) {
     std::vector<PendingMessage> messages;
     std::vector<RejectedMessage> rejected;
@@ -477,7 +477,7 @@ Status Ingestor::KeepRefused(TenantId tenant, const Status& why, std::string_vie
         reason += " (a batch refused whole is not kept: only its size)";
     }
     const std::string field = why.field().empty() ? "body" : why.field();
-    const std::string sealed = keys_.Encrypt(kept, EventContext(tenant));
+    const std::string sealed = keys_.Encrypt(kept, EventPayloadContext(tenant));
     const Timestamp received_at = clock_.Now();
     YT_TRY(writer_.Submit([&](store::Session& s) -> Status {
         YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
@@ -607,7 +607,7 @@ Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage
     std::vector<const RejectedMessage*> rejection(messages.size(), nullptr);
     for (const RejectedMessage& r : result.rejected) rejection.at(r.index) = &r;
     const Timestamp received_at = clock_.Now();
-    const std::string context = EventContext(tenant);
+    const std::string context = EventPayloadContext(tenant);
     // The payloads are encrypted before the write: only the store work runs in the writer's
     // transaction (and a retried transaction reuses them). A duplicate's ciphertext is not used.
     // So are the senders' identities normalised and blind-indexed (sealed only if attached).

@@ -37,6 +37,9 @@ struct PendingMessage;  // a validated message waiting to be stored (ingest.cpp)
 struct OrderEvent;      // what an e-commerce event says about its order (ingest.cpp)
 }  // namespace internal
 
+// The encryption context of a merchant's event payloads (events.payload, failed_events.payload).
+std::string EventPayloadContext(TenantId tenant);
+
 enum class MessageType { kTrack, kIdentify, kAlias, kGroup, kPage, kScreen };
 std::string_view MessageTypeName(MessageType type);  // "track", "identify", …
 std::optional<MessageType> ParseMessageType(std::string_view name);

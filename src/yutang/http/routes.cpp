@@ -50,6 +50,7 @@ void AddApiRoutes(Router& router, const ApiServices& services) {
         router, guard,
         {.staff = services.staff, .stores = services.stores, .api_keys = services.api_keys, .audit = services.audit});
     AddTrackingRoutes(router, guard, services.ingestor);
+    AddFailedEventRoutes(router, guard, services.failed_events);
     AddCustomerRoutes(router, guard, {.records = services.customers, .editor = services.customer_editor});
     AddImportRoutes(router, guard, {.jobs = services.imports, .max_file_bytes = services.max_import_bytes});
     AddAudienceRoutes(router, guard, services.audiences, services.segments);

@@ -18,6 +18,7 @@
 #include "yutang/base/status.hpp"
 #include "yutang/events/customer_edits.hpp"
 #include "yutang/events/customer_records.hpp"
+#include "yutang/events/failed_events.hpp"
 #include "yutang/events/import_jobs.hpp"
 #include "yutang/events/ingest.hpp"
 #include "yutang/http/import_routes.hpp"
@@ -54,6 +55,7 @@ struct ApiServices {
     staff::ApiKeyService* api_keys = nullptr;
     staff::AuditReader* audit = nullptr;
     events::Ingestor* ingestor = nullptr;
+    events::FailedEvents* failed_events = nullptr;
     events::CustomerRecords* customers = nullptr;
     events::CustomerEditor* customer_editor = nullptr;
     events::ImportJobs* imports = nullptr;

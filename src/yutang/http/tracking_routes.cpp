@@ -3,6 +3,7 @@
 #include "yutang/http/errors.hpp"
 #include "yutang/http/json_body.hpp"
 #include "yutang/http/json_out.hpp"
+#include "yutang/http/params.hpp"
 
 namespace yutang::http {
 namespace {
@@ -30,7 +31,69 @@ Result<Response> Ingest(events::Ingestor* ingestor, std::optional<events::Messag
                          {"rejected", std::move(rejected)}});
 }
 
+boost::json::object FailedEventJson(const events::FailedEvent& e) {
+    return {{"id", e.id}, {"received_at", e.received_at.micros()}, {"reason", e.reason}, {"field", e.field}};
+}
+
+Result<Response> ListFailed(const events::FailedEvents& failed, Request& request, const staff::Principal& who) {
+    events::FailedEventQuery query;
+    YT_ASSIGN_OR_RETURN(query.before_id, QueryInt(request, "cursor"));
+    YT_ASSIGN_OR_RETURN(auto limit, QueryInt(request, "limit"));
+    if (limit) {
+        if (*limit < 1 || *limit > 200) return InvalidArgument("limit must be 1 to 200", "limit");
+        query.limit = static_cast<int>(*limit);
+    }
+    YT_ASSIGN_OR_RETURN(auto page, failed.List(who.tenant, query));
+    boost::json::array items;
+    for (const auto& e : page.items) items.push_back(FailedEventJson(e));
+    boost::json::object body{{"items", std::move(items)}, {"next_cursor", nullptr}};
+    if (page.next_before_id) body["next_cursor"] = std::to_string(*page.next_before_id);
+    return JsonResponse(body);
+}
+
+Result<Response> SummarizeFailed(const events::FailedEvents& failed, Request& request, const staff::Principal& who) {
+    YT_ASSIGN_OR_RETURN(auto days, QueryInt(request, "days"));
+    if (days && (*days < 1 || *days > 31)) return InvalidArgument("days must be 1 to 31", "days");
+    YT_ASSIGN_OR_RETURN(auto summary, failed.Summary(who.tenant, static_cast<int>(days.value_or(14))));
+    boost::json::array by_day, reasons;
+    for (const auto& d : summary.days) by_day.push_back({{"date", d.date}, {"count", d.count}});
+    for (const auto& r : summary.reasons) {
+        reasons.push_back(
+            {{"reason", r.reason}, {"field", r.field}, {"count", r.count}, {"last_at", r.last_at.micros()}});
+    }
+    return JsonResponse({{"total", summary.total}, {"days", std::move(by_day)}, {"reasons", std::move(reasons)}});
+}
+
+Result<Response> GetFailed(const events::FailedEvents& failed, Request& request, const staff::Principal& who) {
+    auto id = PathId(request, "failed_id");
+    if (!id.ok()) return NotFound("no such failed event");
+    YT_ASSIGN_OR_RETURN(events::FailedEvent e, failed.Get(who.tenant, *id, ActorFor(who, request)));
+    boost::json::object body = FailedEventJson(e);
+    body["payload"] = e.payload;
+    // Someone's message: no cache may keep it.
+    Response response = JsonResponse(body);
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+}
+
 }  // namespace
+
+void AddFailedEventRoutes(Router& router, const Guard& guard, events::FailedEvents* failed) {
+    auto add = [&](RouteInfo info,
+                   Result<Response> (*fn)(const events::FailedEvents&, Request&, const staff::Principal&)) {
+        AddGuardedRoute(router, guard, std::move(info),
+                        [failed, fn](Request& r, const staff::Principal& p) { return fn(*failed, r, p); });
+    };
+    add({Method::kGet, "/api/v1/failed-events", "listFailedEvents", "apikeys.read",
+         "Tracking messages that were refused, newest first"},
+        ListFailed);
+    add({Method::kGet, "/api/v1/failed-events/summary", "getFailedEventSummary", "apikeys.read",
+         "Refused tracking messages per day and per reason"},
+        SummarizeFailed);
+    add({Method::kGet, "/api/v1/failed-events/{failed_id}", "getFailedEvent", "customers.export",
+         "One refused tracking message as it was sent (audited)"},
+        GetFailed);
+}
 
 void AddTrackingRoutes(Router& router, const Guard& guard, events::Ingestor* ingestor) {
     const std::pair<events::MessageType, const char*> singles[] = {

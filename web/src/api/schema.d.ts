@@ -544,6 +544,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/failed-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 失败事件 Tracking messages that were refused, newest first
+         * @description Needs apikeys.read (owner, admin; or an admin API key with this scope): for whoever connects senders and needs to see what the tracking API refused and why. Each item says when, why and which field ("body" for a request refused whole); never the message itself, which is someone's personal data (getFailedEvent). Failed events are kept 30 days. Pass next_cursor as cursor for the next page; next_cursor is null on the last page. A non-integer cursor, or a limit outside 1 to 200, answers 400.
+         */
+        get: operations["listFailedEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/failed-events/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 失败事件概览 Refused tracking messages per day and per reason
+         * @description Needs apikeys.read. The last `days` days up to today, in the merchant's time zone: a count for every day (zeros included, oldest first) and the 20 most frequent reasons with the field they name and when each last happened. A days outside 1 to 31 answers 400.
+         */
+        get: operations["getFailedEventSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/failed-events/{failed_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One refused tracking message as it was sent
+         * @description Needs customers.export: the message is someone's personal data. The payload is the message as sent, minified; for a single message over 32 KB its first 32 KB (the reason says so); for a batch refused whole only {"bytes":N}, since a batch may hold many people's messages. Audited as data.exported (target_type failed_event); answered with Cache-Control: no-store.
+         */
+        get: operations["getFailedEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers": {
         parameters: {
             query?: never;
@@ -1674,6 +1734,58 @@ export interface components {
             /** @description The pool by lifecycle stage: prospect, new, repeat, at_risk, churned */
             by_lifecycle: components["schemas"]["OverviewShare"][];
         };
+        FailedEvent: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description When it arrived, UTC microseconds since the epoch.
+             */
+            received_at: number;
+            /** @example event is required for track */
+            reason: string;
+            /**
+             * @description The field the reason is about (userId, properties.total, previousId …); body for a request refused whole.
+             * @example event
+             */
+            field: string;
+        };
+        FailedEventWithPayload: components["schemas"]["FailedEvent"] & {
+            /** @description The message as sent (see the operation). */
+            payload: string;
+        };
+        FailedEventPage: {
+            items: components["schemas"]["FailedEvent"][];
+            /** @description Pass as cursor for the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        FailedEventSummary: {
+            /**
+             * Format: int64
+             * @description Failed events in the window.
+             */
+            total: number;
+            days: {
+                /**
+                 * Format: date
+                 * @example 2026-11-24
+                 */
+                date: string;
+                /** Format: int64 */
+                count: number;
+            }[];
+            reasons: {
+                reason: string;
+                field: string;
+                /** Format: int64 */
+                count: number;
+                /**
+                 * Format: int64
+                 * @description UTC microseconds since the epoch.
+                 */
+                last_at: number;
+            }[];
+        };
     };
     responses: {
         /** @description invalid_argument: malformed JSON, a missing or wrong-typed field */
@@ -2754,6 +2866,89 @@ export interface operations {
                 };
             };
             503: components["responses"]["Unavailable"];
+        };
+    };
+    listFailedEvents: {
+        parameters: {
+            query?: {
+                /** @description The previous page's next_cursor. */
+                cursor?: string;
+                /** @description Failed events per page. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of failed events */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailedEventPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getFailedEventSummary: {
+        parameters: {
+            query?: {
+                /** @description How many days, today included. */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailedEventSummary"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getFailedEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A failed event id. Another merchant's id answers 404. */
+                failed_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The failed event with its payload */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailedEventWithPayload"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     listCustomers: {

@@ -39,3 +39,5 @@ export type Store = Schemas['Store'];
 export type ApiKey = Schemas['ApiKey'];
 export type CreatedApiKey = Schemas['CreatedApiKey'];
 export type AuditEntry = Schemas['AuditEntry'];
+export type FailedEvent = Schemas['FailedEvent'];
+export type FailedEventSummary = Schemas['FailedEventSummary'];

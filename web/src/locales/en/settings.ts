@@ -1,4 +1,4 @@
-// Settings: merchant settings, staff and roles, stores, API keys, audit log.
+// Settings: merchant settings, staff and roles, stores, API keys, failed events, audit log.
 export default {
   title: 'Settings',
   nothing: 'Your role has no settings to manage',
@@ -7,6 +7,7 @@ export default {
     staff: 'Staff and roles',
     stores: 'Stores',
     apikeys: 'API keys',
+    failed: 'Failed events',
     audit: 'Audit log',
   },
   shownOnce: 'Shown only this once: copy it now, it cannot be shown again.',
@@ -115,6 +116,25 @@ export default {
     emptyDescription: 'Create a write key to send what users do in your app, mini-program and website with a Segment SDK or over HTTP.',
     snippetIntro: 'Send events to this server with a Segment SDK or over HTTP:',
     browser: 'Web (analytics.js)',
+  },
+  failed: {
+    intro: 'Messages the tracking API refused are kept for 30 days: counted per day and grouped by reason here, to find what an SDK or server sends wrong. Fix it and send them again; a messageId is never stored twice.',
+    emptyTitle: 'No failed events lately',
+    emptyDescription: 'Messages the tracking API refuses (a missing field, a wrong format, over the size limit…) show up here.',
+    perDay: 'Failed events',
+    perDayTitle: 'Last {days} days: {total}',
+    reasonsTitle: 'Most frequent reasons',
+    noReasons: 'No failed events lately',
+    recentTitle: 'Recently refused messages',
+    noRecent: 'No refused messages',
+    receivedAt: 'Received',
+    reason: 'Reason',
+    field: 'Field',
+    count: 'Count',
+    lastAt: 'Last seen',
+    open: 'View message',
+    payloadTitle: 'Refused message',
+    payloadNote: 'The message as the sender sent it; it may hold personal data. This view has been recorded in the audit log.',
   },
   audit: {
     action: 'Action',

@@ -1,4 +1,4 @@
-// 设置: merchant settings, staff and roles, stores, API keys, audit log.
+// 设置: merchant settings, staff and roles, stores, API keys, failed events, audit log.
 export default {
   title: '设置',
   nothing: '你的角色没有可管理的设置',
@@ -7,6 +7,7 @@ export default {
     staff: '员工与角色',
     stores: '门店',
     apikeys: 'API 密钥',
+    failed: '失败事件',
     audit: '审计日志',
   },
   shownOnce: '只显示这一次，关闭后无法再次查看，请立即复制保存。',
@@ -115,6 +116,25 @@ export default {
     emptyDescription: '创建一个写入密钥，用 Segment SDK 或 HTTP 接口把 App、小程序和网站的用户行为接入鱼塘。',
     snippetIntro: '用 Segment 的 SDK 或 HTTP 接口把事件发送到本服务器：',
     browser: '网页 (analytics.js)',
+  },
+  failed: {
+    intro: '埋点接口拒收的消息会保留 30 天：这里按天统计、按原因汇总，帮助排查 SDK 或服务器的接入问题。修正后重新发送即可，同一 messageId 不会重复入库。',
+    emptyTitle: '最近没有失败的事件',
+    emptyDescription: '埋点接口拒收的消息（缺少字段、格式不对、超过大小限制等）会显示在这里。',
+    perDay: '失败事件',
+    perDayTitle: '最近 {days} 天：{total} 条',
+    reasonsTitle: '常见原因',
+    noReasons: '最近没有失败的事件',
+    recentTitle: '最近失败的消息',
+    noRecent: '没有失败的消息',
+    receivedAt: '收到时间',
+    reason: '原因',
+    field: '字段',
+    count: '次数',
+    lastAt: '最近一次',
+    open: '查看消息',
+    payloadTitle: '失败的消息',
+    payloadNote: '这是发送方发来的原始消息，可能含有个人信息；本次查看已记入审计日志。',
   },
   audit: {
     action: '操作',

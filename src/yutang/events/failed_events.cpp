@@ -1,0 +1,92 @@
+#include "yutang/events/failed_events.hpp"
+
+#include "yutang/base/time_zone.hpp"
+#include "yutang/events/ingest.hpp"
+
+namespace yutang::events {
+namespace {
+
+constexpr std::string_view kSelectPage =
+    "SELECT failed_id, received_at, reason, field FROM failed_events WHERE tenant_id = $1 "
+    "AND ($2 IS NULL OR failed_id < $2) ORDER BY failed_id DESC LIMIT $3";
+constexpr std::string_view kSelectOne =
+    "SELECT failed_id, received_at, reason, field, payload FROM failed_events WHERE tenant_id = $1 AND failed_id = $2";
+constexpr std::string_view kSelectTimeZone = "SELECT time_zone FROM tenants WHERE tenant_id = $1";
+constexpr std::string_view kCountBetween =
+    "SELECT COUNT(*) FROM failed_events WHERE tenant_id = $1 AND received_at >= $2 AND received_at < $3";
+constexpr std::string_view kSelectReasons =
+    "SELECT reason, field, COUNT(*), MAX(received_at) FROM failed_events WHERE tenant_id = $1 AND received_at >= $2 "
+    "GROUP BY reason, field ORDER BY 3 DESC, 4 DESC LIMIT 20";
+
+FailedEvent FromRow(const store::Row& row) {
+    return {row.Int(0), Timestamp::FromMicros(row.Int(1)), row.Text(2), row.Text(3), ""};
+}
+
+}  // namespace
+
+FailedEvents::FailedEvents(store::Database& db, const KeyRing& keys, const Clock& clock)
+    : db_(db), keys_(keys), clock_(clock) {}
+
+Result<FailedEventPage> FailedEvents::List(TenantId tenant, const FailedEventQuery& query) const {
+    if (query.limit < 1 || query.limit > 200) return InvalidArgument("limit must be 1 to 200", "limit");
+    FailedEventPage page;
+    YT_TRY(db_.Read([&](store::Session& s) -> Status {
+        page.items.clear();
+        // One extra row tells whether another page follows.
+        YT_ASSIGN_OR_RETURN(auto rows,
+                            s.Query(kSelectPage, {tenant.value(), query.before_id, int64_t{query.limit} + 1}));
+        for (const auto& row : rows) page.items.push_back(FromRow(row));
+        return OkStatus();
+    }));
+    if (page.items.size() > static_cast<size_t>(query.limit)) {
+        page.items.pop_back();
+        page.next_before_id = page.items.back().id;
+    }
+    return page;
+}
+
+Result<FailureSummary> FailedEvents::Summary(TenantId tenant, int days) const {
+    if (days < 1 || days > 31) return InvalidArgument("days must be 1 to 31", "days");
+    FailureSummary summary;
+    YT_TRY(db_.Read([&](store::Session& s) -> Status {
+        summary = {};
+        YT_ASSIGN_OR_RETURN(auto zone_row, s.QueryOne(kSelectTimeZone, {tenant.value()}));
+        if (!zone_row) return NotFound("no such merchant");
+        auto loaded = TimeZone::Load(zone_row->Text(0));
+        const TimeZone zone = loaded.ok() ? *loaded : TimeZone::Default();
+        // Local days by their boundaries (a DST day is 23 or 25 hours long), oldest first.
+        const int32_t today = DayNumber(zone.ToLocal(clock_.Now()).date);
+        const Timestamp window_start = zone.StartOfDay(DateOfDay(today - days + 1));
+        for (int32_t day = today - days + 1; day <= today; ++day) {
+            const LocalDate date = DateOfDay(day);
+            YT_ASSIGN_OR_RETURN(auto count, s.QueryOne(kCountBetween, {tenant.value(), zone.StartOfDay(date).micros(),
+                                                                       zone.StartOfDay(DateOfDay(day + 1)).micros()}));
+            summary.days.push_back({FormatIsoDate(date), count->Int(0)});
+            summary.total += count->Int(0);
+        }
+        YT_ASSIGN_OR_RETURN(auto reasons, s.Query(kSelectReasons, {tenant.value(), window_start.micros()}));
+        for (const auto& row : reasons) {
+            summary.reasons.push_back({row.Text(0), row.Text(1), row.Int(2), Timestamp::FromMicros(row.Int(3))});
+        }
+        return OkStatus();
+    }));
+    return summary;
+}
+
+Result<FailedEvent> FailedEvents::Get(TenantId tenant, int64_t id, const staff::Actor& actor) const {
+    FailedEvent out;
+    YT_TRY(db_.Write([&](store::Session& s) -> Status {
+        YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(kSelectOne, {tenant.value(), id}));
+        if (!row) return NotFound("no such failed event");
+        out = FromRow(*row);
+        YT_ASSIGN_OR_RETURN(out.payload, keys_.Decrypt(row->Text(4), EventPayloadContext(tenant)));
+        return staff::AppendAudit(s, tenant, actor, clock_.Now(),
+                                  {.action = "data.exported",
+                                   .target_type = "failed_event",
+                                   .target_id = std::to_string(id),
+                                   .detail = R"({"what":"failed_event_payload"})"});
+    }));
+    return out;
+}
+
+}  // namespace yutang::events

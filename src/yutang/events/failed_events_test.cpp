@@ -1,0 +1,155 @@
+#include "yutang/events/failed_events.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "yutang/base/time_zone.hpp"
+#include "yutang/events/ingest.hpp"
+
+#include "tests/support/test_store.hpp"
+
+namespace yutang::events {
+namespace {
+
+class FailedEventsTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        db_ = testing::OpenTestStore(dir_, clock_);
+        ASSERT_NE(db_, nullptr);
+        ASSERT_TRUE(db_->Write([](store::Session& s) -> Status {
+                           YT_TRY(
+                               s.Execute("INSERT INTO tenants (tenant_id, name, created_at, time_zone) VALUES "
+                                         "(1, 'a', 0, 'Asia/Shanghai'), (2, 'b', 0, 'America/New_York')"));
+                           return OkStatus();
+                       })
+                        .ok());
+        batcher_ = std::make_unique<store::WriteBatcher>(*db_);
+        ingest_ = std::make_unique<Ingestor>(*batcher_, resolver_, orders_, keys_, clock_);
+        failed_ = std::make_unique<FailedEvents>(*db_, keys_, clock_);
+    }
+    // One track message without an event name: refused, kept with reason and field.
+    void Refuse(TenantId tenant, const std::string& user) {
+        auto r = ingest_->IngestSingle(tenant, MessageType::kTrack, R"({"userId":")" + user + R"("})");
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        ASSERT_EQ(r->rejected.size(), 1u);
+    }
+    int64_t AuditCount() {
+        int64_t n = -1;
+        EXPECT_TRUE(db_->Read([&](store::Session& s) -> Status {
+                           YT_ASSIGN_OR_RETURN(auto row,
+                                               s.QueryOne("SELECT COUNT(*) FROM audit_log WHERE action = "
+                                                          "'data.exported' AND target_type = 'failed_event'"));
+                           n = row->Int(0);
+                           return OkStatus();
+                       })
+                        .ok());
+        return n;
+    }
+
+    testing::TempDir dir_;
+    // 2026-11-24 09:00 in Shanghai (01:00 UTC), 2026-11-23 20:00 in New York.
+    ManualClock clock_{*ParseRfc3339("2026-11-24T01:00:00Z")};
+    KeyRing keys_ = KeyRing::Generate();
+    std::unique_ptr<store::Database> db_;
+    customers::IdentityResolver resolver_{keys_, clock_};
+    OrderStore orders_{keys_, clock_};
+    std::unique_ptr<store::WriteBatcher> batcher_;
+    std::unique_ptr<Ingestor> ingest_;
+    std::unique_ptr<FailedEvents> failed_;
+};
+
+TEST_F(FailedEventsTest, ListsNewestFirstPageByPageWithoutPayloads) {
+    for (int i = 0; i < 5; ++i) {
+        Refuse(TenantId(1), "u-" + std::to_string(i));
+        clock_.Advance(std::chrono::seconds(1));
+    }
+    Refuse(TenantId(2), "someone-else");
+    auto first = failed_->List(TenantId(1), {.limit = 2});
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    ASSERT_EQ(first->items.size(), 2u);
+    EXPECT_GT(first->items[0].id, first->items[1].id);
+    EXPECT_GT(first->items[0].received_at, first->items[1].received_at);
+    EXPECT_EQ(first->items[0].reason, "event is required for track");
+    EXPECT_EQ(first->items[0].field, "event");
+    EXPECT_TRUE(first->items[0].payload.empty());
+    ASSERT_TRUE(first->next_before_id);
+    std::vector<int64_t> ids = {first->items[0].id, first->items[1].id};
+    std::optional<int64_t> cursor = first->next_before_id;
+    while (cursor) {
+        auto page = failed_->List(TenantId(1), {.before_id = cursor, .limit = 2});
+        ASSERT_TRUE(page.ok());
+        for (const FailedEvent& e : page->items) ids.push_back(e.id);
+        cursor = page->next_before_id;
+    }
+    EXPECT_EQ(ids.size(), 5u) << "the other merchant's failure is not listed";
+    EXPECT_TRUE(std::is_sorted(ids.rbegin(), ids.rend()));
+    EXPECT_EQ(failed_->List(TenantId(1), {.limit = 0}).status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(failed_->List(TenantId(1), {.limit = 201}).status().field(), "limit");
+}
+
+TEST_F(FailedEventsTest, GetDecryptsOneForItsMerchantAndAuditsIt) {
+    Refuse(TenantId(1), "u-看得见");
+    auto page = failed_->List(TenantId(1), {});
+    ASSERT_TRUE(page.ok());
+    ASSERT_EQ(page->items.size(), 1u);
+    const int64_t id = page->items[0].id;
+    const auto actor = staff::Actor::Staff(StaffId(7), "req-1", "127.0.0.1");
+    auto one = failed_->Get(TenantId(1), id, actor);
+    ASSERT_TRUE(one.ok()) << one.status().ToString();
+    EXPECT_EQ(one->payload, R"({"userId":"u-看得见"})");
+    EXPECT_EQ(one->reason, "event is required for track");
+    EXPECT_EQ(AuditCount(), 1);
+    // Another merchant's id, or none, is not found, and reads nothing.
+    EXPECT_EQ(failed_->Get(TenantId(2), id, actor).status().code(), ErrorCode::kNotFound);
+    EXPECT_EQ(failed_->Get(TenantId(1), id + 100, actor).status().code(), ErrorCode::kNotFound);
+    EXPECT_EQ(AuditCount(), 1);
+}
+
+TEST_F(FailedEventsTest, SummaryCountsByLocalDayAndByReason) {
+    // Shanghai is UTC+8: 2026-11-22T15:59Z is still the 22nd there, 16:00Z the 23rd.
+    clock_.Set(*ParseRfc3339("2026-11-22T15:59:00Z"));
+    Refuse(TenantId(1), "a");
+    clock_.Set(*ParseRfc3339("2026-11-22T16:00:00Z"));
+    Refuse(TenantId(1), "b");
+    Refuse(TenantId(1), "c");
+    ASSERT_TRUE(ingest_->IngestSingle(TenantId(1), MessageType::kTrack, "not json").status().code() ==
+                ErrorCode::kInvalidArgument);
+    clock_.Set(*ParseRfc3339("2026-11-24T01:00:00Z"));
+    Refuse(TenantId(1), "d");
+    // Before the window: not counted.
+    clock_.Set(*ParseRfc3339("2026-11-10T01:00:00Z"));
+    Refuse(TenantId(1), "old");
+    clock_.Set(*ParseRfc3339("2026-11-24T01:00:00Z"));
+
+    auto summary = failed_->Summary(TenantId(1), 7);
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    ASSERT_EQ(summary->days.size(), 7u);
+    EXPECT_EQ(summary->days.front().date, "2026-11-18");
+    EXPECT_EQ(summary->days.back().date, "2026-11-24");
+    std::map<std::string, int64_t> by_day;
+    for (const auto& d : summary->days) by_day[d.date] = d.count;
+    EXPECT_EQ(by_day["2026-11-22"], 1);
+    EXPECT_EQ(by_day["2026-11-23"], 3);
+    EXPECT_EQ(by_day["2026-11-24"], 1);
+    EXPECT_EQ(summary->total, 5);
+    ASSERT_EQ(summary->reasons.size(), 2u);
+    EXPECT_EQ(summary->reasons[0].reason, "event is required for track");
+    EXPECT_EQ(summary->reasons[0].field, "event");
+    EXPECT_EQ(summary->reasons[0].count, 4);
+    EXPECT_EQ(summary->reasons[0].last_at, *ParseRfc3339("2026-11-24T01:00:00Z"));
+    EXPECT_EQ(summary->reasons[1].field, "body");
+    EXPECT_EQ(summary->reasons[1].count, 1);
+
+    // In New York (UTC−5) the same instants fall on other days; that merchant has none of them.
+    auto other = failed_->Summary(TenantId(2), 7);
+    ASSERT_TRUE(other.ok());
+    EXPECT_EQ(other->days.back().date, "2026-11-23");
+    EXPECT_EQ(other->total, 0);
+    EXPECT_EQ(failed_->Summary(TenantId(1), 0).status().field(), "days");
+    EXPECT_EQ(failed_->Summary(TenantId(1), 32).status().code(), ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace yutang::events

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { failuresPerDayOption, readablePayload } from './failures';
+
+describe('failed events', () => {
+  it('chart one bar per day, oldest first', () => {
+    const option = failuresPerDayOption(
+      {
+        total: 3,
+        days: [
+          { date: '2026-11-23', count: 0 },
+          { date: '2026-11-24', count: 3 },
+        ],
+        reasons: [],
+      },
+      (key) => key,
+    ) as { xAxis: { data: string[] }; series: { data: number[] }[] };
+    expect(option.xAxis.data).toEqual(['11-23', '11-24']);
+    expect(option.series[0]?.data).toEqual([0, 3]);
+  });
+
+  it('show a JSON message indented and anything else as it came', () => {
+    expect(readablePayload('{"userId":"u-1","event":""}')).toBe('{\n  "userId": "u-1",\n  "event": ""\n}');
+    expect(readablePayload('{"batch":[')).toBe('{"batch":[');
+  });
+});

@@ -1,0 +1,33 @@
+// 失败事件: the chart of refused tracking messages per day and the payload as it is shown, kept
+// apart from the tab so that what goes into them can be tested without a canvas.
+import type { EChartsCoreOption } from 'echarts/core';
+import type { FailedEventSummary } from '@/api/types';
+
+type T = (key: string, values?: Record<string, unknown>) => string;
+
+export function failuresPerDayOption(summary: FailedEventSummary, t: T): EChartsCoreOption {
+  return {
+    grid: { left: 48, right: 16, top: 16, bottom: 28 },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: summary.days.map((d) => d.date.slice(5)) },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [
+      {
+        name: t('settings.failed.perDay'),
+        type: 'bar',
+        data: summary.days.map((d) => d.count),
+        barMaxWidth: 20,
+        itemStyle: { color: '#e6a23c' },
+      },
+    ],
+  };
+}
+
+/** The message indented when it is JSON (it is sent minified); as it came otherwise. */
+export function readablePayload(payload: string): string {
+  try {
+    return JSON.stringify(JSON.parse(payload), null, 2);
+  } catch {
+    return payload;
+  }
+}
