@@ -1,22 +1,44 @@
 #include "yutang/events/failed_events.hpp"
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 #include "yutang/base/time_zone.hpp"
 #include "yutang/events/ingest.hpp"
 
 namespace yutang::events {
 namespace {
 
+// The CAST types the cursor for PostgreSQL when it is NULL (see staff/audit.cpp).
 constexpr std::string_view kSelectPage =
     "SELECT failed_id, received_at, reason, field FROM failed_events WHERE tenant_id = $1 "
-    "AND ($2 IS NULL OR failed_id < $2) ORDER BY failed_id DESC LIMIT $3";
+    "AND (CAST($2 AS BIGINT) IS NULL OR failed_id < $2) ORDER BY failed_id DESC LIMIT $3";
 constexpr std::string_view kSelectOne =
     "SELECT failed_id, received_at, reason, field, payload FROM failed_events WHERE tenant_id = $1 AND failed_id = $2";
 constexpr std::string_view kSelectTimeZone = "SELECT time_zone FROM tenants WHERE tenant_id = $1";
 constexpr std::string_view kCountBetween =
     "SELECT COUNT(*) FROM failed_events WHERE tenant_id = $1 AND received_at >= $2 AND received_at < $3";
+// Exact reasons, the most frequent first; Summary folds those that differ only in numbers.
 constexpr std::string_view kSelectReasons =
     "SELECT reason, field, COUNT(*), MAX(received_at) FROM failed_events WHERE tenant_id = $1 AND received_at >= $2 "
-    "GROUP BY reason, field ORDER BY 3 DESC, 4 DESC LIMIT 20";
+    "GROUP BY reason, field ORDER BY 3 DESC, 4 DESC LIMIT 1000";
+constexpr size_t kMaxReasons = 20;
+
+// A reason with its numbers blanked: "malformed JSON at offset 25" and "… offset 31" are one
+// mistake.
+std::string ReasonShape(std::string_view reason) {
+    std::string shape;
+    for (char c : reason) {
+        const bool digit = c >= '0' && c <= '9';
+        if (!digit) {
+            shape += c;
+        } else if (shape.empty() || shape.back() != '#') {
+            shape += '#';
+        }
+    }
+    return shape;
+}
 
 FailedEvent FromRow(const store::Row& row) {
     return {row.Int(0), Timestamp::FromMicros(row.Int(1)), row.Text(2), row.Text(3), ""};
@@ -65,9 +87,23 @@ Result<FailureSummary> FailedEvents::Summary(TenantId tenant, int days) const {
             summary.total += count->Int(0);
         }
         YT_ASSIGN_OR_RETURN(auto reasons, s.Query(kSelectReasons, {tenant.value(), window_start.micros()}));
+        // Reasons that differ only in their numbers are one, shown as its latest wording.
+        std::map<std::pair<std::string, std::string>, FailureSummary::Reason> folded;
         for (const auto& row : reasons) {
-            summary.reasons.push_back({row.Text(0), row.Text(1), row.Int(2), Timestamp::FromMicros(row.Int(3))});
+            FailureSummary::Reason r{row.Text(0), row.Text(1), row.Int(2), Timestamp::FromMicros(row.Int(3))};
+            auto [it, added] = folded.try_emplace({ReasonShape(r.reason), r.field}, r);
+            if (added) continue;
+            it->second.count += r.count;
+            if (r.last_at > it->second.last_at) {
+                it->second.reason = std::move(r.reason);
+                it->second.last_at = r.last_at;
+            }
         }
+        for (auto& [shape, r] : folded) summary.reasons.push_back(std::move(r));
+        std::sort(summary.reasons.begin(), summary.reasons.end(), [](const auto& a, const auto& b) {
+            return std::tie(b.count, b.last_at) < std::tie(a.count, a.last_at);
+        });
+        if (summary.reasons.size() > kMaxReasons) summary.reasons.resize(kMaxReasons);
         return OkStatus();
     }));
     return summary;

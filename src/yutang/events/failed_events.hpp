@@ -53,9 +53,11 @@ struct FailureSummary {
         int64_t count = 0;
         Timestamp last_at;
     };
-    std::vector<Day> days;        // every day of the window, oldest first, zeros included
-    std::vector<Reason> reasons;  // the most frequent first, at most 20
-    int64_t total = 0;            // in the window
+    std::vector<Day> days;  // every day of the window, oldest first, zeros included
+    // The most frequent first, at most 20; reasons that differ only in their numbers ("offset
+    // 25", "offset 31") count as one, worded as the latest.
+    std::vector<Reason> reasons;
+    int64_t total = 0;  // in the window
 };
 
 class FailedEvents {

@@ -8,15 +8,23 @@
 #include "yutang/base/time_zone.hpp"
 #include "yutang/events/ingest.hpp"
 
+#include "tests/support/postgres_server.hpp"
 #include "tests/support/test_store.hpp"
 
 namespace yutang::events {
 namespace {
 
-class FailedEventsTest : public ::testing::Test {
+// On both backends: the queries take a NULL cursor and count by time ranges.
+class FailedEventsTest : public ::testing::TestWithParam<std::string> {
   protected:
     void SetUp() override {
-        db_ = testing::OpenTestStore(dir_, clock_);
+        if (GetParam() == "sqlite") {
+            db_ = testing::OpenTestStore(dir_, clock_);
+        } else {
+            testing::PostgresServer* server = testing::PostgresServer::Shared();
+            YT_SKIP_UNLESS_POSTGRES(server);
+            db_ = testing::OpenPostgresTestStore(*server, "yt_failed", clock_);
+        }
         ASSERT_NE(db_, nullptr);
         ASSERT_TRUE(db_->Write([](store::Session& s) -> Status {
                            YT_TRY(
@@ -60,7 +68,7 @@ class FailedEventsTest : public ::testing::Test {
     std::unique_ptr<FailedEvents> failed_;
 };
 
-TEST_F(FailedEventsTest, ListsNewestFirstPageByPageWithoutPayloads) {
+TEST_P(FailedEventsTest, ListsNewestFirstPageByPageWithoutPayloads) {
     for (int i = 0; i < 5; ++i) {
         Refuse(TenantId(1), "u-" + std::to_string(i));
         clock_.Advance(std::chrono::seconds(1));
@@ -89,7 +97,7 @@ TEST_F(FailedEventsTest, ListsNewestFirstPageByPageWithoutPayloads) {
     EXPECT_EQ(failed_->List(TenantId(1), {.limit = 201}).status().field(), "limit");
 }
 
-TEST_F(FailedEventsTest, GetDecryptsOneForItsMerchantAndAuditsIt) {
+TEST_P(FailedEventsTest, GetDecryptsOneForItsMerchantAndAuditsIt) {
     Refuse(TenantId(1), "u-看得见");
     auto page = failed_->List(TenantId(1), {});
     ASSERT_TRUE(page.ok());
@@ -107,7 +115,7 @@ TEST_F(FailedEventsTest, GetDecryptsOneForItsMerchantAndAuditsIt) {
     EXPECT_EQ(AuditCount(), 1);
 }
 
-TEST_F(FailedEventsTest, SummaryCountsByLocalDayAndByReason) {
+TEST_P(FailedEventsTest, SummaryCountsByLocalDayAndByReason) {
     // Shanghai is UTC+8: 2026-11-22T15:59Z is still the 22nd there, 16:00Z the 23rd.
     clock_.Set(*ParseRfc3339("2026-11-22T15:59:00Z"));
     Refuse(TenantId(1), "a");
@@ -150,6 +158,30 @@ TEST_F(FailedEventsTest, SummaryCountsByLocalDayAndByReason) {
     EXPECT_EQ(failed_->Summary(TenantId(1), 0).status().field(), "days");
     EXPECT_EQ(failed_->Summary(TenantId(1), 32).status().code(), ErrorCode::kInvalidArgument);
 }
+
+TEST_P(FailedEventsTest, ReasonsThatDifferOnlyInNumbersAreOne) {
+    // The HTTP layer's syntax errors name the offset where a body stops being JSON.
+    for (const int offset : {25, 31, 7}) {
+        clock_.Advance(std::chrono::seconds(1));
+        const Status why = InvalidArgument("malformed JSON at offset " + std::to_string(offset), "body");
+        EXPECT_EQ(ingest_->KeepRefused(TenantId(1), why, "{", Ingestor::RefusedBody::kBatch).code(),
+                  ErrorCode::kInvalidArgument);
+    }
+    Refuse(TenantId(1), "a");
+    auto summary = failed_->Summary(TenantId(1), 1);
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    EXPECT_EQ(summary->total, 4);
+    ASSERT_EQ(summary->reasons.size(), 2u);
+    EXPECT_EQ(summary->reasons[0].field, "body");
+    EXPECT_EQ(summary->reasons[0].count, 3);
+    EXPECT_TRUE(summary->reasons[0].reason.starts_with("malformed JSON at offset 7 "))
+        << "worded as the latest: " << summary->reasons[0].reason;
+    EXPECT_EQ(summary->reasons[1].field, "event");
+    EXPECT_EQ(summary->reasons[1].count, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, FailedEventsTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace yutang::events

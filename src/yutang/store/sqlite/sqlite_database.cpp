@@ -404,6 +404,11 @@ Result<std::unique_ptr<Database>> OpenSqlite(const SqliteSettings& settings) {
     if (settings.path.empty() || settings.path == ":memory:") {
         return InvalidArgument("an SQLite database needs a file path", "path");
     }
+    // SQLite counts the memory it allocates under a global mutex on every allocation, for
+    // statistics nothing here reads: off, before the library's first use in the process (once
+    // it is initialised the setting cannot change, and the call fails harmlessly).
+    static std::once_flag no_memory_statistics;
+    std::call_once(no_memory_statistics, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     auto db = std::make_unique<SqliteDatabase>(settings);
     YT_TRY(db->Open());
     return std::unique_ptr<Database>(std::move(db));
