@@ -7,8 +7,10 @@
 #
 # Builds nothing: it runs the release binary (override with YUTANG_BIN). It initialises a fresh
 # temp data dir (SQLite, synchronous=FULL), creates a write key, starts `yutang serve` with
-# $SERVER_THREADS HTTP threads (default 4) pinned to CPU 0 and runs wrk (-t1 -c$CONNECTIONS,
-# default 8) pinned to CPU 1. wrk's Lua script (written next to the data) builds each request
+# $SERVER_THREADS HTTP threads (default 4) and runs wrk (-t1 -c$CONNECTIONS, default 8) on the
+# same machine, both free to use every CPU, as on a 2-core box with a local load generator.
+# PIN=1 pins the server to CPU 0 and wrk to CPU 1 instead (the server then has one core for
+# HTTP, parsing, encryption, the writer and checkpoints). wrk's Lua script (written next to the data) builds each request
 # body from 64 templates of 100 messages (~500 bytes each, userIds from a pool of 10 000
 # people, each with one anonymousId) and a per-request counter in every messageId, so that no
 # message is a duplicate. The warm-up run makes most of those people known customers. The rate
@@ -20,6 +22,7 @@ set -euo pipefail
 DURATION="${1:-10s}"
 WARMUP="3s"
 CONNECTIONS="${CONNECTIONS:-8}"
+PIN="${PIN:-0}"
 SERVER_THREADS="${SERVER_THREADS:-4}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${YUTANG_BIN:-$ROOT/build/release/src/yutang/app/yutang}"
@@ -29,8 +32,13 @@ for tool in wrk curl sqlite3 taskset; do
 done
 [[ -x "$BIN" ]] || { echo "ingest_http.sh: no binary at $BIN (build the release preset first)" >&2; exit 1; }
 if (( $(nproc) < 2 )); then
-    echo "ingest_http.sh: needs 2 CPUs (server on CPU 0, wrk on CPU 1)" >&2
+    echo "ingest_http.sh: needs 2 CPUs" >&2
     exit 1
+fi
+if [[ "$PIN" == 1 ]]; then
+    SERVER_CPUS=0 WRK_CPUS=1 LAYOUT="server on CPU 0; wrk -t1 -c$CONNECTIONS on CPU 1"
+else
+    SERVER_CPUS="0-$(($(nproc) - 1))" WRK_CPUS="$SERVER_CPUS" LAYOUT="server and wrk -t1 -c$CONNECTIONS sharing every CPU"
 fi
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/yutang-ingest.XXXXXX")"
@@ -56,7 +64,7 @@ WRITE_KEY="$(sed -n 's/^.*(shown once, store it safely): *//p' "$TMP/key.log")"
 AUTH="Basic $(printf '%s:' "$WRITE_KEY" | base64 -w0)"
 
 LOG="$TMP/server.log"
-taskset -c 0 "$BIN" serve --data "$DATA" --listen 127.0.0.1:0 --threads "$SERVER_THREADS" --log-level warn \
+taskset -c "$SERVER_CPUS" "$BIN" serve --data "$DATA" --listen 127.0.0.1:0 --threads "$SERVER_THREADS" --log-level warn \
     >"$LOG" 2>&1 &
 SERVER_PID=$!
 PORT=""
@@ -121,11 +129,11 @@ LUA
 count_events() { sqlite3 "$DATA/yutang.db" "SELECT COUNT(*) FROM events"; }
 
 URL="http://127.0.0.1:$PORT"
-WRK=(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -H "Authorization: $AUTH" -H "Content-Type: application/json"
+WRK=(taskset -c "$WRK_CPUS" wrk -t1 -c"$CONNECTIONS" -H "Authorization: $AUTH" -H "Content-Type: application/json"
      -s "$TMP/batch.lua")
 "${WRK[@]}" -d"$WARMUP" "$URL" >"$TMP/warmup.txt"
 before="$(count_events)"
-echo "+ taskset -c 1 wrk -t1 -c$CONNECTIONS -H 'Authorization: Basic <write key>' -s batch.lua -d$DURATION --latency $URL"
+echo "+ taskset -c $WRK_CPUS wrk -t1 -c$CONNECTIONS -H 'Authorization: Basic <write key>' -s batch.lua -d$DURATION --latency $URL"
 out="$("${WRK[@]}" -d"$DURATION" --latency "$URL")"
 after="$(count_events)"
 customers="$(sqlite3 "$DATA/yutang.db" "SELECT COUNT(*) FROM customers")"
@@ -137,7 +145,7 @@ requests="$(awk '/requests in/ {print $1}' <<<"$out")"
 stored=$((after - before))
 echo
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-echo "server: $SERVER_THREADS HTTP threads on CPU 0; wrk -t1 -c$CONNECTIONS on CPU 1; SQLite WAL synchronous=FULL"
+echo "server: $SERVER_THREADS HTTP threads; $LAYOUT; SQLite WAL synchronous=FULL"
 echo "binary: $BIN"
 printf '%-28s %s\n' "requests (wrk)" "$requests in ${seconds}s"
 printf '%-28s %s\n' "events stored (COUNT(*))" "$stored (expected $((requests * 100)) if all 2xx)"
