@@ -50,6 +50,7 @@ export const steps = [
       await byTest(page, 'settings-tab-failed').click();
       await byTest(page, 'failed-chart').locator('canvas').waitFor();
       await byTest(page, 'failed-reasons').getByText('event is required for track').waitFor();
+      await byTest(page, 'failed-reasons').getByText('track 调用要带 event（事件名）').waitFor();
       await settled(page);
       await screenshot('55-failed-events');
       await byTest(page, 'failed-open').first().click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failuresPerDayOption, readablePayload } from './failures';
+import { failureHint, failuresPerDayOption, readablePayload } from './failures';
 
 describe('failed events', () => {
   it('chart one bar per day, oldest first', () => {
@@ -21,5 +21,15 @@ describe('failed events', () => {
   it('show a JSON message indented and anything else as it came', () => {
     expect(readablePayload('{"userId":"u-1","event":""}')).toBe('{\n  "userId": "u-1",\n  "event": ""\n}');
     expect(readablePayload('{"batch":[')).toBe('{"batch":[');
+  });
+
+  it('hint what to fix by the field a reason names', () => {
+    expect(failureHint('body')).toBe('body');
+    expect(failureHint('properties.order_id')).toBe('properties_order_id');
+    expect(failureHint('properties.total')).toBe('amount');
+    expect(failureHint('properties.products[2].quantity')).toBe('products');
+    expect(failureHint('sentAt')).toBe('time');
+    expect(failureHint('traits.nickname')).toBe('traits');
+    expect(failureHint('context.ip')).toBe('other');
   });
 });

@@ -23,6 +23,21 @@ export function failuresPerDayOption(summary: FailedEventSummary, t: T): ECharts
   };
 }
 
+/**
+ * What to fix, by the field a reason names: the key of a hint under settings.failed.hints (the
+ * server's reasons are in English, as tracking SDKs expect; the hint says it in the reader's
+ * language).
+ */
+export function failureHint(field: string): string {
+  const exact = ['body', 'batch', 'type', 'event', 'userId', 'previousId', 'groupId', 'messageId', 'properties.order_id'];
+  if (exact.includes(field)) return field.replace('.', '_');
+  if (['timestamp', 'sentAt', 'originalTimestamp'].includes(field)) return 'time';
+  if (field.startsWith('properties.products[')) return 'products';
+  if (field.startsWith('properties.')) return 'amount';
+  if (field.startsWith('traits')) return 'traits';
+  return 'other';
+}
+
 /** The message indented when it is JSON (it is sent minified); as it came otherwise. */
 export function readablePayload(payload: string): string {
   try {
