@@ -1,6 +1,9 @@
 #include "yutang/store/migrations.hpp"
 
+#include <optional>
+
 #include "yutang/base/crypto.hpp"
+#include "yutang/base/log.hpp"
 
 namespace yutang::store {
 namespace {
@@ -60,6 +63,7 @@ int Latest(std::span<const Migration> migrations) { return migrations.empty() ? 
 Result<int> ApplyMigrations(Database& db, std::span<const Migration> migrations, const Clock& clock) {
     YT_TRY(db.Write([](Session& s) { return s.ExecuteScript(kCreateTable); }));
     int ran = 0;
+    std::optional<bool> upgrading;  // the store had migrations before this run
     for (const Migration& migration : migrations) {
         bool done = false;
         // History is re-read inside each migration's transaction so that two processes
@@ -67,11 +71,15 @@ Result<int> ApplyMigrations(Database& db, std::span<const Migration> migrations,
         // schema_migrations fails and its transaction rolls back).
         YT_TRY(db.Write([&](Session& s) -> Status {
             YT_ASSIGN_OR_RETURN(auto applied, LoadApplied(s));
+            if (!upgrading) upgrading = !applied.empty();
             YT_TRY(Verify(applied, migrations, s.dialect()));
             for (const Applied& a : applied) {
                 if (a.version == migration.version) done = true;
             }
             if (done) return OkStatus();
+            // On an existing store a migration may rewrite a large table: say which is running,
+            // so a long upgrade is not taken for a hang. A new store's migrations run silently.
+            if (*upgrading) spdlog::info("applying schema migration {}…", migration.name);
             const std::string_view script = ScriptFor(migration, s.dialect());
             if (Status st = s.ExecuteScript(script); !st.ok()) {
                 return st.WithDetail("migration " + std::to_string(migration.version) + " " +
