@@ -8,9 +8,9 @@
 # Builds nothing: it runs the release binary (override with YUTANG_BIN). It initialises a fresh
 # temp data dir (SQLite, synchronous=FULL), creates a write key, starts `yutang serve` with
 # $SERVER_THREADS HTTP threads (default 4) and runs wrk (-t1 -c$CONNECTIONS, default 8) on the
-# same machine, both free to use every CPU, as on a 2-core box with a local load generator.
-# PIN=1 pins the server to CPU 0 and wrk to CPU 1 instead (the server then has one core for
-# HTTP, parsing, encryption, the writer and checkpoints). wrk's Lua script (written next to the data) builds each request
+# same machine, neither pinned: on this 2-core machine they share both cores, as a server with a
+# local load generator would. PIN=1 pins the server to CPU 0 and wrk to CPU 1 instead (the
+# server then has one core for HTTP, parsing, encryption, the writer and checkpoints). wrk's Lua script (written next to the data) builds each request
 # body from 64 templates of 100 messages (~500 bytes each, userIds from a pool of 10 000
 # people, each with one anonymousId) and a per-request counter in every messageId, so that no
 # message is a duplicate. The warm-up run makes most of those people known customers. The rate
@@ -36,9 +36,9 @@ if (( $(nproc) < 2 )); then
     exit 1
 fi
 if [[ "$PIN" == 1 ]]; then
-    SERVER_CPUS=0 WRK_CPUS=1 LAYOUT="server on CPU 0; wrk -t1 -c$CONNECTIONS on CPU 1"
+    SERVER_ON=(taskset -c 0) WRK_ON=(taskset -c 1) LAYOUT="server on CPU 0; wrk -t1 -c$CONNECTIONS on CPU 1"
 else
-    SERVER_CPUS="0-$(($(nproc) - 1))" WRK_CPUS="$SERVER_CPUS" LAYOUT="server and wrk -t1 -c$CONNECTIONS sharing every CPU"
+    SERVER_ON=() WRK_ON=() LAYOUT="server and wrk -t1 -c$CONNECTIONS not pinned ($(nproc) CPUs)"
 fi
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/yutang-ingest.XXXXXX")"
@@ -64,7 +64,7 @@ WRITE_KEY="$(sed -n 's/^.*(shown once, store it safely): *//p' "$TMP/key.log")"
 AUTH="Basic $(printf '%s:' "$WRITE_KEY" | base64 -w0)"
 
 LOG="$TMP/server.log"
-taskset -c "$SERVER_CPUS" "$BIN" serve --data "$DATA" --listen 127.0.0.1:0 --threads "$SERVER_THREADS" --log-level warn \
+"${SERVER_ON[@]}" "$BIN" serve --data "$DATA" --listen 127.0.0.1:0 --threads "$SERVER_THREADS" --log-level warn \
     >"$LOG" 2>&1 &
 SERVER_PID=$!
 PORT=""
@@ -129,11 +129,11 @@ LUA
 count_events() { sqlite3 "$DATA/yutang.db" "SELECT COUNT(*) FROM events"; }
 
 URL="http://127.0.0.1:$PORT"
-WRK=(taskset -c "$WRK_CPUS" wrk -t1 -c"$CONNECTIONS" -H "Authorization: $AUTH" -H "Content-Type: application/json"
+WRK=("${WRK_ON[@]}" wrk -t1 -c"$CONNECTIONS" -H "Authorization: $AUTH" -H "Content-Type: application/json"
      -s "$TMP/batch.lua")
 "${WRK[@]}" -d"$WARMUP" "$URL" >"$TMP/warmup.txt"
 before="$(count_events)"
-echo "+ taskset -c $WRK_CPUS wrk -t1 -c$CONNECTIONS -H 'Authorization: Basic <write key>' -s batch.lua -d$DURATION --latency $URL"
+echo "+ ${WRK_ON[*]} wrk -t1 -c$CONNECTIONS -H 'Authorization: Basic <write key>' -s batch.lua -d$DURATION --latency $URL"
 out="$("${WRK[@]}" -d"$DURATION" --latency "$URL")"
 after="$(count_events)"
 customers="$(sqlite3 "$DATA/yutang.db" "SELECT COUNT(*) FROM customers")"

@@ -22,11 +22,11 @@ constexpr std::string_view kCountBetween =
 // Exact reasons, the most frequent first; Summary folds those that differ only in numbers.
 constexpr std::string_view kSelectReasons =
     "SELECT reason, field, COUNT(*), MAX(received_at) FROM failed_events WHERE tenant_id = $1 AND received_at >= $2 "
-    "GROUP BY reason, field ORDER BY 3 DESC, 4 DESC LIMIT 1000";
+    "GROUP BY reason, field ORDER BY 3 DESC, 4 DESC LIMIT 10000";
 constexpr size_t kMaxReasons = 20;
 
-// A reason with its numbers blanked: "malformed JSON at offset 25" and "… offset 31" are one
-// mistake.
+// A reason or field with its numbers blanked: "malformed JSON at offset 25" and "… offset 31"
+// are one mistake, and so are "properties.products[0].price" and "…[1].price".
 std::string ReasonShape(std::string_view reason) {
     std::string shape;
     for (char c : reason) {
@@ -87,15 +87,16 @@ Result<FailureSummary> FailedEvents::Summary(TenantId tenant, int days) const {
             summary.total += count->Int(0);
         }
         YT_ASSIGN_OR_RETURN(auto reasons, s.Query(kSelectReasons, {tenant.value(), window_start.micros()}));
-        // Reasons that differ only in their numbers are one, shown as its latest wording.
+        // Reasons (and fields) that differ only in their numbers are one, shown as the latest.
         std::map<std::pair<std::string, std::string>, FailureSummary::Reason> folded;
         for (const auto& row : reasons) {
             FailureSummary::Reason r{row.Text(0), row.Text(1), row.Int(2), Timestamp::FromMicros(row.Int(3))};
-            auto [it, added] = folded.try_emplace({ReasonShape(r.reason), r.field}, r);
+            auto [it, added] = folded.try_emplace({ReasonShape(r.reason), ReasonShape(r.field)}, r);
             if (added) continue;
             it->second.count += r.count;
             if (r.last_at > it->second.last_at) {
                 it->second.reason = std::move(r.reason);
+                it->second.field = std::move(r.field);
                 it->second.last_at = r.last_at;
             }
         }

@@ -54,8 +54,8 @@ struct FailureSummary {
         Timestamp last_at;
     };
     std::vector<Day> days;  // every day of the window, oldest first, zeros included
-    // The most frequent first, at most 20; reasons that differ only in their numbers ("offset
-    // 25", "offset 31") count as one, worded as the latest.
+    // The most frequent first, at most 20; reasons and fields that differ only in their numbers
+    // ("offset 25", "offset 31"; "products[0]", "products[1]") count as one, as the latest.
     std::vector<Reason> reasons;
     int64_t total = 0;  // in the window
 };

@@ -167,17 +167,28 @@ TEST_P(FailedEventsTest, ReasonsThatDifferOnlyInNumbersAreOne) {
         EXPECT_EQ(ingest_->KeepRefused(TenantId(1), why, "{", Ingestor::RefusedBody::kBatch).code(),
                   ErrorCode::kInvalidArgument);
     }
+    // Fields too: a bad price in the first or the second product is one mistake.
+    for (const std::string product : {R"([{"price":true}])", R"([{"price":1},{"price":[]}])"}) {
+        clock_.Advance(std::chrono::seconds(1));
+        auto r = ingest_->IngestSingle(
+            TenantId(1), MessageType::kTrack,
+            R"({"userId":"u","event":"Order Completed","properties":{"order_id":"A","products":)" + product + "}}");
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        ASSERT_EQ(r->rejected.size(), 1u);
+    }
     Refuse(TenantId(1), "a");
     auto summary = failed_->Summary(TenantId(1), 1);
     ASSERT_TRUE(summary.ok()) << summary.status().ToString();
-    EXPECT_EQ(summary->total, 4);
-    ASSERT_EQ(summary->reasons.size(), 2u);
+    EXPECT_EQ(summary->total, 6);
+    ASSERT_EQ(summary->reasons.size(), 3u);
     EXPECT_EQ(summary->reasons[0].field, "body");
     EXPECT_EQ(summary->reasons[0].count, 3);
     EXPECT_TRUE(summary->reasons[0].reason.starts_with("malformed JSON at offset 7 "))
         << "worded as the latest: " << summary->reasons[0].reason;
-    EXPECT_EQ(summary->reasons[1].field, "event");
-    EXPECT_EQ(summary->reasons[1].count, 1);
+    EXPECT_EQ(summary->reasons[1].field, "properties.products[1].price") << "the latest";
+    EXPECT_EQ(summary->reasons[1].count, 2);
+    EXPECT_EQ(summary->reasons[2].field, "event");
+    EXPECT_EQ(summary->reasons[2].count, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FailedEventsTest, ::testing::Values("sqlite", "postgres"),

@@ -59,15 +59,16 @@ constexpr std::array<OrderEventKind, 4> kOrderEvents = {{{"Order Completed", "pa
                                                          {"Order Refunded", "refunded"},
                                                          {"Order Cancelled", "cancelled"}}};
 
-// A string field, or "" when absent or null; an error when present with another type.
-Result<std::string> OptionalString(simdjson::dom::object object, std::string_view key) {
+// A string field, or "" when absent or null; an error naming the field by its path in the
+// message (`prefix` + key, e.g. "properties.order_id") when present with another type.
+Result<std::string> OptionalString(simdjson::dom::object object, std::string_view key, std::string_view prefix = {}) {
     simdjson::dom::element value;
     if (object[key].get(value) != simdjson::SUCCESS || value.is_null()) return std::string();
     std::string_view text;
     if (value.get_string().get(text) == simdjson::SUCCESS) return std::string(text);
     // Segment allows numeric ids; keep their text form.
     if (value.is_int64() || value.is_uint64()) return simdjson::to_string(value);
-    return InvalidArgument("must be a string", std::string(key));
+    return InvalidArgument("must be a string", std::string(prefix) + std::string(key));
 }
 
 }  // namespace
@@ -156,13 +157,13 @@ Result<OrderEvent> ReadOrderEvent(simdjson::dom::object message, std::string_vie
     if (message["properties"].get(properties) != simdjson::SUCCESS) {
         return InvalidArgument("order events need properties.order_id", "properties.order_id");
     }
-    YT_ASSIGN_OR_RETURN(order.order_id, OptionalString(properties, "order_id"));
+    YT_ASSIGN_OR_RETURN(order.order_id, OptionalString(properties, "order_id", "properties."));
     if (order.order_id.empty()) return InvalidArgument("order events need properties.order_id", "properties.order_id");
     YT_ASSIGN_OR_RETURN(order.total, OptionalAmount(properties, "total", "properties.total"));
     if (!order.total) {
         YT_ASSIGN_OR_RETURN(order.total, OptionalAmount(properties, "revenue", "properties.revenue"));
     }
-    YT_ASSIGN_OR_RETURN(order.currency, OptionalString(properties, "currency"));
+    YT_ASSIGN_OR_RETURN(order.currency, OptionalString(properties, "currency", "properties."));
     simdjson::dom::array products;
     if (properties["products"].get(products) == simdjson::SUCCESS) {
         std::vector<OrderLine> lines;
@@ -170,13 +171,15 @@ Result<OrderEvent> ReadOrderEvent(simdjson::dom::object message, std::string_vie
         for (simdjson::dom::element element : products) {
             const std::string prefix = "properties.products[" + std::to_string(i++) + "].";
             simdjson::dom::object product;
-            if (element.get(product) != simdjson::SUCCESS) return InvalidArgument("must be an object", prefix);
-            OrderLine line;
-            YT_ASSIGN_OR_RETURN(line.sku, OptionalString(product, "sku"));
-            if (line.sku.empty()) {
-                YT_ASSIGN_OR_RETURN(line.sku, OptionalString(product, "product_id"));
+            if (element.get(product) != simdjson::SUCCESS) {
+                return InvalidArgument("must be an object", prefix.substr(0, prefix.size() - 1));
             }
-            YT_ASSIGN_OR_RETURN(line.title, OptionalString(product, "name"));
+            OrderLine line;
+            YT_ASSIGN_OR_RETURN(line.sku, OptionalString(product, "sku", prefix));
+            if (line.sku.empty()) {
+                YT_ASSIGN_OR_RETURN(line.sku, OptionalString(product, "product_id", prefix));
+            }
+            YT_ASSIGN_OR_RETURN(line.title, OptionalString(product, "name", prefix));
             YT_ASSIGN_OR_RETURN(auto price, OptionalAmount(product, "price", prefix + "price"));
             line.unit_price = price.value_or(Money());
             int64_t quantity = 1;
@@ -294,8 +297,8 @@ Status ReadMessage(simdjson::dom::object object, std::optional<MessageType> fixe
         case MessageType::kIdentify: {
             simdjson::dom::object traits;
             if (object["traits"].get(traits) == simdjson::SUCCESS) {
-                YT_ASSIGN_OR_RETURN(std::string email, OptionalString(traits, "email"));
-                YT_ASSIGN_OR_RETURN(std::string phone, OptionalString(traits, "phone"));
+                YT_ASSIGN_OR_RETURN(std::string email, OptionalString(traits, "email", "traits."));
+                YT_ASSIGN_OR_RETURN(std::string phone, OptionalString(traits, "phone", "traits."));
                 if (!email.empty()) identities.push_back({IdentityKind::kEmail, email, ""});
                 if (!phone.empty()) identities.push_back({IdentityKind::kPhone, phone, ""});
                 YT_TRY(ReadTraits(traits, m.attributes));

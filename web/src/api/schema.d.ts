@@ -573,7 +573,7 @@ export interface paths {
         };
         /**
          * 失败事件概览 Refused tracking messages per day and per reason
-         * @description Needs apikeys.read. The last `days` days up to today, in the merchant's time zone: a count for every day (zeros included, oldest first) and the 20 most frequent reasons with the field they name and when each last happened. A days outside 1 to 31 answers 400.
+         * @description Needs apikeys.read. The last `days` days up to today, in the merchant's time zone: a count for every day (zeros included, oldest first) and the 20 most frequent reasons with the field they name and when each last happened. Reasons and fields that differ only in their numbers ("malformed JSON at offset 25" and "… offset 31"; products[0] and products[1]) count as one, shown as the latest. A days outside 1 to 31 answers 400.
          */
         get: operations["getFailedEventSummary"];
         put?: never;

@@ -28,8 +28,14 @@ describe('failed events', () => {
     expect(failureHint('properties.order_id')).toBe('properties_order_id');
     expect(failureHint('properties.total')).toBe('amount');
     expect(failureHint('properties.products[2].quantity')).toBe('products');
+    expect(failureHint('properties.products[0]')).toBe('products');
     expect(failureHint('sentAt')).toBe('time');
+    expect(failureHint('anonymousId')).toBe('userId');
     expect(failureHint('traits.nickname')).toBe('traits');
     expect(failureHint('context.ip')).toBe('other');
+    // A value of the wrong type says so, whichever field it is.
+    expect(failureHint('properties.currency', 'must be a string')).toBe('string');
+    expect(failureHint('messageId', 'must be a string')).toBe('string');
+    expect(failureHint('messageId', 'messageId is longer than 200 characters')).toBe('messageId');
   });
 });

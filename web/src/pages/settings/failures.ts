@@ -24,16 +24,18 @@ export function failuresPerDayOption(summary: FailedEventSummary, t: T): ECharts
 }
 
 /**
- * What to fix, by the field a reason names: the key of a hint under settings.failed.hints (the
- * server's reasons are in English, as tracking SDKs expect; the hint says it in the reader's
- * language).
+ * What to fix, by the field a reason names (and, for a value of the wrong type, the reason): the
+ * key of a hint under settings.failed.hints. The server's reasons are in English, as tracking
+ * SDKs expect; the hint says it in the reader's language.
  */
-export function failureHint(field: string): string {
-  const exact = ['body', 'batch', 'type', 'event', 'userId', 'previousId', 'groupId', 'messageId', 'properties.order_id'];
+export function failureHint(field: string, reason = ''): string {
+  if (reason === 'must be a string') return 'string';
+  const exact = ['body', 'batch', 'type', 'event', 'previousId', 'groupId', 'messageId', 'properties.order_id'];
   if (exact.includes(field)) return field.replace('.', '_');
+  if (field === 'userId' || field === 'anonymousId') return 'userId';
   if (['timestamp', 'sentAt', 'originalTimestamp'].includes(field)) return 'time';
-  if (field.startsWith('properties.products[')) return 'products';
-  if (field.startsWith('properties.')) return 'amount';
+  if (field.startsWith('properties.products')) return 'products';
+  if (['properties.total', 'properties.revenue'].includes(field)) return 'amount';
   if (field.startsWith('traits')) return 'traits';
   return 'other';
 }
