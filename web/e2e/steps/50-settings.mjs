@@ -46,8 +46,11 @@ export const steps = [
       await byTest(page, 'apikey-done').click();
       await byTest(page, 'apikey-table').getByText('小程序埋点').waitFor();
 
-      // It is among the failed events: counted today, its reason listed, the message readable.
-      await byTest(page, 'settings-tab-failed').click();
+      // The keys' tab says something was refused and leads to the failed events: counted today,
+      // the reason listed with what to fix, the message readable.
+      await page.reload();
+      await byTest(page, 'apikey-failed-notice').waitFor();
+      await byTest(page, 'apikey-failed-link').click();
       await byTest(page, 'failed-chart').locator('canvas').waitFor();
       await byTest(page, 'failed-reasons').getByText('event is required for track').waitFor();
       await byTest(page, 'failed-reasons').getByText('track 调用要带 event（事件名）').waitFor();

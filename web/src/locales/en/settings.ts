@@ -116,6 +116,8 @@ export default {
     emptyDescription: 'Create a write key to send what users do in your app, mini-program and website with a Segment SDK or over HTTP.',
     snippetIntro: 'Send events to this server with a Segment SDK or over HTTP:',
     browser: 'Web (analytics.js)',
+    failedNotice: '{n} tracking messages were refused in the last {days} days.',
+    failedLink: 'See failed events',
   },
   failed: {
     intro: 'Messages the tracking API refused are kept for 30 days: counted per day and grouped by reason here, to find what an SDK or server sends wrong. Fix it and send them again; a messageId is never stored twice.',

@@ -116,6 +116,8 @@ export default {
     emptyDescription: '创建一个写入密钥，用 Segment SDK 或 HTTP 接口把 App、小程序和网站的用户行为接入鱼塘。',
     snippetIntro: '用 Segment 的 SDK 或 HTTP 接口把事件发送到本服务器：',
     browser: '网页 (analytics.js)',
+    failedNotice: '最近 {days} 天有 {n} 条埋点消息被拒收。',
+    failedLink: '查看失败事件',
   },
   failed: {
     intro: '埋点接口拒收的消息会保留 30 天：这里按天统计、按原因汇总，帮助排查 SDK 或服务器的接入问题。修正后重新发送即可，同一 messageId 不会重复入库。',
