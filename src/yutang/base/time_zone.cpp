@@ -42,6 +42,11 @@ TimeZone TimeZone::Default() {
     return *zone;
 }
 
+TimeZone TimeZone::LoadOrDefault(std::string_view name) {
+    auto zone = Load(name);
+    return zone.ok() ? *zone : Default();
+}
+
 LocalDateTime TimeZone::ToLocal(Timestamp t) const {
     const SysMicros sys{Micros(t.micros())};
     const auto local = Zone(zone_)->to_local(sys);

@@ -43,6 +43,9 @@ class TimeZone {
     static Result<TimeZone> Load(std::string_view name);
     // Asia/Shanghai. Aborts only if the system tz database is missing entirely.
     static TimeZone Default();
+    // A merchant's stored zone: Load, or Default when this machine's tz database does not know
+    // the name (it was checked when stored; the database may have changed since).
+    static TimeZone LoadOrDefault(std::string_view name);
 
     const std::string& name() const { return name_; }
 

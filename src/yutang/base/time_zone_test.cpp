@@ -43,6 +43,11 @@ TEST(TimeZone, UnknownZoneIsInvalidArgument) {
     EXPECT_EQ(zone.status().field(), "time_zone");
 }
 
+TEST(TimeZone, AStoredZoneThisMachineDoesNotKnowFallsBackToTheDefault) {
+    EXPECT_EQ(TimeZone::LoadOrDefault("America/New_York").name(), "America/New_York");
+    EXPECT_EQ(TimeZone::LoadOrDefault("Mars/Olympus_Mons").name(), "Asia/Shanghai");
+}
+
 TEST(ParseRfc3339, ReadsWhatSdksSend) {
     EXPECT_EQ(ParseRfc3339("2026-11-23T03:54:27Z")->seconds(), 1795406067);
     EXPECT_EQ(ParseRfc3339("2026-11-23T03:54:27.123Z")->micros(), 1795406067123000);

@@ -74,17 +74,18 @@ Result<FailureSummary> FailedEvents::Summary(TenantId tenant, int days) const {
         summary = {};
         YT_ASSIGN_OR_RETURN(auto zone_row, s.QueryOne(kSelectTimeZone, {tenant.value()}));
         if (!zone_row) return NotFound("no such merchant");
-        auto loaded = TimeZone::Load(zone_row->Text(0));
-        const TimeZone zone = loaded.ok() ? *loaded : TimeZone::Default();
+        const TimeZone zone = TimeZone::LoadOrDefault(zone_row->Text(0));
         // Local days by their boundaries (a DST day is 23 or 25 hours long), oldest first.
         const int32_t today = DayNumber(zone.ToLocal(clock_.Now()).date);
         const Timestamp window_start = zone.StartOfDay(DateOfDay(today - days + 1));
+        Timestamp day_start = window_start;
         for (int32_t day = today - days + 1; day <= today; ++day) {
-            const LocalDate date = DateOfDay(day);
-            YT_ASSIGN_OR_RETURN(auto count, s.QueryOne(kCountBetween, {tenant.value(), zone.StartOfDay(date).micros(),
-                                                                       zone.StartOfDay(DateOfDay(day + 1)).micros()}));
-            summary.days.push_back({FormatIsoDate(date), count->Int(0)});
+            const Timestamp next_start = zone.StartOfDay(DateOfDay(day + 1));
+            YT_ASSIGN_OR_RETURN(auto count,
+                                s.QueryOne(kCountBetween, {tenant.value(), day_start.micros(), next_start.micros()}));
+            summary.days.push_back({FormatIsoDate(DateOfDay(day)), count->Int(0)});
             summary.total += count->Int(0);
+            day_start = next_start;
         }
         YT_ASSIGN_OR_RETURN(auto reasons, s.Query(kSelectReasons, {tenant.value(), window_start.micros()}));
         // Reasons (and fields) that differ only in their numbers are one, shown as the latest.

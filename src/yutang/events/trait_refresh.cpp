@@ -49,12 +49,6 @@ std::vector<int64_t> QuintileScores(const std::vector<int64_t>& values) {
     return scores;
 }
 
-Result<TimeZone> ZoneOf(std::string_view name) {
-    auto zone = TimeZone::Load(name);
-    if (zone.ok()) return zone;
-    return TimeZone::Default();
-}
-
 }  // namespace
 
 TraitRefresher::TraitRefresher(store::Database& db, const Clock& clock, RefreshSettings settings)
@@ -78,7 +72,7 @@ Result<RefreshReport> TraitRefresher::Refresh(TenantId tenant) {
         }
         return OkStatus();
     }));
-    YT_ASSIGN_OR_RETURN(TimeZone zone, ZoneOf(zone_name));
+    const TimeZone zone = TimeZone::LoadOrDefault(zone_name);
 
     std::vector<int64_t> last(buyers.size()), count(buyers.size()), spend(buyers.size());
     for (size_t i = 0; i < buyers.size(); ++i) {
@@ -129,7 +123,7 @@ Result<int> TraitRefresher::RefreshDue() {
     }));
     int ran = 0;
     for (const auto& [tenant, zone_name] : tenants) {
-        YT_ASSIGN_OR_RETURN(TimeZone zone, ZoneOf(zone_name));
+        const TimeZone zone = TimeZone::LoadOrDefault(zone_name);
         const std::string today = FormatIsoDate(zone.ToLocal(clock_.Now()).date);
         YT_ASSIGN_OR_RETURN(auto last, LastRefresh(tenant));
         if (last && last->local_date == today) continue;
