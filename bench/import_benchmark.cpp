@@ -871,6 +871,7 @@ void RegisterAll() {
 }  // namespace yutang::events
 
 int main(int argc, char** argv) {
+    yutang::store::ConfigureSqliteLibrary();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     if (!yutang::InitLogging({.level = "warn"}).ok()) return 1;

@@ -397,6 +397,7 @@ void RegisterAll() {
 }  // namespace yutang::events
 
 int main(int argc, char** argv) {
+    yutang::store::ConfigureSqliteLibrary();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     yutang::events::AddContext();

@@ -149,7 +149,14 @@ class Database {
     // INSERT … ON CONFLICT, UPDATE … RETURNING, or a conditional UPDATE whose row count is
     // checked), never as SELECT then UPDATE.
     virtual Status Write(const Work& work) = 0;
-    // Runs `work` in a read-only transaction that sees one consistent snapshot.
+    // As Write, but returns once the transaction has committed, and calls `durable` with
+    // Write's result once the change is durable, possibly on another thread: the caller can run
+    // its next transaction while the disk catches up (WriteBatcher does). `durable` runs
+    // exactly once, at the latest while the Database is destroyed; it must not call back into
+    // the Database.
+    virtual void WriteThen(const Work& work, std::function<void(Status)> durable) { durable(Write(work)); }
+    // Runs `work` in a read-only transaction that sees one consistent snapshot. It returns only
+    // once every commit the snapshot may have seen is durable.
     virtual Status Read(const Work& work) = 0;
     // OK when the engine answers a trivial query; unavailable otherwise.
     virtual Status Ping() = 0;

@@ -1,5 +1,7 @@
 #include "yutang/store/write_batcher.hpp"
 
+#include <memory>
+
 namespace yutang::store {
 
 WriteBatcher::WriteBatcher(Database& db, WriteBatcherSettings settings)
@@ -14,6 +16,8 @@ void WriteBatcher::Stop() {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+    std::unique_lock lock(mutex_);
+    drained_.wait(lock, [&] { return in_flight_ == 0; });
 }
 
 std::future<Status> WriteBatcher::SubmitAsync(Work work) {
@@ -67,36 +71,54 @@ void WriteBatcher::Loop() {
 }
 
 void WriteBatcher::CommitGroup(std::vector<Item>& group) {
-    std::vector<Status> results(group.size());
-    const Status commit = db_.Write([&](Session& s) -> Status {
-        for (size_t i = 0; i < group.size(); ++i) {
-            YT_TRY(s.Execute("SAVEPOINT yt_item"));
-            Status item;
-            try {
-                item = group[i].work(s);
-            } catch (const std::exception& e) {
-                item = Internal(std::string("exception in write: ") + e.what());
-            }
-            if (item.ok()) {
-                YT_TRY(s.Execute("RELEASE SAVEPOINT yt_item"));
-            } else {
-                YT_TRY(s.Execute("ROLLBACK TO SAVEPOINT yt_item"));
-                YT_TRY(s.Execute("RELEASE SAVEPOINT yt_item"));
-            }
-            results[i] = std::move(item);
-        }
-        return OkStatus();
-    });
+    // Shared with the callback that answers the items once the group is durable, while this
+    // thread goes on with the next group.
+    struct Answers {
+        std::vector<Status> results;
+        std::vector<std::promise<Status>> promises;
+    };
+    auto answers = std::make_shared<Answers>();
+    answers->results.resize(group.size());
+    answers->promises.reserve(group.size());
+    for (Item& item : group) answers->promises.push_back(std::move(item.done));
     {
         std::lock_guard lock(mutex_);
-        if (commit.ok()) {
-            ++committed_groups_;
-            committed_items_ += group.size();
-        }
+        ++in_flight_;
     }
-    for (size_t i = 0; i < group.size(); ++i) {
-        group[i].done.set_value(commit.ok() ? std::move(results[i]) : commit);
-    }
+    db_.WriteThen(
+        [&](Session& s) -> Status {
+            for (size_t i = 0; i < group.size(); ++i) {
+                YT_TRY(s.Execute("SAVEPOINT yt_item"));
+                Status item;
+                try {
+                    item = group[i].work(s);
+                } catch (const std::exception& e) {
+                    item = Internal(std::string("exception in write: ") + e.what());
+                }
+                if (item.ok()) {
+                    YT_TRY(s.Execute("RELEASE SAVEPOINT yt_item"));
+                } else {
+                    YT_TRY(s.Execute("ROLLBACK TO SAVEPOINT yt_item"));
+                    YT_TRY(s.Execute("RELEASE SAVEPOINT yt_item"));
+                }
+                answers->results[i] = std::move(item);
+            }
+            return OkStatus();
+        },
+        [this, answers](const Status& commit) {
+            if (commit.ok()) {
+                std::lock_guard lock(mutex_);
+                ++committed_groups_;
+                committed_items_ += answers->promises.size();
+            }
+            for (size_t i = 0; i < answers->promises.size(); ++i) {
+                answers->promises[i].set_value(commit.ok() ? std::move(answers->results[i]) : commit);
+            }
+            // Notified under the lock: once Stop sees no group in flight it may destroy this.
+            std::lock_guard lock(mutex_);
+            --in_flight_;
+            drained_.notify_all();
+        });
 }
 
 }  // namespace yutang::store

@@ -8,8 +8,9 @@
 // company first; bench/store_write_benchmark.cpp shows that this only costs on this kind of
 // disk, so it is off by default. Each
 // item runs inside its own SAVEPOINT, so an item that fails is rolled back alone and the
-// others still commit. Submit returns only after the group's COMMIT has returned: an OK means
-// the item is durable.
+// others still commit. Submit returns only once the group is durable: an OK means the item
+// survives kill -9 and power loss. The next group runs while the disk makes the last one
+// durable (Database::WriteThen).
 //
 //   WriteBatcher batcher(db, {.max_batch = 256});
 //   Status s = batcher.Submit([&](Session& session) {
@@ -49,7 +50,7 @@ class WriteBatcher {
     // As Submit, without blocking the caller.
     std::future<Status> SubmitAsync(Work work);
 
-    // Stops accepting items and waits for the pending ones to commit. Idempotent.
+    // Stops accepting items and waits until the pending ones are durable. Idempotent.
     void Stop();
 
     // Counters for metrics and tests.
@@ -70,6 +71,8 @@ class WriteBatcher {
     std::condition_variable wake_;
     std::deque<Item> queue_;
     bool stopping_ = false;
+    size_t in_flight_ = 0;  // groups committed, not yet durable
+    std::condition_variable drained_;
     uint64_t committed_groups_ = 0;
     uint64_t committed_items_ = 0;
     std::thread thread_;

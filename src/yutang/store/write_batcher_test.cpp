@@ -1,11 +1,13 @@
 #include "yutang/store/write_batcher.hpp"
 
+#include <atomic>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "yutang/store/sqlite/sqlite_database.hpp"
 
+#include "tests/support/gate.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace yutang::store {
@@ -92,6 +94,37 @@ TEST_F(WriteBatcherTest, AnExceptionInWorkFailsOnlyThatItem) {
               ErrorCode::kInternal);
     EXPECT_TRUE(batcher.Submit(Insert(5)).ok());
     EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(WriteBatcherTest, TheNextGroupRunsWhileTheLastIsMadeDurable) {
+    db_.reset();
+    testing::Gate gate;  // holds every fsync of the WAL until opened
+    auto db = OpenSqlite({.path = dir_.File("w.db"), .before_wal_sync = [&] { gate.Pass(); }});
+    ASSERT_TRUE(db.ok());
+    {
+        WriteBatcher batcher(**db);
+        auto first = batcher.SubmitAsync(Insert(1));
+        gate.WaitForArrivals(1);  // the first group is committed, its fsync held
+        std::atomic<bool> second_ran{false};
+        auto second = batcher.SubmitAsync([&](Session& s) {
+            second_ran = true;
+            return Insert(2)(s);
+        });
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!second_ran && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        EXPECT_TRUE(second_ran);
+        // Neither is answered before its fsync.
+        EXPECT_EQ(first.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+        EXPECT_EQ(second.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+        gate.Open();
+        EXPECT_TRUE(first.get().ok());
+        EXPECT_TRUE(second.get().ok());
+        EXPECT_EQ(batcher.committed_groups(), 2u);
+    }
+    db_ = std::move(*db);
+    EXPECT_EQ(Count(), 2);
 }
 
 }  // namespace

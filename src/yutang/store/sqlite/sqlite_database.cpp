@@ -3,16 +3,28 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "yutang/base/log.hpp"
 
 namespace yutang::store {
 namespace {
+
+// A statement or savepoint journal is kept in memory up to this size, as one block (past it,
+// in a temp file). In SQLite's default blocks of 1 KiB, ending each statement walks the journal's
+// list of blocks from its start: with the savepoint of a large group-commit item that walk was
+// a sixth of the writer's time.
+constexpr int kStatementJournalBytes = 16 << 20;
 
 // Maps an SQLite result code to the canonical codes promised in database.hpp.
 Status SqliteError(sqlite3* db, int rc, std::string_view what) {
@@ -213,22 +225,38 @@ class SqliteDatabase final : public Database {
             checkpoint_wanted_.notify_all();
             checkpointer_.join();
         }
+        if (syncer_.joinable()) {
+            {
+                std::lock_guard lock(sync_mutex_);
+                sync_stopping_ = true;
+            }
+            sync_wanted_.notify_all();
+            syncer_.join();
+        }
+        if (wal_fd_ >= 0) ::close(wal_fd_);
     }
     SqliteDatabase(const SqliteDatabase&) = delete;
     SqliteDatabase& operator=(const SqliteDatabase&) = delete;
 
     Status Open() {
         YT_ASSIGN_OR_RETURN(writer_, OpenConnection(/*read_only=*/false));
-        const char* sync = settings_.synchronous == SqliteSynchronous::kFull ? "FULL" : "NORMAL";
         YT_TRY(writer_->Exec("PRAGMA journal_mode=WAL"));
-        YT_TRY(writer_->Exec(std::string("PRAGMA synchronous=") + sync));
+        // The writer's commits append to the WAL without waiting for the disk; the syncer
+        // thread fsyncs the WAL behind them, and a write is acknowledged once a sync that began
+        // after its COMMIT has returned (Durable). Checkpoints still sync the WAL before copying
+        // it and the database file after.
+        YT_TRY(writer_->Exec("PRAGMA synchronous=NORMAL"));
+        if (settings_.synchronous == SqliteSynchronous::kFull) {
+            syncer_ = std::thread([this] { RunSyncs(); });
+        }
         // 64 MiB of page cache for the writer (SQLite's default is 2 MiB): index pages of busy
         // tables stay in memory instead of being re-read on every insert.
         YT_TRY(writer_->Exec("PRAGMA cache_size=-65536"));
-        // Statement and savepoint journals in memory: every write through WriteBatcher runs in a
-        // savepoint, and a statement that fires a trigger (the customer change log) inside one
-        // journals the pages it changes; in temp files that cost ingest 40 % of its rate.
-        YT_TRY(writer_->Exec("PRAGMA temp_store=MEMORY"));
+        // Statement and savepoint journals stay in memory (see kStatementJournalBytes): every
+        // write through WriteBatcher runs in a savepoint, and a statement that fires a trigger
+        // (the customer change log) inside one journals the pages it changes; in temp files
+        // that cost ingest 40 % of its rate. Sorts and temp tables, such as a migration's index
+        // build, still go to temp files past the page cache, which bounds their memory.
         if (settings_.checkpoint_pages > 0) {
             // Checkpoints on a thread of their own: the writer commits (WAL append and fsync)
             // while earlier commits are copied into the database file, instead of stopping for
@@ -251,25 +279,22 @@ class SqliteDatabase final : public Database {
     Dialect dialect() const override { return Dialect::kSqlite; }
 
     Status Write(const Work& work) override {
-        std::lock_guard lock(writer_mutex_);
-        YT_TRY(writer_->Exec("BEGIN IMMEDIATE"));
-        SqliteSession session(*writer_);
-        Status status = RunWork(*writer_, work, session);
-        if (!status.ok()) {
-            RollBack(*writer_);
-            return status;
+        YT_ASSIGN_OR_RETURN(const uint64_t commit, Commit(work));
+        WaitDurable(commit);
+        return OkStatus();
+    }
+
+    void WriteThen(const Work& work, std::function<void(Status)> durable) override {
+        auto commit = Commit(work);
+        if (!commit.ok()) return durable(commit.status());
+        {
+            std::lock_guard lock(sync_mutex_);
+            if (synced_ < *commit) {
+                waiting_.emplace_back(*commit, std::move(durable));
+                return;
+            }
         }
-        const int rc = sqlite3_exec(writer_->db(), "COMMIT", nullptr, nullptr, nullptr);
-        if (rc == SQLITE_OK) return OkStatus();
-        if ((sqlite3_extended_errcode(writer_->db()) & 0xff) == SQLITE_IOERR) {
-            // A failed fsync cannot be retried safely (the kernel may have dropped the dirty
-            // pages): stop, and let recovery from the WAL decide what was durable.
-            spdlog::critical("sqlite commit failed with an I/O error: {}; stopping", sqlite3_errmsg(writer_->db()));
-            std::abort();
-        }
-        Status error = SqliteError(writer_->db(), rc, "commit");
-        RollBack(*writer_);
-        return error;
+        durable(OkStatus());
     }
 
     Status Read(const Work& work) override {
@@ -289,6 +314,9 @@ class SqliteDatabase final : public Database {
         SqliteSession session(reader);
         Status status = RunWork(reader, work, session);
         RollBack(reader);  // Read-only: ending with ROLLBACK or COMMIT is the same.
+        // What the snapshot saw may include commits not yet synced: it is not returned before
+        // they are durable, so nothing read can be lost afterwards.
+        WaitDurable(LatestCommit());
         return status;
     }
 
@@ -297,6 +325,108 @@ class SqliteDatabase final : public Database {
     }
 
   private:
+    // Runs `work` in a transaction on the writer and commits it; returns the commit's number
+    // for WaitDurable. Every COMMIT attempted takes a number, even one that fails, so that a
+    // reader waiting for a commit in progress is not left waiting.
+    Result<uint64_t> Commit(const Work& work) {
+        std::lock_guard lock(writer_mutex_);
+        YT_TRY(writer_->Exec("BEGIN IMMEDIATE"));
+        SqliteSession session(*writer_);
+        Status status = RunWork(*writer_, work, session);
+        if (!status.ok()) {
+            RollBack(*writer_);
+            return status;
+        }
+        {
+            std::lock_guard sync_lock(sync_mutex_);
+            committing_ = true;
+        }
+        const int rc = sqlite3_exec(writer_->db(), "COMMIT", nullptr, nullptr, nullptr);
+        uint64_t commit = 0;
+        {
+            std::lock_guard sync_lock(sync_mutex_);
+            committing_ = false;
+            commit = ++committed_;
+            if (!syncer_.joinable()) synced_ = committed_;  // synchronous=NORMAL: never synced
+        }
+        sync_wanted_.notify_one();
+        if (rc == SQLITE_OK) return commit;
+        if ((sqlite3_extended_errcode(writer_->db()) & 0xff) == SQLITE_IOERR) {
+            // A failed write cannot be retried safely (the kernel may have dropped the dirty
+            // pages): stop, and let recovery from the WAL decide what was durable.
+            spdlog::critical("sqlite commit failed with an I/O error: {}; stopping", sqlite3_errmsg(writer_->db()));
+            std::abort();
+        }
+        Status error = SqliteError(writer_->db(), rc, "commit");
+        RollBack(*writer_);
+        return error;
+    }
+
+    // The number of the last commit a snapshot taken now may see (one in progress included).
+    uint64_t LatestCommit() {
+        std::lock_guard lock(sync_mutex_);
+        return committed_ + (committing_ ? 1 : 0);
+    }
+
+    // Returns once commit number `commit` and every one before it are durable.
+    void WaitDurable(uint64_t commit) {
+        std::unique_lock lock(sync_mutex_);
+        durable_.wait(lock, [&] { return synced_ >= commit; });
+    }
+
+    // The syncer thread: fsyncs the WAL whenever commits are waiting, so that commits made while
+    // one sync runs share the next. Each sync covers every commit numbered before it began: their
+    // WAL frames were written before COMMIT returned.
+    void RunSyncs() {
+        std::unique_lock lock(sync_mutex_);
+        while (true) {
+            sync_wanted_.wait(lock, [this] { return committed_ > synced_ || sync_stopping_; });
+            if (committed_ == synced_) return;  // stopping, nothing left to sync
+            const uint64_t target = committed_;
+            lock.unlock();
+            if (settings_.before_wal_sync) settings_.before_wal_sync();
+            SyncWal();
+            std::vector<std::function<void(Status)>> done;
+            lock.lock();
+            synced_ = target;
+            while (!waiting_.empty() && waiting_.front().first <= target) {
+                done.push_back(std::move(waiting_.front().second));
+                waiting_.pop_front();
+            }
+            durable_.notify_all();
+            lock.unlock();
+            for (auto& callback : done) callback(OkStatus());
+            lock.lock();
+        }
+    }
+
+    // fdatasync of the WAL through a descriptor of its own (a sync covers the file whichever
+    // descriptor wrote it). The file is opened at the first sync, when a commit has created it,
+    // and again should it ever be replaced; each time the directory is synced too, so that the
+    // file's name is durable. A failure stops the process, as a failed commit does.
+    void SyncWal() {
+        const std::string wal = settings_.path + "-wal";
+        struct stat now {};
+        const bool replaced = ::stat(wal.c_str(), &now) == 0 && now.st_ino != wal_inode_;
+        if (wal_fd_ < 0 || replaced) {
+            if (wal_fd_ >= 0) ::close(wal_fd_);
+            wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+            struct stat opened {};
+            if (wal_fd_ < 0 || ::fstat(wal_fd_, &opened) != 0) FailSync("open the WAL file");
+            wal_inode_ = opened.st_ino;
+            const auto directory = std::filesystem::absolute(settings_.path).parent_path();
+            const int dir_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dir_fd < 0 || ::fsync(dir_fd) != 0) FailSync("sync the database directory");
+            ::close(dir_fd);
+        }
+        if (::fdatasync(wal_fd_) != 0) FailSync("sync the WAL file");
+    }
+
+    [[noreturn]] void FailSync(const char* what) {
+        spdlog::critical("sqlite: cannot {} of {}: {}; stopping", what, settings_.path, std::strerror(errno));
+        std::abort();
+    }
+
     // Called on the writer's thread after each commit with the WAL's length in pages (this
     // replaces SQLite's automatic checkpoint).
     static int WalHook(void* self_pointer, sqlite3* db, const char* schema, int pages) {
@@ -396,19 +526,37 @@ class SqliteDatabase final : public Database {
     bool checkpoint_due_ = false;
     bool stopping_ = false;
     std::thread checkpointer_;
+    // Durability: commits are numbered in order; synced_ is the last one known durable.
+    std::mutex sync_mutex_;
+    std::condition_variable sync_wanted_;
+    std::condition_variable durable_;
+    uint64_t committed_ = 0;
+    bool committing_ = false;
+    uint64_t synced_ = 0;
+    bool sync_stopping_ = false;
+    std::deque<std::pair<uint64_t, std::function<void(Status)>>> waiting_;  // WriteThen, by commit
+    int wal_fd_ = -1;                                                       // the syncer's alone
+    ino_t wal_inode_ = 0;
+    std::thread syncer_;  // last: starts once the members above exist
 };
 
 }  // namespace
+
+void ConfigureSqliteLibrary() {
+    static std::once_flag configured;
+    std::call_once(configured, [] {
+        // SQLite counts the memory it allocates under a global mutex on every allocation, for
+        // statistics nothing here reads.
+        (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, kStatementJournalBytes);
+    });
+}
 
 Result<std::unique_ptr<Database>> OpenSqlite(const SqliteSettings& settings) {
     if (settings.path.empty() || settings.path == ":memory:") {
         return InvalidArgument("an SQLite database needs a file path", "path");
     }
-    // SQLite counts the memory it allocates under a global mutex on every allocation, for
-    // statistics nothing here reads: off, before the library's first use in the process (once
-    // it is initialised the setting cannot change, and the call fails harmlessly).
-    static std::once_flag no_memory_statistics;
-    std::call_once(no_memory_statistics, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+    ConfigureSqliteLibrary();
     auto db = std::make_unique<SqliteDatabase>(settings);
     YT_TRY(db->Open());
     return std::unique_ptr<Database>(std::move(db));

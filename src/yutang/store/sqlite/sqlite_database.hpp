@@ -2,9 +2,11 @@
 //
 // One writer connection (writes are serialised, BEGIN IMMEDIATE) and a pool of reader
 // connections; WAL journal so readers never block the writer. Settings chosen for durability:
-//   journal_mode=WAL, synchronous=FULL  — a commit is fsynced before Write() returns, so an
-//                                         acknowledged write survives kill -9 and power loss;
-//                                         group commit (WriteBatcher) amortises the fsync.
+//   journal_mode=WAL, WAL fsynced behind the writer — a commit is fsynced before Write()
+//                                         returns, so an acknowledged write survives kill -9 and
+//                                         power loss; the fsync runs on a thread of its own while
+//                                         the writer goes on, and group commit (WriteBatcher)
+//                                         amortises it.
 //   foreign_keys=ON, busy_timeout       — constraints enforced; a second process waits instead
 //                                         of failing at once.
 //   background checkpoints              — the writer does not stop to copy the WAL into the
@@ -14,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,7 +39,14 @@ struct SqliteSettings {
     // Past this many, the writer checkpoints itself after its commit, holding up writes, so the
     // WAL stays bounded when the background checkpoints cannot keep up.
     size_t writer_checkpoint_pages = 16000;
+    // For tests: runs on the syncer thread before each fsync of the WAL.
+    std::function<void()> before_wal_sync;
 };
+
+// Sets SQLite's process-wide options; OpenSqlite calls it. A program that uses the sqlite3 API
+// directly before its first OpenSqlite calls it first (the options cannot change once the
+// library is initialised).
+void ConfigureSqliteLibrary();
 
 // Opens (creating if needed) the database file. unavailable if the file cannot be opened.
 Result<std::unique_ptr<Database>> OpenSqlite(const SqliteSettings& settings);

@@ -1,7 +1,9 @@
 // SQLite-only behaviour: checkpoints run on a background thread while the writer goes on
-// committing, lose nothing, and the writer bounds the WAL when they fall behind.
+// committing, lose nothing, and the writer bounds the WAL when they fall behind; commits are
+// fsynced on a thread of their own, and nothing is answered before its fsync.
 #include "yutang/store/sqlite/sqlite_database.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -9,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/gate.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace yutang::store {
@@ -105,6 +108,129 @@ TEST_F(SqliteCheckpointTest, WithoutTheThreadSqliteCheckpointsOnTheWriter) {
     // SQLite's automatic checkpoint, every 1 000 pages, restarts the WAL.
     EXPECT_LT(Size(path_ + "-wal"), uintmax_t{(1000 + 50) * (kPage + 24)});
     EXPECT_GE(Size(path_), uintmax_t{1000} * kPage);
+}
+
+class SqliteDurabilityTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        {
+            auto db = OpenSqlite({.path = path_});
+            ASSERT_TRUE(db.ok()) << db.status().ToString();
+            ASSERT_TRUE(
+                (*db)
+                    ->Write([](Session& s) { return s.ExecuteScript("CREATE TABLE items (id BIGINT PRIMARY KEY)"); })
+                    .ok());
+        }
+        // From here on every fsync of the WAL waits at the gate until the test opens it.
+        auto db = OpenSqlite({.path = path_, .before_wal_sync = [this] { gate_.Pass(); }});
+        ASSERT_TRUE(db.ok()) << db.status().ToString();
+        db_ = std::move(*db);
+    }
+    void TearDown() override { gate_.Open(); }  // the store syncs what is left as it closes
+
+    static Work Insert(int64_t id) {
+        return [id](Session& s) { return s.Execute("INSERT INTO items (id) VALUES ($1)", {id}).status(); };
+    }
+    static int64_t Count(Database& db) {
+        int64_t n = -1;
+        EXPECT_TRUE(db.Read([&](Session& s) -> Status {
+                          YT_ASSIGN_OR_RETURN(auto row, s.QueryOne("SELECT COUNT(*) FROM items"));
+                          n = row->Int(0);
+                          return OkStatus();
+                      }).ok());
+        return n;
+    }
+    // A thread stopped at the gate cannot be seen not to return; this is how long the test
+    // looks before it opens the gate.
+    static void Linger() { std::this_thread::sleep_for(std::chrono::milliseconds(100)); }
+
+    testing::TempDir dir_;
+    std::string path_ = dir_.File("d.db");
+    testing::Gate gate_;
+    std::unique_ptr<Database> db_;
+};
+
+TEST_F(SqliteDurabilityTest, AWriteReturnsOnlyOnceItsCommitIsSynced) {
+    std::atomic<bool> returned{false};
+    std::thread writer([&] {
+        EXPECT_TRUE(db_->Write(Insert(1)).ok());
+        returned = true;
+    });
+    gate_.WaitForArrivals(1);  // committed: the syncer is about to fsync it
+    Linger();
+    EXPECT_FALSE(returned);
+    gate_.Open();
+    writer.join();
+    EXPECT_TRUE(returned);
+}
+
+TEST_F(SqliteDurabilityTest, TheWriterCommitsTheNextTransactionWhileTheLastIsSynced) {
+    std::atomic<int> durable{0};
+    const auto count = [&](const Status& status) {
+        EXPECT_TRUE(status.ok()) << status.ToString();
+        ++durable;
+    };
+    db_->WriteThen(Insert(1), count);
+    gate_.WaitForArrivals(1);
+    // WriteThen returns once committed: with the first sync held, a second commit goes ahead.
+    db_->WriteThen(Insert(2), count);
+    db_->WriteThen(Insert(3), count);
+    EXPECT_EQ(durable.load(), 0);
+    gate_.Open();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (durable.load() < 3 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_EQ(durable.load(), 3);
+    // The two commits made while the first was being synced shared the next sync.
+    EXPECT_EQ(gate_.arrivals(), 2);
+    EXPECT_EQ(Count(*db_), 3);
+}
+
+TEST_F(SqliteDurabilityTest, AReadReturnsOnlyOnceWhatItSawIsDurable) {
+    db_->WriteThen(Insert(1), [](const Status&) {});
+    gate_.WaitForArrivals(1);
+    std::atomic<int64_t> seen{-1};
+    std::thread reader([&] { seen = Count(*db_); });
+    Linger();
+    EXPECT_EQ(seen.load(), -1);
+    gate_.Open();
+    reader.join();
+    EXPECT_EQ(seen.load(), 1);
+}
+
+TEST_F(SqliteDurabilityTest, AFailedTransactionIsAnsweredAtOnceWithItsError) {
+    gate_.Open();
+    Status answer;
+    bool answered = false;
+    db_->WriteThen(
+        [](Session& s) -> Status {
+            YT_TRY(s.Execute("INSERT INTO items (id) VALUES (7)"));
+            return InvalidArgument("refused", "id");
+        },
+        [&](const Status& status) {
+            answer = status;
+            answered = true;
+        });
+    EXPECT_TRUE(answered);  // rolled back: no commit, nothing to wait for
+    EXPECT_EQ(answer.code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(Count(*db_), 0);
+}
+
+TEST_F(SqliteDurabilityTest, ClosingTheStoreSyncsAndAnswersWhatIsPending) {
+    std::atomic<bool> durable{false};
+    db_->WriteThen(Insert(1), [&](const Status& status) { durable = status.ok(); });
+    gate_.WaitForArrivals(1);
+    std::thread opener([&] {
+        Linger();
+        gate_.Open();
+    });
+    db_.reset();  // waits for the held sync
+    opener.join();
+    EXPECT_TRUE(durable);
+    auto reopened = OpenSqlite({.path = path_});
+    ASSERT_TRUE(reopened.ok());
+    EXPECT_EQ(Count(**reopened), 1);
 }
 
 }  // namespace
