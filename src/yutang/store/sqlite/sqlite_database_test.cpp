@@ -6,10 +6,12 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "tests/support/gate.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -231,6 +233,67 @@ TEST_F(SqliteDurabilityTest, ClosingTheStoreSyncsAndAnswersWhatIsPending) {
     auto reopened = OpenSqlite({.path = path_});
     ASSERT_TRUE(reopened.ok());
     EXPECT_EQ(Count(**reopened), 1);
+}
+
+// The page cache passes on only the truncations that can drop a page (page_cache in
+// sqlite_database.cpp). Pages of growth rolled back to a savepoint must still leave the cache,
+// as SQLite's own cache would drop them, and the file must stay intact.
+TEST(SqlitePageCacheTest, PagesOfGrowthRolledBackToASavepointLeaveTheCache) {
+    ConfigureSqliteLibrary();
+    testing::TempDir dir;
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.File("p.db").c_str(), &db), SQLITE_OK);
+    const auto exec = [&](const std::string& sql) {
+        char* error = nullptr;
+        EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << sql << ": " << error;
+        sqlite3_free(error);
+    };
+    const auto cached_pages = [&] {
+        int used = 0, highwater = 0;
+        EXPECT_EQ(sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_USED, &used, &highwater, 0), SQLITE_OK);
+        return used / 4096;  // about: each page costs a little more than its 4 KiB
+    };
+    // Rows with random keys, so that the unique index splits and renumbers its pages.
+    int64_t next = 0;
+    std::mt19937_64 random(7);
+    const auto insert = [&](int rows) {
+        std::string sql = "INSERT INTO t (id, k, v) VALUES ";
+        for (int i = 0; i < rows; ++i) {
+            sql += (i ? ",(" : "(") + std::to_string(next++) + ",'" + std::to_string(random()) + std::string(40, 'k') +
+                   "','" + std::string(200, 'v') + "')";
+        }
+        exec(sql);
+    };
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA cache_size=-65536");  // nothing is evicted
+    exec("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL UNIQUE, v TEXT NOT NULL)");
+    exec("BEGIN");
+    insert(3000);
+    exec("COMMIT");
+    const int before = cached_pages();
+    exec("BEGIN");
+    exec("SAVEPOINT grow");
+    insert(3000);  // about 250 pages of rows and 60 of index past the end of the file
+    const int grown = cached_pages();
+    exec("ROLLBACK TO SAVEPOINT grow");
+    exec("RELEASE SAVEPOINT grow");
+    insert(10);
+    exec("COMMIT");
+    const int after = cached_pages();
+    EXPECT_GT(grown, before + 250);
+    EXPECT_LT(after, before + 20);
+    const auto first_cell = [&](const char* sql) {
+        sqlite3_stmt* statement = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &statement, nullptr), SQLITE_OK);
+        std::string text;
+        if (sqlite3_step(statement) == SQLITE_ROW)
+            text = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+        sqlite3_finalize(statement);
+        return text;
+    };
+    EXPECT_EQ(first_cell("PRAGMA integrity_check"), "ok");
+    EXPECT_EQ(first_cell("SELECT COUNT(*) FROM t"), "3010");
+    sqlite3_close(db);
 }
 
 }  // namespace
