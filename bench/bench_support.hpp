@@ -50,8 +50,9 @@ int64_t IoWriteBytes();
 // Size in bytes of `path`, 0 when it does not exist.
 int64_t FileBytes(const std::string& path);
 
-// A raw sqlite3 connection with the PRAGMAs OpenSqlite uses (WAL, synchronous=FULL, foreign
-// keys), the baseline the benchmarks compare Yutang's store against. Subclasses bind and step
+// A raw sqlite3 connection, durable the plain way (WAL, synchronous=FULL: each COMMIT waits for
+// its fsync; OpenSqlite instead fsyncs behind its writer), with foreign keys: the baseline the
+// benchmarks compare Yutang's store against. Subclasses bind and step
 // `insert_`.
 class RawSqliteBase {
   public:

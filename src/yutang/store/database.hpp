@@ -156,7 +156,9 @@ class Database {
     // the Database.
     virtual void WriteThen(const Work& work, std::function<void(Status)> durable) { durable(Write(work)); }
     // Runs `work` in a read-only transaction that sees one consistent snapshot. It returns only
-    // once every commit the snapshot may have seen is durable.
+    // once every commit made through this Database that the snapshot may have seen is durable
+    // (PostgreSQL: with synchronous_commit on, its default). A commit of another process
+    // sharing the store is durable once that process answers it.
     virtual Status Read(const Work& work) = 0;
     // OK when the engine answers a trivial query; unavailable otherwise.
     virtual Status Ping() = 0;

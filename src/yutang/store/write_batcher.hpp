@@ -1,7 +1,7 @@
 // Group commit: many small writes share one transaction and one fsync.
 //
-// With synchronous=FULL every SQLite commit waits for the disk. A writer that commits items
-// one by one is bound by fsync latency (a few hundred to a few thousand commits per second);
+// A durable commit waits for an fsync. A writer that commits items one by one is bound by
+// fsync latency (a few hundred to a few thousand commits per second);
 // WriteBatcher commits at once when it is idle, and the items that arrive while a commit is in
 // progress (up to max_batch) form the next group, so a lone writer pays no extra latency and
 // many writers share each fsync. A non-zero max_delay makes each group wait that long for
@@ -42,7 +42,7 @@ class WriteBatcher {
     WriteBatcher(const WriteBatcher&) = delete;
     WriteBatcher& operator=(const WriteBatcher&) = delete;
 
-    // Runs `work` in the next group transaction and blocks until that group commits.
+    // Runs `work` in the next group transaction and blocks until that group is durable.
     // Returns work's own error (its changes rolled back, the group unaffected), the commit's
     // error for every item of a group whose commit failed, or unavailable after Stop().
     // Thread-safe.

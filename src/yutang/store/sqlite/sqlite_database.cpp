@@ -1,11 +1,12 @@
 #include "yutang/store/sqlite/sqlite_database.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <filesystem>
+#include <iterator>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -197,6 +198,21 @@ class Connection {
         return OkStatus();
     }
 
+    // The first column of the first row of a statement without parameters, as text.
+    Result<std::string> Text(std::string_view sql) {
+        std::string text;
+        const auto first = [](void* out, int columns, char** values, char**) {
+            if (columns > 0 && values[0] != nullptr && static_cast<std::string*>(out)->empty()) {
+                *static_cast<std::string*>(out) = values[0];
+            }
+            return 0;
+        };
+        const std::string terminated(sql);
+        const int rc = sqlite3_exec(db_, terminated.c_str(), first, &text, nullptr);
+        if (rc != SQLITE_OK) return SqliteError(db_, rc, "exec");
+        return text;
+    }
+
     Result<sqlite3_stmt*> Prepare(std::string_view sql) {
         auto it = cache_.find(std::string(sql));
         if (it != cache_.end()) return it->second;
@@ -328,13 +344,21 @@ class SqliteDatabase final : public Database {
 
     Status Open() {
         YT_ASSIGN_OR_RETURN(writer_, OpenConnection(/*read_only=*/false));
-        YT_TRY(writer_->Exec("PRAGMA journal_mode=WAL"));
+        YT_ASSIGN_OR_RETURN(const std::string mode, writer_->Text("PRAGMA journal_mode=WAL"));
+        if (mode != "wal") {
+            return Unavailable("the database cannot use a write-ahead log here (journal mode " + mode + ")",
+                               settings_.path);
+        }
         // The writer's commits append to the WAL without waiting for the disk; the syncer
         // thread fsyncs the WAL behind them, and a write is acknowledged once a sync that began
-        // after its COMMIT has returned (Durable). Checkpoints still sync the WAL before copying
-        // it and the database file after.
+        // after its COMMIT has returned (WaitDurable). Checkpoints still sync the WAL before
+        // copying it and the database file after.
         YT_TRY(writer_->Exec("PRAGMA synchronous=NORMAL"));
+        // SQLite's own name for the WAL (the database path with symbolic links resolved).
+        wal_path_ = sqlite3_filename_wal(sqlite3_db_filename(writer_->db(), "main"));
         if (settings_.synchronous == SqliteSynchronous::kFull) {
+            // What a crash left in the WAL is readable at once but may not be on disk yet.
+            if (std::filesystem::exists(wal_path_)) SyncWal();
             syncer_ = std::thread([this] { RunSyncs(); });
         }
         // 64 MiB of page cache for the writer (SQLite's default is 2 MiB): index pages of busy
@@ -343,17 +367,19 @@ class SqliteDatabase final : public Database {
         // Statement and savepoint journals stay in memory (see kStatementJournalBytes): every
         // write through WriteBatcher runs in a savepoint, and a statement that fires a trigger
         // (the customer change log) inside one journals the pages it changes; in temp files
-        // that cost ingest 40 % of its rate. Sorts and temp tables, such as a migration's index
-        // build, still go to temp files past the page cache, which bounds their memory.
+        // that cost ingest 40 % of its rate. Sorts and temporary tables (a migration's index
+        // build) are not kept in memory: past a few MiB they go to files in SQLite's temp
+        // directory (SQLITE_TMPDIR, TMPDIR, /var/tmp, /tmp), which bounds their memory.
+        // Replaces SQLite's automatic checkpoint, which is itself a WAL hook.
+        sqlite3_wal_hook(writer_->db(), &SqliteDatabase::WalHook, this);
         if (settings_.checkpoint_pages > 0) {
-            // Checkpoints on a thread of their own: the writer commits (WAL append and fsync)
+            // Checkpoints on a thread of their own: the writer commits (appends to the WAL)
             // while earlier commits are copied into the database file, instead of stopping for
             // that copy and its fsync every checkpoint_pages.
             YT_ASSIGN_OR_RETURN(checkpoint_connection_, OpenConnection(/*read_only=*/false));
             // A connection learns that the file is in WAL mode from its first read; until then
             // a checkpoint through it does nothing.
             YT_TRY(checkpoint_connection_->Exec("SELECT 1 FROM sqlite_schema LIMIT 1"));
-            sqlite3_wal_hook(writer_->db(), &SqliteDatabase::WalHook, this);
             checkpointer_ = std::thread([this] { RunCheckpoints(); });
         }
         for (size_t i = 0; i < std::max<size_t>(1, settings_.readers); ++i) {
@@ -367,45 +393,28 @@ class SqliteDatabase final : public Database {
     Dialect dialect() const override { return Dialect::kSqlite; }
 
     Status Write(const Work& work) override {
-        YT_ASSIGN_OR_RETURN(const uint64_t commit, Commit(work));
-        WaitDurable(commit);
-        return OkStatus();
+        Outcome outcome = Commit(work);
+        WaitDurable(outcome.depends_on);
+        return outcome.status;
     }
 
     void WriteThen(const Work& work, std::function<void(Status)> durable) override {
-        auto commit = Commit(work);
-        if (!commit.ok()) return durable(commit.status());
+        Outcome outcome = Commit(work);
         {
             std::lock_guard lock(sync_mutex_);
-            if (synced_ < *commit) {
-                waiting_.emplace_back(*commit, std::move(durable));
+            if (synced_ < outcome.depends_on) {
+                waiting_.push_back({outcome.depends_on, std::move(outcome.status), std::move(durable)});
                 return;
             }
         }
-        durable(OkStatus());
+        durable(outcome.status);
     }
 
     Status Read(const Work& work) override {
-        Connection& reader = AcquireReader();
-        struct Release {
-            SqliteDatabase* self;
-            Connection* connection;
-            ~Release() { self->ReleaseReader(*connection); }
-        } release{this, &reader};
-        YT_TRY(reader.Exec("BEGIN"));
-        // Start the read transaction now (a deferred BEGIN would take its snapshot at the
-        // first read), so that everything inside `work` sees the state as of this call.
-        if (Status s = reader.Exec("SELECT 1 FROM sqlite_schema LIMIT 1"); !s.ok()) {
-            RollBack(reader);
-            return s;
-        }
-        SqliteSession session(reader);
-        Status status = RunWork(reader, work, session);
-        RollBack(reader);  // Read-only: ending with ROLLBACK or COMMIT is the same.
-        // What the snapshot saw may include commits not yet synced: it is not returned before
-        // they are durable, so nothing read can be lost afterwards.
-        WaitDurable(LatestCommit());
-        return status;
+        // The reader goes back to the pool before the wait.
+        const Outcome outcome = ReadOnce(work);
+        WaitDurable(outcome.depends_on);
+        return outcome.status;
     }
 
     Status Ping() override {
@@ -413,32 +422,38 @@ class SqliteDatabase final : public Database {
     }
 
   private:
-    // Runs `work` in a transaction on the writer and commits it; returns the commit's number
-    // for WaitDurable. Every COMMIT attempted takes a number, even one that fails, so that a
-    // reader waiting for a commit in progress is not left waiting.
-    Result<uint64_t> Commit(const Work& work) {
+    // What a transaction answers, and the last commit it may depend on: the answer is given
+    // once that commit is durable. A failure depends on commits too: "already exists", or a
+    // checked row count, may rest on a row committed a moment before and not yet synced.
+    struct Outcome {
+        Status status;
+        uint64_t depends_on = 0;
+    };
+
+    // Runs `work` in a transaction on the writer and commits it. Commits that wrote to the
+    // WAL are numbered in order, in WalHook, as soon as they are visible.
+    Outcome Commit(const Work& work) {
         std::lock_guard lock(writer_mutex_);
-        YT_TRY(writer_->Exec("BEGIN IMMEDIATE"));
+        if (Status begun = writer_->Exec("BEGIN IMMEDIATE"); !begun.ok()) return {begun, LatestCommit()};
         SqliteSession session(*writer_);
         Status status = RunWork(*writer_, work, session);
         if (!status.ok()) {
             RollBack(*writer_);
-            return status;
+            return {status, LatestCommit()};
         }
         {
             std::lock_guard sync_lock(sync_mutex_);
             committing_ = true;
         }
         const int rc = sqlite3_exec(writer_->db(), "COMMIT", nullptr, nullptr, nullptr);
-        uint64_t commit = 0;
         {
             std::lock_guard sync_lock(sync_mutex_);
-            committing_ = false;
-            commit = ++committed_;
-            if (!syncer_.joinable()) synced_ = committed_;  // synchronous=NORMAL: never synced
+            // A commit that wrote nothing to the WAL (or failed) took no number in WalHook, but
+            // a reader may be waiting for the one it would have taken.
+            if (committing_) TakeNumber();
         }
         sync_wanted_.notify_one();
-        if (rc == SQLITE_OK) return commit;
+        if (rc == SQLITE_OK) return {OkStatus(), LatestCommit()};
         if ((sqlite3_extended_errcode(writer_->db()) & 0xff) == SQLITE_IOERR) {
             // A failed write cannot be retried safely (the kernel may have dropped the dirty
             // pages): stop, and let recovery from the WAL decide what was durable.
@@ -447,7 +462,37 @@ class SqliteDatabase final : public Database {
         }
         Status error = SqliteError(writer_->db(), rc, "commit");
         RollBack(*writer_);
-        return error;
+        return {error, LatestCommit()};
+    }
+
+    // Numbers the commit in progress. Under sync_mutex_.
+    void TakeNumber() {
+        committing_ = false;
+        ++committed_;
+        if (!syncer_.joinable()) synced_ = committed_;  // SqliteSynchronous::kNormal: never synced
+    }
+
+    Outcome ReadOnce(const Work& work) {
+        Connection& reader = AcquireReader();
+        struct Release {
+            SqliteDatabase* self;
+            Connection* connection;
+            ~Release() { self->ReleaseReader(*connection); }
+        } release{this, &reader};
+        if (Status begun = reader.Exec("BEGIN"); !begun.ok()) return {begun, 0};
+        // Start the read transaction now (a deferred BEGIN would take its snapshot at the
+        // first read), so that everything inside `work` sees the state as of this call.
+        if (Status s = reader.Exec("SELECT 1 FROM sqlite_schema LIMIT 1"); !s.ok()) {
+            RollBack(reader);
+            return {s, 0};
+        }
+        // The snapshot may hold commits of this store not yet synced: the read is not answered
+        // before they are durable, so nothing read here can be lost afterwards.
+        const uint64_t seen = LatestCommit();
+        SqliteSession session(reader);
+        Status status = RunWork(reader, work, session);
+        RollBack(reader);  // Read-only: ending with ROLLBACK or COMMIT is the same.
+        return {status, seen};
     }
 
     // The number of the last commit a snapshot taken now may see (one in progress included).
@@ -474,16 +519,17 @@ class SqliteDatabase final : public Database {
             lock.unlock();
             if (settings_.before_wal_sync) settings_.before_wal_sync();
             SyncWal();
-            std::vector<std::function<void(Status)>> done;
+            std::vector<Waiting> done;
             lock.lock();
             synced_ = target;
-            while (!waiting_.empty() && waiting_.front().first <= target) {
-                done.push_back(std::move(waiting_.front().second));
-                waiting_.pop_front();
-            }
+            // WriteThen callers queue in any order (after the writer's lock is released).
+            const auto ready = std::stable_partition(waiting_.begin(), waiting_.end(),
+                                                     [&](const Waiting& w) { return w.depends_on <= target; });
+            std::move(waiting_.begin(), ready, std::back_inserter(done));
+            waiting_.erase(waiting_.begin(), ready);
             durable_.notify_all();
             lock.unlock();
-            for (auto& callback : done) callback(OkStatus());
+            for (Waiting& w : done) w.durable(std::move(w.status));
             lock.lock();
         }
     }
@@ -493,16 +539,15 @@ class SqliteDatabase final : public Database {
     // and again should it ever be replaced; each time the directory is synced too, so that the
     // file's name is durable. A failure stops the process, as a failed commit does.
     void SyncWal() {
-        const std::string wal = settings_.path + "-wal";
         struct stat now {};
-        const bool replaced = ::stat(wal.c_str(), &now) == 0 && now.st_ino != wal_inode_;
+        const bool replaced = ::stat(wal_path_.c_str(), &now) == 0 && now.st_ino != wal_inode_;
         if (wal_fd_ < 0 || replaced) {
             if (wal_fd_ >= 0) ::close(wal_fd_);
-            wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+            wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
             struct stat opened {};
             if (wal_fd_ < 0 || ::fstat(wal_fd_, &opened) != 0) FailSync("open the WAL file");
             wal_inode_ = opened.st_ino;
-            const auto directory = std::filesystem::absolute(settings_.path).parent_path();
+            const auto directory = std::filesystem::path(wal_path_).parent_path();
             const int dir_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (dir_fd < 0 || ::fsync(dir_fd) != 0) FailSync("sync the database directory");
             ::close(dir_fd);
@@ -511,15 +556,27 @@ class SqliteDatabase final : public Database {
     }
 
     [[noreturn]] void FailSync(const char* what) {
-        spdlog::critical("sqlite: cannot {} of {}: {}; stopping", what, settings_.path, std::strerror(errno));
+        spdlog::critical("sqlite: cannot {} of {}: {}; stopping", what, wal_path_, std::strerror(errno));
         std::abort();
     }
 
-    // Called on the writer's thread after each commit with the WAL's length in pages (this
-    // replaces SQLite's automatic checkpoint).
+    // Called on the writer's thread after each commit that wrote to the WAL, once it is
+    // visible, with the WAL's length in pages: numbers the commit (before any checkpoint here,
+    // so that readers do not wait for the checkpoint) and replaces SQLite's automatic
+    // checkpoint.
     static int WalHook(void* self_pointer, sqlite3* db, const char* schema, int pages) {
         auto* self = static_cast<SqliteDatabase*>(self_pointer);
+        {
+            std::lock_guard lock(self->sync_mutex_);
+            self->TakeNumber();
+        }
+        self->sync_wanted_.notify_one();
         const auto length = static_cast<size_t>(pages);
+        if (self->settings_.checkpoint_pages == 0) {
+            // SQLite's own default: a checkpoint on the writer every 1 000 pages.
+            if (length >= 1000) sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+            return SQLITE_OK;
+        }
         if (length >= self->settings_.writer_checkpoint_pages) {
             // The background checkpoint has fallen behind (or readers keep it from finishing):
             // copy here, holding up the writer, so that the WAL stays bounded.
@@ -622,8 +679,14 @@ class SqliteDatabase final : public Database {
     bool committing_ = false;
     uint64_t synced_ = 0;
     bool sync_stopping_ = false;
-    std::deque<std::pair<uint64_t, std::function<void(Status)>>> waiting_;  // WriteThen, by commit
-    int wal_fd_ = -1;                                                       // the syncer's alone
+    struct Waiting {  // a WriteThen answered once depends_on is durable
+        uint64_t depends_on;
+        Status status;
+        std::function<void(Status)> durable;
+    };
+    std::vector<Waiting> waiting_;
+    std::string wal_path_;
+    int wal_fd_ = -1;  // the syncer's alone (and Open's, before the syncer starts)
     ino_t wal_inode_ = 0;
     std::thread syncer_;  // last: starts once the members above exist
 };
@@ -635,7 +698,12 @@ void ConfigureSqliteLibrary() {
     std::call_once(configured, [] {
         // SQLite counts the memory it allocates under a global mutex on every allocation, for
         // statistics nothing here reads.
-        (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) {
+            // Something used SQLite first: the store still works, with SQLite's defaults (and a
+            // slower writer).
+            spdlog::warn("sqlite was started before its settings could be applied; running with its defaults");
+            return;
+        }
         (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, kStatementJournalBytes);
         page_cache::Install();
     });

@@ -219,6 +219,40 @@ TEST_F(SqliteDurabilityTest, AFailedTransactionIsAnsweredAtOnceWithItsError) {
     EXPECT_EQ(Count(*db_), 0);
 }
 
+TEST_F(SqliteDurabilityTest, AFailureThatRestsOnAnUnsyncedCommitWaitsForIt) {
+    db_->WriteThen(Insert(1), [](const Status&) {});
+    gate_.WaitForArrivals(1);
+    // "Already exists" is true only if the first commit survives: it is not answered before.
+    std::atomic<bool> answered{false};
+    Status answer;
+    db_->WriteThen(Insert(1), [&](const Status& status) {
+        answer = status;
+        answered = true;
+    });
+    Linger();
+    EXPECT_FALSE(answered);
+    gate_.Open();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!answered && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_TRUE(answered);
+    EXPECT_EQ(answer.code(), ErrorCode::kAlreadyExists);
+}
+
+TEST_F(SqliteDurabilityTest, WithoutFsyncsNothingWaits) {
+    gate_.Open();
+    db_.reset();
+    auto db = OpenSqlite(
+        {.path = path_, .synchronous = SqliteSynchronous::kNormal, .before_wal_sync = [] { ADD_FAILURE(); }});
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Write(Insert(1)).ok());
+    bool durable = false;
+    (*db)->WriteThen(Insert(2), [&](const Status& status) { durable = status.ok(); });
+    EXPECT_TRUE(durable);  // answered at once: nothing is synced
+    EXPECT_EQ(Count(**db), 2);
+}
+
 TEST_F(SqliteDurabilityTest, ClosingTheStoreSyncsAndAnswersWhatIsPending) {
     std::atomic<bool> durable{false};
     db_->WriteThen(Insert(1), [&](const Status& status) { durable = status.ok(); });
