@@ -125,7 +125,7 @@ KeyRing KeyRing::Generate() {
     KeyRing ring;
     ring.field_keys_[1] = RandomBytes(kKeyBytes);
     ring.active_id_ = 1;
-    ring.blind_index_key_ = RandomBytes(kKeyBytes);
+    ring.SetBlindIndexKey(RandomBytes(kKeyBytes));
     return ring;
 }
 
@@ -188,7 +188,7 @@ Result<KeyRing> KeyRing::LoadFile(const std::string& path) {
     if (!blind || !blind->is_string()) return malformed("blind_index_key missing");
     auto blind_bytes = Base64Decode(blind->as_string());
     if (!blind_bytes.ok() || blind_bytes->size() != kKeyBytes) return malformed("blind_index_key is not 32 bytes");
-    ring.blind_index_key_ = std::move(*blind_bytes);
+    ring.SetBlindIndexKey(std::move(*blind_bytes));
     return ring;
 }
 
@@ -252,9 +252,17 @@ Result<std::string> KeyRing::Decrypt(std::string_view sealed, std::string_view c
     return plain;
 }
 
+void KeyRing::SetBlindIndexKey(std::string key) {
+    blind_index_key_ = std::move(key);
+    crypto_auth_hmacsha256_state keyed;
+    crypto_auth_hmacsha256_init(&keyed, Bytes(blind_index_key_), blind_index_key_.size());
+    blind_index_keyed_.assign(reinterpret_cast<const char*>(&keyed), sizeof keyed);
+    sodium_memzero(&keyed, sizeof keyed);
+}
+
 std::string KeyRing::BlindIndex(std::string_view domain, std::string_view value) const {
     crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, Bytes(blind_index_key_), blind_index_key_.size());
+    std::memcpy(&state, blind_index_keyed_.data(), sizeof state);
     crypto_auth_hmacsha256_update(&state, Bytes(domain), domain.size());
     const unsigned char separator = 0;
     crypto_auth_hmacsha256_update(&state, &separator, 1);

@@ -87,10 +87,15 @@ class KeyRing {
     std::string BlindIndex(std::string_view domain, std::string_view value) const;
 
   private:
+    void SetBlindIndexKey(std::string key);
+    std::string Serialize() const;
+
     std::map<uint32_t, std::string> field_keys_;
     uint32_t active_id_ = 0;
     std::string blind_index_key_;
-    std::string Serialize() const;
+    // The HMAC state after absorbing the key (an opaque copy of libsodium's state): each
+    // BlindIndex starts from it instead of hashing the key again, half of its SHA-256 blocks.
+    std::string blind_index_keyed_;
 };
 
 }  // namespace yutang

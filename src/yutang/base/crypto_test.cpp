@@ -1,10 +1,12 @@
 #include "yutang/base/crypto.hpp"
 
+#include <fstream>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -103,6 +105,34 @@ TEST_F(CryptoTest, BlindIndexIsDeterministicPerKeyAndDomain) {
     EXPECT_EQ(keys.BlindIndex("phone", "x").size(), 32u);
     EXPECT_NE(keys.BlindIndex("phone", "a"), keys.BlindIndex("email", "a"));
     EXPECT_NE(keys.BlindIndex("phone", "a"), KeyRing::Generate().BlindIndex("phone", "a"));
+}
+
+// Stored blind indexes must stay findable: the function is pinned to HMAC-SHA256 over
+// domain || 0x00 || value (values computed independently of libsodium).
+TEST_F(CryptoTest, BlindIndexIsHmacSha256OfDomainAndValue) {
+    testing::TempDir dir;
+    const std::string path = dir.File("keys.json");
+    {
+        std::ofstream out(path);
+        out << R"({"format":"yutang-keys-v1","active_field_key_id":1,)"
+            << R"("field_keys":[{"id":1,"key":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}],)"
+            << R"("blind_index_key":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="})";
+    }
+    ::chmod(path.c_str(), 0600);
+    auto keys = KeyRing::LoadFile(path);
+    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+    const auto hex = [](const std::string& bytes) {
+        std::string out;
+        for (char c : bytes) out += fmt::format("{:02x}", static_cast<unsigned char>(c));
+        return out;
+    };
+    EXPECT_EQ(hex(keys->BlindIndex("phone", "+8613800000000")),
+              "ec113f5b456b332a18d7bb9395b18137f6858f87a766e36360178c4fd0395b1c");
+    EXPECT_EQ(hex(keys->BlindIndex("email", "王@例子.cn")),
+              "faf19878ff138a2187b9f9902b2d653303f7cddc0954ce7fd1fa000543f2d5e3");
+    // A copy of the ring indexes alike.
+    const KeyRing copy = *keys;
+    EXPECT_EQ(copy.BlindIndex("phone", "+8613800000000"), keys->BlindIndex("phone", "+8613800000000"));
 }
 
 TEST_F(CryptoTest, KeyFileIsPrivateAndRoundTrips) {
