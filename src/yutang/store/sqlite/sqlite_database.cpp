@@ -404,6 +404,7 @@ class SqliteDatabase final : public Database {
             std::lock_guard lock(sync_mutex_);
             if (synced_ < outcome.depends_on) {
                 waiting_.push_back({outcome.depends_on, std::move(outcome.status), std::move(durable)});
+                sync_wanted_.notify_one();
                 return;
             }
         }
@@ -452,7 +453,6 @@ class SqliteDatabase final : public Database {
             // a reader may be waiting for the one it would have taken.
             if (committing_) TakeNumber();
         }
-        sync_wanted_.notify_one();
         if (rc == SQLITE_OK) return {OkStatus(), LatestCommit()};
         if ((sqlite3_extended_errcode(writer_->db()) & 0xff) == SQLITE_IOERR) {
             // A failed write cannot be retried safely (the kernel may have dropped the dirty
@@ -470,6 +470,7 @@ class SqliteDatabase final : public Database {
         committing_ = false;
         ++committed_;
         if (!syncer_.joinable()) synced_ = committed_;  // SqliteSynchronous::kNormal: never synced
+        durable_.notify_all();
     }
 
     Outcome ReadOnce(const Work& work) {
@@ -503,35 +504,58 @@ class SqliteDatabase final : public Database {
 
     // Returns once commit number `commit` and every one before it are durable.
     void WaitDurable(uint64_t commit) {
+        if (!syncer_.joinable()) return;  // SqliteSynchronous::kNormal: nothing is synced
         std::unique_lock lock(sync_mutex_);
-        durable_.wait(lock, [&] { return synced_ >= commit; });
+        while (synced_ < commit) {
+            if (syncing_ || committed_ < commit) {
+                durable_.wait(lock);  // for the running sync, or for the commit to be numbered
+            } else {
+                // No sync is running: this thread runs it, rather than waking the syncer thread
+                // and waiting to be woken in turn (a lone writer would pay both hand-overs).
+                SyncLocked(lock);
+            }
+        }
     }
 
-    // The syncer thread: fsyncs the WAL whenever commits are waiting, so that commits made while
-    // one sync runs share the next. Each sync covers every commit numbered before it began: their
-    // WAL frames were written before COMMIT returned.
+    // The syncer thread: fsyncs the WAL whenever commits are waiting and no other thread is
+    // syncing, so that WriteThen callers are answered, and commits made while one sync runs
+    // share the next.
     void RunSyncs() {
         std::unique_lock lock(sync_mutex_);
         while (true) {
-            sync_wanted_.wait(lock, [this] { return committed_ > synced_ || sync_stopping_; });
-            if (committed_ == synced_) return;  // stopping, nothing left to sync
-            const uint64_t target = committed_;
-            lock.unlock();
-            if (settings_.before_wal_sync) settings_.before_wal_sync();
-            SyncWal();
-            std::vector<Waiting> done;
-            lock.lock();
-            synced_ = target;
-            // WriteThen callers queue in any order (after the writer's lock is released).
-            const auto ready = std::stable_partition(waiting_.begin(), waiting_.end(),
-                                                     [&](const Waiting& w) { return w.depends_on <= target; });
-            std::move(waiting_.begin(), ready, std::back_inserter(done));
-            waiting_.erase(waiting_.begin(), ready);
-            durable_.notify_all();
-            lock.unlock();
-            for (Waiting& w : done) w.durable(std::move(w.status));
-            lock.lock();
+            sync_wanted_.wait(lock, [this] { return (!waiting_.empty() && !syncing_) || sync_stopping_; });
+            if (sync_stopping_) {
+                durable_.wait(lock, [this] { return !syncing_; });
+                if (committed_ == synced_) return;  // nothing left to sync
+            }
+            SyncLocked(lock);
         }
+    }
+
+    // One sync, covering every commit numbered before it began (their WAL frames were written
+    // before COMMIT returned); then answers the WriteThen callers it made durable. Called with
+    // `lock` held and no sync running; returns with it held.
+    void SyncLocked(std::unique_lock<std::mutex>& lock) {
+        syncing_ = true;
+        const uint64_t target = committed_;
+        lock.unlock();
+        if (settings_.before_wal_sync) settings_.before_wal_sync();
+        SyncWal();
+        std::vector<Waiting> done;
+        lock.lock();
+        syncing_ = false;
+        synced_ = std::max(synced_, target);
+        // WriteThen callers queue in any order (after the writer's lock is released).
+        const auto ready = std::stable_partition(waiting_.begin(), waiting_.end(),
+                                                 [&](const Waiting& w) { return w.depends_on <= synced_; });
+        std::move(waiting_.begin(), ready, std::back_inserter(done));
+        waiting_.erase(waiting_.begin(), ready);
+        durable_.notify_all();
+        // WriteThen callers of commits made during this sync: the syncer thread's.
+        if (!waiting_.empty()) sync_wanted_.notify_one();
+        lock.unlock();
+        for (Waiting& w : done) w.durable(std::move(w.status));
+        lock.lock();
     }
 
     // fdatasync of the WAL through a descriptor of its own (a sync covers the file whichever
@@ -570,7 +594,6 @@ class SqliteDatabase final : public Database {
             std::lock_guard lock(self->sync_mutex_);
             self->TakeNumber();
         }
-        self->sync_wanted_.notify_one();
         const auto length = static_cast<size_t>(pages);
         if (self->settings_.checkpoint_pages == 0) {
             // SQLite's own default: a checkpoint on the writer every 1 000 pages.
@@ -678,6 +701,7 @@ class SqliteDatabase final : public Database {
     uint64_t committed_ = 0;
     bool committing_ = false;
     uint64_t synced_ = 0;
+    bool syncing_ = false;  // a thread is in SyncLocked: only one syncs at a time
     bool sync_stopping_ = false;
     struct Waiting {  // a WriteThen answered once depends_on is durable
         uint64_t depends_on;

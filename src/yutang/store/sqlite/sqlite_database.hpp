@@ -39,7 +39,7 @@ struct SqliteSettings {
     // Past this many, the writer checkpoints itself after its commit, holding up writes, so the
     // WAL stays bounded when the background checkpoints cannot keep up.
     size_t writer_checkpoint_pages = 16000;
-    // For tests: runs on the syncer thread before each fsync of the WAL.
+    // For tests: runs before each fsync of the WAL, on the thread that runs it.
     std::function<void()> before_wal_sync;
 };
 
