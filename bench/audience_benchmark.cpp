@@ -2103,6 +2103,7 @@ void PrintSummary() {
 }  // namespace yutang::audience
 
 int main(int argc, char** argv) {
+    yutang::store::ConfigureSqliteLibrary();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     if (!yutang::InitLogging({.level = "warn"}).ok()) return 1;

@@ -693,6 +693,7 @@ void RegisterAll() {
 }  // namespace yutang::customers
 
 int main(int argc, char** argv) {
+    yutang::store::ConfigureSqliteLibrary();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     if (!yutang::InitLogging({.level = "warn"}).ok()) return 1;

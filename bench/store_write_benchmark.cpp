@@ -88,7 +88,7 @@ int64_t TenantOf(int64_t id) { return id % 16 + 1; }
 int64_t AmountOf(int64_t id) { return id * 37 % 100'000; }
 
 // ---------------------------------------------------------------------------------------------
-// Raw sqlite3: the baseline and the upper bound, with the same PRAGMAs as OpenSqlite.
+// Raw sqlite3: the baseline and the upper bound, durable the plain way (WAL, synchronous=FULL).
 
 class RawSqlite : public bench::RawSqliteBase {
   public:
@@ -386,6 +386,7 @@ void RegisterAll() {
 }  // namespace yutang::store
 
 int main(int argc, char** argv) {
+    yutang::store::ConfigureSqliteLibrary();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     yutang::store::AddContext();

@@ -4,6 +4,7 @@
 //   testing::Gate gate;   // closed
 //   settings.before_wal_sync = [&] { gate.Pass(); };
 //   … gate.WaitForArrivals(1);  // the syncer is now held before its fsync
+//   gate.Let(1);                 // lets that one through, the next waits again
 //   gate.Open();                 // for good: later arrivals pass at once
 #pragma once
 
@@ -14,12 +15,19 @@ namespace yutang::testing {
 
 class Gate {
   public:
-    // Counts the arrival, then waits until the gate is open.
+    // Counts the arrival, then waits until the gate is open or lets it through.
     void Pass() {
         std::unique_lock lock(mutex_);
         ++arrivals_;
         changed_.notify_all();
-        changed_.wait(lock, [this] { return open_; });
+        changed_.wait(lock, [this] { return open_ || passed_ < let_through_; });
+        ++passed_;
+    }
+    // Lets the next `n` arrivals through, the gate staying closed.
+    void Let(int n) {
+        std::lock_guard lock(mutex_);
+        let_through_ += n;
+        changed_.notify_all();
     }
     void Open() {
         std::lock_guard lock(mutex_);
@@ -39,6 +47,8 @@ class Gate {
     std::mutex mutex_;
     std::condition_variable changed_;
     int arrivals_ = 0;
+    int passed_ = 0;
+    int let_through_ = 0;
     bool open_ = false;
 };
 

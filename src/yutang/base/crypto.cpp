@@ -262,7 +262,11 @@ void KeyRing::SetBlindIndexKey(std::string key) {
 
 std::string KeyRing::BlindIndex(std::string_view domain, std::string_view value) const {
     crypto_auth_hmacsha256_state state;
-    std::memcpy(&state, blind_index_keyed_.data(), sizeof state);
+    if (blind_index_keyed_.size() == sizeof state) {
+        std::memcpy(&state, blind_index_keyed_.data(), sizeof state);
+    } else {  // a ring made without a key (default-constructed or moved from)
+        crypto_auth_hmacsha256_init(&state, Bytes(blind_index_key_), blind_index_key_.size());
+    }
     crypto_auth_hmacsha256_update(&state, Bytes(domain), domain.size());
     const unsigned char separator = 0;
     crypto_auth_hmacsha256_update(&state, &separator, 1);

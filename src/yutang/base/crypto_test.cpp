@@ -130,9 +130,10 @@ TEST_F(CryptoTest, BlindIndexIsHmacSha256OfDomainAndValue) {
               "ec113f5b456b332a18d7bb9395b18137f6858f87a766e36360178c4fd0395b1c");
     EXPECT_EQ(hex(keys->BlindIndex("email", "王@例子.cn")),
               "faf19878ff138a2187b9f9902b2d653303f7cddc0954ce7fd1fa000543f2d5e3");
-    // A copy of the ring indexes alike.
+    // A copy of the ring indexes alike; a ring without a key still gives a 32-byte index.
     const KeyRing copy = *keys;
     EXPECT_EQ(copy.BlindIndex("phone", "+8613800000000"), keys->BlindIndex("phone", "+8613800000000"));
+    EXPECT_EQ(KeyRing().BlindIndex("phone", "x").size(), 32u);
 }
 
 TEST_F(CryptoTest, KeyFileIsPrivateAndRoundTrips) {

@@ -358,7 +358,8 @@ class SqliteDatabase final : public Database {
         wal_path_ = sqlite3_filename_wal(sqlite3_db_filename(writer_->db(), "main"));
         if (settings_.synchronous == SqliteSynchronous::kFull) {
             // What a crash left in the WAL is readable at once but may not be on disk yet.
-            if (std::filesystem::exists(wal_path_)) SyncWal();
+            std::error_code missing;
+            if (std::filesystem::exists(wal_path_, missing)) SyncWal();
             syncer_ = std::thread([this] { RunSyncs(); });
         }
         // 64 MiB of page cache for the writer (SQLite's default is 2 MiB): index pages of busy
@@ -517,45 +518,58 @@ class SqliteDatabase final : public Database {
         }
     }
 
-    // The syncer thread: fsyncs the WAL whenever commits are waiting and no other thread is
-    // syncing, so that WriteThen callers are answered, and commits made while one sync runs
-    // share the next.
+    // The syncer thread: answers WriteThen callers, the only thread that calls them back (so a
+    // Read or Write that happens to run a sync never runs someone else's callback), and fsyncs
+    // the WAL for them when no other thread is syncing, so that commits made while one sync
+    // runs share the next.
     void RunSyncs() {
         std::unique_lock lock(sync_mutex_);
         while (true) {
-            sync_wanted_.wait(lock, [this] { return (!waiting_.empty() && !syncing_) || sync_stopping_; });
-            if (sync_stopping_) {
+            sync_wanted_.wait(lock,
+                              [this] { return sync_stopping_ || AnyAnswerable() || (!waiting_.empty() && !syncing_); });
+            if (AnyAnswerable()) {
+                Answer(lock);
+            } else if (!waiting_.empty() && !syncing_) {
+                SyncLocked(lock);
+            } else if (syncing_) {  // stopping: let the running sync finish
                 durable_.wait(lock, [this] { return !syncing_; });
-                if (committed_ == synced_) return;  // nothing left to sync
+            } else if (committed_ > synced_) {  // stopping: sync what is left
+                SyncLocked(lock);
+            } else {
+                return;
             }
-            SyncLocked(lock);
         }
     }
 
+    bool AnyAnswerable() const {
+        return std::any_of(waiting_.begin(), waiting_.end(), [&](const Waiting& w) { return w.depends_on <= synced_; });
+    }
+
+    // Calls back the WriteThen callers made durable. Under `lock`; releases it meanwhile.
+    void Answer(std::unique_lock<std::mutex>& lock) {
+        // WriteThen callers queue in any order (after the writer's lock is released).
+        const auto ready = std::stable_partition(waiting_.begin(), waiting_.end(),
+                                                 [&](const Waiting& w) { return w.depends_on <= synced_; });
+        std::vector<Waiting> done(std::make_move_iterator(waiting_.begin()), std::make_move_iterator(ready));
+        waiting_.erase(waiting_.begin(), ready);
+        lock.unlock();
+        for (Waiting& w : done) w.durable(std::move(w.status));
+        lock.lock();
+    }
+
     // One sync, covering every commit numbered before it began (their WAL frames were written
-    // before COMMIT returned); then answers the WriteThen callers it made durable. Called with
-    // `lock` held and no sync running; returns with it held.
+    // before COMMIT returned). Called with `lock` held and no sync running; returns with it held.
     void SyncLocked(std::unique_lock<std::mutex>& lock) {
         syncing_ = true;
         const uint64_t target = committed_;
         lock.unlock();
         if (settings_.before_wal_sync) settings_.before_wal_sync();
         SyncWal();
-        std::vector<Waiting> done;
         lock.lock();
         syncing_ = false;
         synced_ = std::max(synced_, target);
-        // WriteThen callers queue in any order (after the writer's lock is released).
-        const auto ready = std::stable_partition(waiting_.begin(), waiting_.end(),
-                                                 [&](const Waiting& w) { return w.depends_on <= synced_; });
-        std::move(waiting_.begin(), ready, std::back_inserter(done));
-        waiting_.erase(waiting_.begin(), ready);
         durable_.notify_all();
-        // WriteThen callers of commits made during this sync: the syncer thread's.
-        if (!waiting_.empty()) sync_wanted_.notify_one();
-        lock.unlock();
-        for (Waiting& w : done) w.durable(std::move(w.status));
-        lock.lock();
+        if (!waiting_.empty()) sync_wanted_.notify_one();  // to answer, or to sync again
     }
 
     // fdatasync of the WAL through a descriptor of its own (a sync covers the file whichever
@@ -571,10 +585,14 @@ class SqliteDatabase final : public Database {
             struct stat opened {};
             if (wal_fd_ < 0 || ::fstat(wal_fd_, &opened) != 0) FailSync("open the WAL file");
             wal_inode_ = opened.st_ino;
+            // As SQLite does, a directory that cannot be synced (some network file systems
+            // refuse) is not an error.
             const auto directory = std::filesystem::path(wal_path_).parent_path();
             const int dir_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (dir_fd < 0 || ::fsync(dir_fd) != 0) FailSync("sync the database directory");
-            ::close(dir_fd);
+            if (dir_fd >= 0) {
+                if (::fsync(dir_fd) != 0) spdlog::warn("sqlite: cannot sync the directory {}", directory.string());
+                ::close(dir_fd);
+            }
         }
         if (::fdatasync(wal_fd_) != 0) FailSync("sync the WAL file");
     }
@@ -710,7 +728,7 @@ class SqliteDatabase final : public Database {
     };
     std::vector<Waiting> waiting_;
     std::string wal_path_;
-    int wal_fd_ = -1;  // the syncer's alone (and Open's, before the syncer starts)
+    int wal_fd_ = -1;  // used by the one thread in SyncLocked (and by Open)
     ino_t wal_inode_ = 0;
     std::thread syncer_;  // last: starts once the members above exist
 };

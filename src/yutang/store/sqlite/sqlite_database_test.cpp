@@ -166,6 +166,25 @@ TEST_F(SqliteDurabilityTest, AWriteReturnsOnlyOnceItsCommitIsSynced) {
     EXPECT_TRUE(returned);
 }
 
+TEST_F(SqliteDurabilityTest, AWriteWaitsForASyncThatBeganAfterItsCommit) {
+    db_->WriteThen(Insert(1), [](const Status&) {});
+    gate_.WaitForArrivals(1);  // the sync of commit 1 is held
+    std::atomic<bool> returned{false};
+    std::thread writer([&] {
+        EXPECT_TRUE(db_->Write(Insert(2)).ok());
+        returned = true;
+    });
+    Linger();  // commit 2 is made while the sync of commit 1 is held
+    gate_.Let(1);
+    // That sync began before commit 2 and does not cover it: the writer runs the next one.
+    gate_.WaitForArrivals(2);
+    Linger();
+    EXPECT_FALSE(returned);
+    gate_.Open();
+    writer.join();
+    EXPECT_TRUE(returned);
+}
+
 TEST_F(SqliteDurabilityTest, TheWriterCommitsTheNextTransactionWhileTheLastIsSynced) {
     std::atomic<int> durable{0};
     const auto count = [&](const Status& status) {
