@@ -349,8 +349,8 @@ class SqliteDatabase final : public Database {
             return Unavailable("the database cannot use a write-ahead log here (journal mode " + mode + ")",
                                settings_.path);
         }
-        // The writer's commits append to the WAL without waiting for the disk; the syncer
-        // thread fsyncs the WAL behind them, and a write is acknowledged once a sync that began
+        // The writer's commits append to the WAL without waiting for the disk; the WAL is
+        // fsynced behind them (SyncLocked), and a write is acknowledged once a sync that began
         // after its COMMIT has returned (WaitDurable). Checkpoints still sync the WAL before
         // copying it and the database file after.
         YT_TRY(writer_->Exec("PRAGMA synchronous=NORMAL"));
