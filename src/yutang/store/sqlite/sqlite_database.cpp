@@ -451,8 +451,13 @@ class SqliteDatabase final : public Database {
         {
             std::lock_guard sync_lock(sync_mutex_);
             // A commit that wrote nothing to the WAL (or failed) took no number in WalHook, but
-            // a reader may be waiting for the one it would have taken.
-            if (committing_) TakeNumber();
+            // a reader may be waiting for the one it would have taken. It adds nothing to sync:
+            // durable as soon as the commits before it are.
+            if (committing_) {
+                const bool all_synced = synced_ == committed_;
+                TakeNumber();
+                if (all_synced) synced_ = committed_;
+            }
         }
         if (rc == SQLITE_OK) return {OkStatus(), LatestCommit()};
         if ((sqlite3_extended_errcode(writer_->db()) & 0xff) == SQLITE_IOERR) {

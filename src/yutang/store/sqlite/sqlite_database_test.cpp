@@ -272,6 +272,23 @@ TEST_F(SqliteDurabilityTest, WithoutFsyncsNothingWaits) {
     EXPECT_EQ(Count(**db), 2);
 }
 
+TEST_F(SqliteDurabilityTest, ATransactionThatWroteNothingNeedsNoSync) {
+    // Every fsync is held: a Write that changed nothing must still return.
+    std::atomic<bool> returned{false};
+    std::thread writer([&] {
+        EXPECT_TRUE(db_->Write([](Session& s) { return s.Query("SELECT COUNT(*) FROM items").status(); }).ok());
+        returned = true;
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!returned && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_TRUE(returned);
+    EXPECT_EQ(gate_.arrivals(), 0);
+    gate_.Open();
+    writer.join();
+}
+
 TEST_F(SqliteDurabilityTest, ClosingTheStoreSyncsAndAnswersWhatIsPending) {
     std::atomic<bool> durable{false};
     db_->WriteThen(Insert(1), [&](const Status& status) { durable = status.ok(); });
