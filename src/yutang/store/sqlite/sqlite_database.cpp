@@ -618,16 +618,14 @@ class SqliteDatabase final : public Database {
             self->TakeNumber();
         }
         const auto length = static_cast<size_t>(pages);
-        if (self->settings_.checkpoint_pages == 0) {
-            // SQLite's own default: a checkpoint on the writer every 1 000 pages.
-            if (length >= 1000) sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-            return SQLITE_OK;
-        }
-        if (length >= self->settings_.writer_checkpoint_pages) {
+        const size_t background = self->settings_.checkpoint_pages;
+        // Without background checkpoints, SQLite's own default: the writer copies every 1 000.
+        const size_t on_writer = background > 0 ? self->settings_.writer_checkpoint_pages : 1000;
+        if (length >= on_writer) {
             // The background checkpoint has fallen behind (or readers keep it from finishing):
             // copy here, holding up the writer, so that the WAL stays bounded.
             sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-        } else if (length >= self->settings_.checkpoint_pages) {
+        } else if (background > 0 && length >= background) {
             {
                 std::lock_guard lock(self->checkpoint_mutex_);
                 self->checkpoint_due_ = true;

@@ -4,8 +4,8 @@
 // connections; WAL journal so readers never block the writer. Settings chosen for durability:
 //   journal_mode=WAL, WAL fsynced behind the writer — a commit is fsynced before Write()
 //                                         returns, so an acknowledged write survives kill -9 and
-//                                         power loss; the fsync runs on a thread of its own while
-//                                         the writer goes on, and group commit (WriteBatcher)
+//                                         power loss; the fsync runs off the writer's thread
+//                                         while it goes on, and group commit (WriteBatcher)
 //                                         amortises it.
 //   foreign_keys=ON, busy_timeout       — constraints enforced; a second process waits instead
 //                                         of failing at once.
@@ -24,6 +24,8 @@
 
 namespace yutang::store {
 
+// kFull: nothing is acknowledged before its commit is fsynced. kNormal: the WAL is fsynced only
+// by checkpoints; a commit survives kill -9 but not power loss (tests, scratch stores).
 enum class SqliteSynchronous { kNormal, kFull };
 
 struct SqliteSettings {
