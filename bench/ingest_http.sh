@@ -15,7 +15,9 @@
 # people, each with one anonymousId) and a per-request counter in every messageId, so that no
 # message is a duplicate. The warm-up run makes most of those people known customers. The rate
 # is counted from the store, not from wrk: the rows in `events` after the measured run minus
-# those before it (sqlite3 CLI), divided by wrk's own elapsed time. Needs wrk, curl, sqlite3 and
+# those before it (sqlite3 CLI), divided by wrk's own elapsed time. What the server wrote to the
+# disk over the same run (write_bytes of /proc/PID/io: the WAL and the checkpoints) is reported
+# per event and per second. Needs wrk, curl, sqlite3 and
 # taskset (util-linux), and 2 CPUs.
 set -euo pipefail
 
@@ -127,15 +129,19 @@ end
 LUA
 
 count_events() { sqlite3 "$DATA/yutang.db" "SELECT COUNT(*) FROM events"; }
+# Bytes the server made the kernel send to the disk (WAL, checkpoints into the database file).
+written_bytes() { awk '/^write_bytes:/ {print $2}' "/proc/$SERVER_PID/io"; }
 
 URL="http://127.0.0.1:$PORT"
 WRK=("${WRK_ON[@]}" wrk -t1 -c"$CONNECTIONS" -H "Authorization: $AUTH" -H "Content-Type: application/json"
      -s "$TMP/batch.lua")
 "${WRK[@]}" -d"$WARMUP" "$URL" >"$TMP/warmup.txt"
 before="$(count_events)"
+written_before="$(written_bytes)"
 echo "+ ${WRK_ON[*]} wrk -t1 -c$CONNECTIONS -H 'Authorization: Basic <write key>' -s batch.lua -d$DURATION --latency $URL"
 out="$("${WRK[@]}" -d"$DURATION" --latency "$URL")"
 after="$(count_events)"
+written_after="$(written_bytes)"
 customers="$(sqlite3 "$DATA/yutang.db" "SELECT COUNT(*) FROM customers")"
 printf '%s\n' "$out" | sed -n '/requests in/p;/Latency/p;/99%/p;/Non-2xx/p;/Socket errors/p'
 
@@ -150,4 +156,7 @@ echo "binary: $BIN"
 printf '%-28s %s\n' "requests (wrk)" "$requests in ${seconds}s"
 printf '%-28s %s\n' "events stored (COUNT(*))" "$stored (expected $((requests * 100)) if all 2xx)"
 printf '%-28s %s\n' "customers at the end" "$customers"
+printf '%-28s %.1f KB/event, %.0f MB/s\n' "written to disk (server)" \
+    "$(awk -v b="$((written_after - written_before))" -v n="$stored" 'BEGIN {print b / 1000 / n}')" \
+    "$(awk -v b="$((written_after - written_before))" -v s="$seconds" 'BEGIN {print b / 1e6 / s}')"
 printf '%-28s %.0f\n' "events/s (stored)" "$(awk -v n="$stored" -v s="$seconds" 'BEGIN {print n / s}')"

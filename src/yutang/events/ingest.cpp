@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <future>
 #include <map>
 #include <optional>
 #include <span>
@@ -336,12 +337,34 @@ Status ReadMessage(simdjson::dom::object object, std::optional<MessageType> fixe
 
 std::string EventPayloadContext(TenantId tenant) { return "t" + std::to_string(tenant.value()) + "/event"; }
 
+namespace {
+
+// Waits for an ...Then call's result.
+template <typename Start>
+Result<IngestResult> WaitFor(Start start) {
+    std::promise<Result<IngestResult>> promise;
+    std::future<Result<IngestResult>> future = promise.get_future();
+    start([&promise](Result<IngestResult> result) { promise.set_value(std::move(result)); });
+    return future.get();
+}
+
+}  // namespace
+
 Result<IngestResult> Ingestor::IngestSingle(TenantId tenant, MessageType type, std::string_view body) {
+    return WaitFor([&](IngestDone done) { IngestSingleThen(tenant, type, body, std::move(done)); });
+}
+
+Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view body) {
+    return WaitFor([&](IngestDone done) { IngestBatchThen(tenant, body, std::move(done)); });
+}
+
+void Ingestor::IngestSingleThen(TenantId tenant, MessageType type, std::string_view body, IngestDone done) {
     std::vector<PendingMessage> messages;
     std::vector<RejectedMessage> rejected;
-    if (Status read = ReadSingle(type, body, messages, rejected); !read.ok())
-        return KeepRefused(tenant, read, body, RefusedBody::kMessage);
-    return Store(tenant, messages, std::move(rejected));
+    if (Status read = ReadSingle(type, body, messages, rejected); !read.ok()) {
+        return done(KeepRefused(tenant, read, body, RefusedBody::kMessage));
+    }
+    Store(tenant, std::move(messages), std::move(rejected), std::move(done));
 }
 
 Status Ingestor::ReadSingle(MessageType type, std::string_view body, std::vector<PendingMessage>& messages,
@@ -365,12 +388,13 @@ Status Ingestor::ReadSingle(MessageType type, std::string_view body, std::vector
     return OkStatus();
 }
 
-Result<IngestResult> Ingestor::IngestBatch(TenantId tenant, std::string_view body) {
+void Ingestor::IngestBatchThen(TenantId tenant, std::string_view body, IngestDone done) {
     std::vector<PendingMessage> messages;
     std::vector<RejectedMessage> rejected;
-    if (Status read = ReadBatch(body, messages, rejected); !read.ok())
-        return KeepRefused(tenant, read, body, RefusedBody::kBatch);
-    return Store(tenant, messages, std::move(rejected));
+    if (Status read = ReadBatch(body, messages, rejected); !read.ok()) {
+        return done(KeepRefused(tenant, read, body, RefusedBody::kBatch));
+    }
+    Store(tenant, std::move(messages), std::move(rejected), std::move(done));
 }
 
 Status Ingestor::ReadBatch(std::string_view body, std::vector<PendingMessage>& messages,
@@ -602,147 +626,202 @@ Result<IdentityInput> Ingestor::PreviousIdentity(store::Session& s, TenantId ten
     return user ? as_user : as_anonymous;
 }
 
-Result<IngestResult> Ingestor::Store(TenantId tenant, std::vector<PendingMessage>& messages,
-                                     std::vector<RejectedMessage> rejected) {
-    IngestResult result;
-    result.rejected = std::move(rejected);
+namespace internal {
+
+// A request's messages, prepared on the caller's thread and stored by the writer.
+struct StoringBatch {
+    std::vector<PendingMessage> messages;
+    IngestResult result;  // rejected: those refused by validation, until the writer adds its own
     // Messages refused by validation, by position: they go to failed_events with their reason.
-    std::vector<const RejectedMessage*> rejection(messages.size(), nullptr);
-    for (const RejectedMessage& r : result.rejected) rejection.at(r.index) = &r;
-    const Timestamp received_at = clock_.Now();
-    const std::string context = EventPayloadContext(tenant);
+    std::vector<const RejectedMessage*> rejection;
+    std::vector<RejectedMessage> late_rejections;  // refused by the writer (an alias it cannot make)
+    Timestamp received_at;
+    // Each payload encrypted (a duplicate's ciphertext is not used), and the senders'
+    // identities normalised and blind-indexed (sealed only if attached).
+    std::vector<std::string> sealed;
+    std::vector<customers::PreparedIdentities> senders;
+    std::vector<std::string_view> message_ids;  // of the messages to store, into `messages`
+};
+
+}  // namespace internal
+
+using internal::StoringBatch;
+
+void Ingestor::Admit() {
+    std::unique_lock lock(pending_mutex_);
+    room_.wait(lock, [&] { return pending_ < std::max<size_t>(1, settings_.max_pending_requests); });
+    ++pending_;
+}
+
+void Ingestor::Release() {
+    // Notified under the lock: once the destructor sees nothing pending it may destroy this.
+    std::lock_guard lock(pending_mutex_);
+    --pending_;
+    room_.notify_all();
+}
+
+Ingestor::~Ingestor() {
+    std::unique_lock lock(pending_mutex_);
+    room_.wait(lock, [&] { return pending_ == 0; });
+}
+
+void Ingestor::Store(TenantId tenant, std::vector<PendingMessage> messages, std::vector<RejectedMessage> rejected,
+                     IngestDone done) {
+    auto batch = std::make_shared<StoringBatch>();
+    batch->messages = std::move(messages);
+    batch->result.rejected = std::move(rejected);
+    batch->rejection.assign(batch->messages.size(), nullptr);
+    for (const RejectedMessage& r : batch->result.rejected) batch->rejection.at(r.index) = &r;
+    batch->received_at = clock_.Now();
     // The payloads are encrypted before the write: only the store work runs in the writer's
-    // transaction (and a retried transaction reuses them). A duplicate's ciphertext is not used.
-    // So are the senders' identities normalised and blind-indexed (sealed only if attached).
-    std::vector<std::string> sealed(messages.size());
-    std::vector<customers::PreparedIdentities> senders(messages.size());
-    std::vector<std::string_view> message_ids;
-    message_ids.reserve(messages.size());
-    for (size_t i = 0; i < messages.size(); ++i) {
-        sealed[i] = keys_.Encrypt(messages[i].payload, context);
-        if (rejection[i] != nullptr) continue;
-        message_ids.push_back(messages[i].message_id);
-        if (!messages[i].alias_previous) senders[i] = resolver_.PrepareUnsealed(tenant, messages[i].identities);
+    // transaction. So are the senders' identities normalised and blind-indexed.
+    const std::string context = EventPayloadContext(tenant);
+    batch->sealed.resize(batch->messages.size());
+    batch->senders.resize(batch->messages.size());
+    batch->message_ids.reserve(batch->messages.size());
+    for (size_t i = 0; i < batch->messages.size(); ++i) {
+        const PendingMessage& m = batch->messages[i];
+        batch->sealed[i] = keys_.Encrypt(m.payload, context);
+        if (batch->rejection[i] != nullptr) continue;
+        batch->message_ids.push_back(m.message_id);
+        if (!m.alias_previous) batch->senders[i] = resolver_.PrepareUnsealed(tenant, m.identities);
     }
 
-    // The whole request is one item of the group commit: it is durable when Submit returns OK.
-    Status status = writer_.Submit([&](store::Session& s) -> Status {
-        result.accepted = 0;
-        result.duplicates = 0;
-        std::vector<RejectedMessage> late_rejections;
-        // Deduplication: ids stored before this request, then ids seen earlier in it.
-        std::unordered_set<std::string> seen;
-        if (!message_ids.empty()) {
-            YT_ASSIGN_OR_RETURN(seen, FindStoredMessages(s, tenant, message_ids));
-        }
-        // Event ids: one block for every message that may be stored; ids of duplicates and of
-        // failed aliases stay unused (event ids may have gaps).
-        int64_t next_event_id = 0;
-        const auto storable =
-            static_cast<int64_t>(std::count_if(message_ids.begin(), message_ids.end(),
-                                               [&](std::string_view id) { return !seen.contains(std::string(id)); }));
-        if (storable > 0) {
-            YT_ASSIGN_OR_RETURN(next_event_id, store::NextIds(s, tenant, "event", storable));
-        }
-        // The senders are resolved as a batch (their identities looked up together), started
-        // again after each alias, which changes identities outside it.
-        std::optional<customers::IdentityResolver::Batch> batch;
-        // The latest time each customer was seen in this request: one update per customer. A
-        // customer merged later in the request hands its time to the winner, as the merge
-        // would have had it been marked already.
-        std::map<int64_t, Timestamp> seen_at;
-        const auto see = [&](int64_t customer, Timestamp at) {
-            Timestamp& latest = seen_at.try_emplace(customer, at).first->second;
-            latest = std::max(latest, at);
-        };
-        const auto merged = [&](const customers::Resolution& r) {
-            for (CustomerId loser : r.merged) {
-                if (auto it = seen_at.find(loser.value()); it != seen_at.end()) {
-                    const Timestamp at = it->second;
-                    seen_at.erase(it);
-                    see(r.customer.value(), at);
-                }
+    // The whole request is one item of the group commit: `done` hears of it once it is durable.
+    Admit();
+    writer_.SubmitThen([this, tenant, batch](store::Session& s) { return StoreMessages(s, tenant, *batch); },
+                       [this, batch, done = std::move(done)](Status status) {
+                           if (status.ok()) {
+                               IngestResult& result = batch->result;
+                               result.rejected.insert(result.rejected.end(), batch->late_rejections.begin(),
+                                                      batch->late_rejections.end());
+                               done(std::move(result));
+                           } else {
+                               done(status);
+                           }
+                           Release();  // after the answer: a request let in finds it given
+                       });
+}
+
+Status Ingestor::StoreMessages(store::Session& s, TenantId tenant, StoringBatch& b) {
+    IngestResult& result = b.result;
+    std::vector<PendingMessage>& messages = b.messages;
+    const std::vector<const RejectedMessage*>& rejection = b.rejection;
+    std::vector<RejectedMessage>& late_rejections = b.late_rejections;
+    const std::vector<std::string>& sealed = b.sealed;
+    std::vector<customers::PreparedIdentities>& senders = b.senders;
+    const std::vector<std::string_view>& message_ids = b.message_ids;
+    const Timestamp received_at = b.received_at;
+    result.accepted = 0;
+    result.duplicates = 0;
+    late_rejections.clear();
+    // Deduplication: ids stored before this request, then ids seen earlier in it.
+    std::unordered_set<std::string> seen;
+    if (!message_ids.empty()) {
+        YT_ASSIGN_OR_RETURN(seen, FindStoredMessages(s, tenant, message_ids));
+    }
+    // Event ids: one block for every message that may be stored; ids of duplicates and of
+    // failed aliases stay unused (event ids may have gaps).
+    int64_t next_event_id = 0;
+    const auto storable = static_cast<int64_t>(std::count_if(
+        message_ids.begin(), message_ids.end(), [&](std::string_view id) { return !seen.contains(std::string(id)); }));
+    if (storable > 0) {
+        YT_ASSIGN_OR_RETURN(next_event_id, store::NextIds(s, tenant, "event", storable));
+    }
+    // The senders are resolved as a batch (their identities looked up together), started
+    // again after each alias, which changes identities outside it.
+    std::optional<customers::IdentityResolver::Batch> batch;
+    // The latest time each customer was seen in this request: one update per customer. A
+    // customer merged later in the request hands its time to the winner, as the merge
+    // would have had it been marked already.
+    std::map<int64_t, Timestamp> seen_at;
+    const auto see = [&](int64_t customer, Timestamp at) {
+        Timestamp& latest = seen_at.try_emplace(customer, at).first->second;
+        latest = std::max(latest, at);
+    };
+    const auto merged = [&](const customers::Resolution& r) {
+        for (CustomerId loser : r.merged) {
+            if (auto it = seen_at.find(loser.value()); it != seen_at.end()) {
+                const Timestamp at = it->second;
+                seen_at.erase(it);
+                see(r.customer.value(), at);
             }
-        };
-        // The events, inserted together at the end (nothing in between reads them).
-        std::vector<store::Value> event_rows;
-        event_rows.reserve(message_ids.size() * kEventColumns);
-        for (size_t i = 0; i < messages.size(); ++i) {
-            PendingMessage& m = messages[i];
-            if (const RejectedMessage* r = rejection[i]) {
+        }
+    };
+    // The events, inserted together at the end (nothing in between reads them).
+    std::vector<store::Value> event_rows;
+    event_rows.reserve(message_ids.size() * kEventColumns);
+    for (size_t i = 0; i < messages.size(); ++i) {
+        PendingMessage& m = messages[i];
+        if (const RejectedMessage* r = rejection[i]) {
+            YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
+            YT_TRY(s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(), r->reason, r->field,
+                                             store::Blob{sealed[i]}}));
+            continue;
+        }
+        if (seen.contains(m.message_id)) {
+            ++result.duplicates;
+            continue;
+        }
+        std::optional<int64_t> customer;
+        if (m.alias_previous) {
+            if (batch) YT_TRY(batch->Finish());
+            batch.reset();
+            YT_ASSIGN_OR_RETURN(IdentityInput previous, PreviousIdentity(s, tenant, *m.alias_previous));
+            auto aliased = resolver_.Alias(s, tenant, previous, m.identities.front(), "segment");
+            if (!aliased.ok() && aliased.status().code() != ErrorCode::kFailedPrecondition &&
+                aliased.status().code() != ErrorCode::kInvalidArgument) {
+                return aliased.status();
+            }
+            if (!aliased.ok()) {
+                const std::string reason =
+                    previous.kind == IdentityKind::kUserId && aliased.status().code() == ErrorCode::kFailedPrecondition
+                        ? "previousId is the userId of a customer, and a customer has one userId: a userId "
+                          "cannot be aliased to another"
+                        : aliased.status().message();
+                late_rejections.push_back({m.index, reason, "previousId"});
                 YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
-                YT_TRY(s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(), r->reason, r->field,
+                YT_TRY(s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(), reason, "previousId",
                                                  store::Blob{sealed[i]}}));
                 continue;
             }
-            if (seen.contains(m.message_id)) {
-                ++result.duplicates;
-                continue;
+            customer = aliased->customer.value();
+            YT_TRY(orders_.Reassign(s, tenant, aliased->customer, aliased->merged));
+            merged(*aliased);
+        } else {
+            if (!batch) {
+                const auto rest = std::span(senders).subspan(i);
+                YT_ASSIGN_OR_RETURN(batch, resolver_.StartBatch(s, tenant, rest));
             }
-            std::optional<int64_t> customer;
-            if (m.alias_previous) {
-                if (batch) YT_TRY(batch->Finish());
-                batch.reset();
-                YT_ASSIGN_OR_RETURN(IdentityInput previous, PreviousIdentity(s, tenant, *m.alias_previous));
-                auto aliased = resolver_.Alias(s, tenant, previous, m.identities.front(), "segment");
-                if (!aliased.ok() && aliased.status().code() != ErrorCode::kFailedPrecondition &&
-                    aliased.status().code() != ErrorCode::kInvalidArgument) {
-                    return aliased.status();
-                }
-                if (!aliased.ok()) {
-                    const std::string reason =
-                        previous.kind == IdentityKind::kUserId &&
-                                aliased.status().code() == ErrorCode::kFailedPrecondition
-                            ? "previousId is the userId of a customer, and a customer has one userId: a userId "
-                              "cannot be aliased to another"
-                            : aliased.status().message();
-                    late_rejections.push_back({m.index, reason, "previousId"});
-                    YT_ASSIGN_OR_RETURN(int64_t failed_id, store::NextId(s, tenant, "failed_event"));
-                    YT_TRY(s.Execute(kInsertFailed, {tenant.value(), failed_id, received_at.micros(), reason,
-                                                     "previousId", store::Blob{sealed[i]}}));
-                    continue;
-                }
-                customer = aliased->customer.value();
-                YT_TRY(orders_.Reassign(s, tenant, aliased->customer, aliased->merged));
-                merged(*aliased);
-            } else {
-                if (!batch) {
-                    const auto rest = std::span(senders).subspan(i);
-                    YT_ASSIGN_OR_RETURN(batch, resolver_.StartBatch(s, tenant, rest));
-                }
-                YT_ASSIGN_OR_RETURN(auto resolved, batch->Resolve(senders[i], "segment"));
-                if (resolved.identified()) customer = resolved.customer.value();
-                YT_TRY(orders_.Reassign(s, tenant, resolved.customer, resolved.merged));
-                merged(resolved);
-            }
-            if (m.order) YT_TRY(ApplyOrder(s, tenant, *m.order, customer, m.occurred_at));
-            if (customer) {
-                if (!m.attributes.empty()) {
-                    // A customer at the attribute limit keeps the event; the traits stay in it.
-                    auto set = profiles_.SetAttributes(s, tenant, CustomerId(*customer), m.attributes, "segment");
-                    if (!set.ok() && set.status().code() != ErrorCode::kResourceExhausted) return set.status();
-                }
-                see(*customer, m.occurred_at);
-            }
-            for (store::Value v : {store::Value(tenant.value()), store::Value(next_event_id++),
-                                   store::Value(m.message_id), store::Value(MessageTypeName(m.type)),
-                                   store::Value(m.name), store::Value(customer), store::Value(m.occurred_at.micros()),
-                                   store::Value(received_at.micros()), store::Value(store::Blob{sealed[i]})}) {
-                event_rows.push_back(std::move(v));
-            }
-            seen.insert(m.message_id);
-            ++result.accepted;
+            YT_ASSIGN_OR_RETURN(auto resolved, batch->Resolve(senders[i], "segment"));
+            if (resolved.identified()) customer = resolved.customer.value();
+            YT_TRY(orders_.Reassign(s, tenant, resolved.customer, resolved.merged));
+            merged(resolved);
         }
-        if (batch) YT_TRY(batch->Finish());
-        YT_TRY(store::InsertRows(s, kInsertEvents, kEventColumns, event_rows));
-        for (const auto& [customer, at] : seen_at) {
-            YT_TRY(profiles_.MarkSeen(s, tenant, CustomerId(customer), at));
+        if (m.order) YT_TRY(ApplyOrder(s, tenant, *m.order, customer, m.occurred_at));
+        if (customer) {
+            if (!m.attributes.empty()) {
+                // A customer at the attribute limit keeps the event; the traits stay in it.
+                auto set = profiles_.SetAttributes(s, tenant, CustomerId(*customer), m.attributes, "segment");
+                if (!set.ok() && set.status().code() != ErrorCode::kResourceExhausted) return set.status();
+            }
+            see(*customer, m.occurred_at);
         }
-        result.rejected.insert(result.rejected.end(), late_rejections.begin(), late_rejections.end());
-        return OkStatus();
-    });
-    YT_TRY(status);
-    return result;
+        for (store::Value v : {store::Value(tenant.value()), store::Value(next_event_id++), store::Value(m.message_id),
+                               store::Value(MessageTypeName(m.type)), store::Value(m.name), store::Value(customer),
+                               store::Value(m.occurred_at.micros()), store::Value(received_at.micros()),
+                               store::Value(store::Blob{sealed[i]})}) {
+            event_rows.push_back(std::move(v));
+        }
+        seen.insert(m.message_id);
+        ++result.accepted;
+    }
+    if (batch) YT_TRY(batch->Finish());
+    YT_TRY(store::InsertRows(s, kInsertEvents, kEventColumns, event_rows));
+    for (const auto& [customer, at] : seen_at) {
+        YT_TRY(profiles_.MarkSeen(s, tenant, CustomerId(customer), at));
+    }
+    return OkStatus();
 }
 
 }  // namespace yutang::events

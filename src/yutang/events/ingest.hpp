@@ -18,6 +18,10 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +39,7 @@ namespace yutang::events {
 namespace internal {
 struct PendingMessage;  // a validated message waiting to be stored (ingest.cpp)
 struct OrderEvent;      // what an e-commerce event says about its order (ingest.cpp)
+struct StoringBatch;    // a request's messages on their way through the group commit (ingest.cpp)
 }  // namespace internal
 
 // The encryption context of a merchant's event payloads (events.payload, failed_events.payload).
@@ -51,6 +56,10 @@ struct IngestSettings {
     // How long failed events are kept: long enough for a sender to find and resend what was
     // refused, no longer than the personal data in them needs (DeleteExpiredFailures).
     std::chrono::hours failed_retention{24 * 30};
+    // Requests handed to the group commit and not yet durable (the ...Then calls). Past this,
+    // the next request waits for room on its caller's thread: memory stays bounded, and a sender
+    // that outruns the disk is slowed down instead of queued without end.
+    size_t max_pending_requests = 64;
 };
 
 struct RejectedMessage {
@@ -70,6 +79,10 @@ class Ingestor {
   public:
     Ingestor(store::WriteBatcher& writer, customers::IdentityResolver& resolver, OrderStore& orders,
              const KeyRing& keys, const Clock& clock, IngestSettings settings = {});
+    // Waits until every request handed to the group commit has been answered.
+    ~Ingestor();
+    Ingestor(const Ingestor&) = delete;
+    Ingestor& operator=(const Ingestor&) = delete;
 
     // One message of `type` (the body of /v1/track etc.). invalid_argument (field "body") for a
     // body that is not JSON, not a JSON object or larger than the limit (bad input, not a rate
@@ -80,6 +93,15 @@ class Ingestor {
     // A batch refused whole (too large, not JSON, no "batch" array, too many messages, a bad
     // "sentAt") is recorded in failed_events as KeepRefused does.
     Result<IngestResult> IngestBatch(TenantId tenant, std::string_view body);
+
+    // As IngestSingle and IngestBatch, without waiting for the group commit: the body is read,
+    // checked and encrypted on the caller's thread, and `done` gets the result once the events
+    // are durable, on the writer's side (keep it short). Many requests can then share one
+    // commit without a thread each (the HTTP tracking routes). A body refused whole is kept and
+    // answered on the caller's thread. The body need not outlive the call.
+    using IngestDone = std::function<void(Result<IngestResult>)>;
+    void IngestSingleThen(TenantId tenant, MessageType type, std::string_view body, IngestDone done);
+    void IngestBatchThen(TenantId tenant, std::string_view body, IngestDone done);
 
     // Keeps a request refused whole in failed_events, with the reason and field of `why` (field
     // "body" when it names none): a single message's body, encrypted and cut to
@@ -108,8 +130,14 @@ class Ingestor {
                                                       const customers::IdentityInput& as_anonymous);
     Status ApplyOrder(store::Session& session, TenantId tenant, const internal::OrderEvent& event,
                       std::optional<int64_t> customer, Timestamp occurred_at);
-    Result<IngestResult> Store(TenantId tenant, std::vector<internal::PendingMessage>& messages,
-                               std::vector<RejectedMessage> rejected);
+    // Prepares the messages and hands them to the group commit; `done` once durable.
+    void Store(TenantId tenant, std::vector<internal::PendingMessage> messages, std::vector<RejectedMessage> rejected,
+               IngestDone done);
+    // The transaction's part of Store, run by the writer.
+    Status StoreMessages(store::Session& session, TenantId tenant, internal::StoringBatch& batch);
+    // Waits for room among max_pending_requests / gives it back.
+    void Admit();
+    void Release();
 
     store::WriteBatcher& writer_;
     customers::IdentityResolver& resolver_;
@@ -118,6 +146,9 @@ class Ingestor {
     const KeyRing& keys_;
     const Clock& clock_;
     IngestSettings settings_;
+    std::mutex pending_mutex_;
+    std::condition_variable room_;
+    size_t pending_ = 0;
 };
 
 }  // namespace yutang::events

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <random>
 
 #include <boost/json.hpp>
@@ -84,6 +87,58 @@ TEST_F(IngestTest, AResentMessageIdIsStoredOnce) {
                                   {"type":"track","anonymousId":"a-1","event":"Viewed","messageId":"dup-2"}]})");
     EXPECT_EQ(in_batch->accepted, 1u);
     EXPECT_EQ(in_batch->duplicates, 1u);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM events"), 2);
+}
+
+TEST_F(IngestTest, RequestsHandedOnShareCommitsAndEachIsAnsweredOnceDurable) {
+    // Twenty requests from one thread, none waited for: they share group commits.
+    constexpr int kRequests = 20;
+    std::mutex mutex;
+    std::condition_variable all_done;
+    std::vector<Result<IngestResult>> results;
+    for (int i = 0; i < kRequests; ++i) {
+        const std::string body = R"({"batch":[{"type":"track","userId":"u-)" + std::to_string(i % 5) +
+                                 R"(","event":"Viewed","messageId":"then-)" + std::to_string(i) +
+                                 R"("},{"type":"track","event":"No sender","messageId":"bad-)" + std::to_string(i) +
+                                 R"("}]})";
+        ingest_->IngestBatchThen(TenantId(1), body, [&](Result<IngestResult> r) {
+            std::lock_guard lock(mutex);
+            results.push_back(std::move(r));
+            all_done.notify_all();
+        });
+    }
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(all_done.wait_for(lock, std::chrono::seconds(10), [&] { return results.size() == kRequests; }));
+    for (const auto& r : results) {
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        EXPECT_EQ(r->accepted, 1u);
+        ASSERT_EQ(r->rejected.size(), 1u);
+        EXPECT_EQ(r->rejected[0].index, 1u);
+    }
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM events"), kRequests);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM failed_events"), kRequests);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM customers"), 5);
+    EXPECT_LT(batcher_->committed_groups(), static_cast<uint64_t>(kRequests));
+}
+
+TEST_F(IngestTest, PastTheLimitOfPendingRequestsTheNextWaitsForRoom) {
+    // With room for one request, the second is handed on only once the first is answered.
+    ingest_ = std::make_unique<Ingestor>(*batcher_, resolver_, orders_, keys_, clock_,
+                                         IngestSettings{.max_pending_requests = 1});
+    std::atomic<int> answered{0};
+    ingest_->IngestSingleThen(TenantId(1), MessageType::kTrack, R"({"userId":"u-1","event":"A","messageId":"p-1"})",
+                              [&](Result<IngestResult> r) {
+                                  EXPECT_TRUE(r.ok());
+                                  ++answered;
+                              });
+    ingest_->IngestSingleThen(TenantId(1), MessageType::kTrack, R"({"userId":"u-1","event":"B","messageId":"p-2"})",
+                              [&](Result<IngestResult> r) {
+                                  EXPECT_TRUE(r.ok());
+                                  ++answered;
+                              });
+    EXPECT_EQ(answered.load(), 1);  // the second call returned: the first had been answered
+    batcher_->Stop();
+    EXPECT_EQ(answered.load(), 2);
     EXPECT_EQ(Count("SELECT COUNT(*) FROM events"), 2);
 }
 

@@ -118,6 +118,12 @@ Response Response::Text(std::string body, unsigned status) {
     return response;
 }
 
+Response Response::Deferred() {
+    Response response;
+    response.deferred = true;
+    return response;
+}
+
 std::optional<std::string_view> Response::Header(std::string_view name) const { return FindHeader(headers, name); }
 
 }  // namespace yutang::http

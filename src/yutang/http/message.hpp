@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,11 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_spa
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+struct Response;
+// Answers a request later, from any thread (Request::defer). Call it once; a reply dropped
+// uncalled answers 500.
+using Reply = std::function<void(Response)>;
+
 struct Request {
     Method method = Method::kGet;
     std::string target;  // as received: "/api/v1/staff/7?expand=roles"
@@ -49,6 +55,11 @@ struct Request {
     std::string remote_address;  // "127.0.0.1:53122"
     std::string request_id;      // the X-Request-Id the response carries
     HeaderList path_params;      // filled by the router; values percent-decoded
+    // Set by the server while a handler runs: lets it answer later instead of holding its thread
+    // while it waits for something else (the tracking routes wait for the group commit). The
+    // handler takes the Reply, returns Response::Deferred(), and calls the Reply once. Empty when
+    // a handler is called directly (Router::Dispatch, tests): it answers at once then.
+    std::function<Reply()> defer;
 
     // The first header named `name` (ASCII case-insensitive, RFC 9110 §5.1 "Field names are
     // case-insensitive"), or nullopt. The view points into `headers`.
@@ -69,10 +80,13 @@ struct Response {
     // Flush it before returning: the server reads it through a descriptor of its own (a dup),
     // from the start whatever the position, in pieces; the FILE is closed with the Response.
     std::shared_ptr<std::FILE> body_file;
-    HeaderList headers;  // extra headers; Content-Type/Content-Length are set by the server
+    HeaderList headers;     // extra headers; Content-Type/Content-Length are set by the server
+    bool deferred = false;  // Deferred(): the answer comes through Request::defer's Reply
 
     static Response Json(std::string body, unsigned status = 200);
     static Response Text(std::string body, unsigned status = 200);  // text/plain; charset=utf-8
+    // What a handler returns after taking Request::defer's Reply.
+    static Response Deferred();
 
     // Case-insensitive lookup among `headers`.
     std::optional<std::string_view> Header(std::string_view name) const;

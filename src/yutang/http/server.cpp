@@ -1,5 +1,6 @@
 #include "yutang/http/server.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -430,7 +431,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void Handle() {
         state_ = State::kHandling;
-        auto started = SteadyClock::now();
+        started_ = SteadyClock::now();
         server_.metrics.RequestStarted();
         if (file_parser_) {
             file_parser_.reset();  // closes the file; the handler reads it from its path
@@ -439,11 +440,75 @@ class Session : public std::enable_shared_from_this<Session> {
             request_.body = std::move(parser_->get().body());
         }
 
-        size_t metric_id = Metrics::kUnmatchedRouteId;
-        Response response = Route(metric_id);
+        // A handler that defers gets a Reply holding this session (and the server's work)
+        // until it answers.
+        std::shared_ptr<Later> later;
+        request_.defer = [this, &later]() -> Reply {
+            if (!later) later = std::make_shared<Later>(shared_from_this());
+            return [later](Response response) { later->Give(std::move(response)); };
+        };
+        metric_id_ = Metrics::kUnmatchedRouteId;
+        Response response = Route(metric_id_);
+        request_.defer = nullptr;
+        if (response.deferred && later) return;  // answered through the Reply
+        if (response.deferred) {
+            response = ErrorResponse(Internal("the handler deferred its answer without a reply"), request_.request_id);
+        }
+        // A Reply taken and not used is disarmed; one already used has answered.
+        if (later && !later->Disarm()) return;
+        Answer(std::move(response));
+    }
+
+    // Shared by the copies of a deferred request's Reply.
+    class Later {
+      public:
+        explicit Later(std::shared_ptr<Session> session)
+            : session_(std::move(session)),
+              work_(net::prefer(session_->executor(), net::execution::outstanding_work.tracked)) {}
+        ~Later() {
+            if (Claim())
+                Post(ErrorResponse(Internal("the request was dropped unanswered"), session_->request_.request_id));
+        }
+        Later(const Later&) = delete;
+        Later& operator=(const Later&) = delete;
+
+        // True for the first caller only: the answer is theirs to give.
+        bool Claim() { return !claimed_.exchange(true); }
+        void Give(Response response) {
+            if (Claim()) Post(std::move(response));
+        }
+        // For the handler's own thread when it answered at once: no answer is to come from here.
+        // False when a Reply has answered already.
+        bool Disarm() {
+            if (!Claim()) return false;
+            Let();
+            return true;
+        }
+
+      private:
+        void Post(Response response) {
+            net::post(work_, [session = session_, response = std::move(response)]() mutable {
+                session->Answer(std::move(response));
+            });
+            Let();
+        }
+        // Lets go of the session and of the server's threads: copies of the Reply may live on.
+        void Let() {
+            session_.reset();
+            work_ = net::any_io_executor();
+        }
+
+        std::shared_ptr<Session> session_;
+        // Keeps the server's threads running until the answer is sent.
+        net::any_io_executor work_;
+        std::atomic<bool> claimed_{false};
+    };
+
+    // On the session's executor: the current request's response.
+    void Answer(Response response) {
         DiscardSpool();
-        auto elapsed = SteadyClock::now() - started;
-        server_.metrics.Record(metric_id, request_.method, response.status,
+        auto elapsed = SteadyClock::now() - started_;
+        server_.metrics.Record(metric_id_, request_.method, response.status,
                                std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed));
         server_.metrics.RequestFinished();
         if (spdlog::should_log(spdlog::level::debug)) {
@@ -451,6 +516,7 @@ class Session : public std::enable_shared_from_this<Session> {
             spdlog::debug("http {} {} {} {:.3f}ms id={}", MethodName(request_.method), request_.path, response.status,
                           std::chrono::duration<double, std::milli>(elapsed).count(), request_.request_id);
         }
+        if (state_ == State::kDone) return;  // closed meanwhile (the server's grace period ended)
         Send(std::move(response), !keep_alive_);
     }
 
@@ -636,6 +702,8 @@ class Session : public std::enable_shared_from_this<Session> {
             return;
         }
         timer_armed_ = false;
+        // A handler that deferred its answer is waited for; sending re-arms the timer.
+        if (state_ == State::kHandling) return;
         if (state_ == State::kIdle || state_ == State::kLingering || state_ == State::kWriting) return Finish();
         // Reading: cancel the read; its handler sees timed_out_ and answers 408.
         timed_out_ = true;
@@ -647,6 +715,8 @@ class Session : public std::enable_shared_from_this<Session> {
     tcp::socket socket_;
     net::steady_timer timer_;
     SteadyClock::time_point deadline_;
+    SteadyClock::time_point started_;  // of the current request's handling
+    size_t metric_id_ = 0;             // the current request's route, for metrics
     bool timer_armed_ = false;
     bool timed_out_ = false;
     bool first_request_ = true;

@@ -2,10 +2,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -400,6 +402,114 @@ TEST_F(ServerTest, StopLetsInFlightRequestFinish) {
     EXPECT_TRUE(run_returned_);
     // No longer accepting.
     EXPECT_THROW(Client(server_->port()), std::runtime_error);
+}
+
+// Routes that answer later, through Request::defer: the test answers them from its own thread.
+class DeferredTest : public ServerTest {
+  protected:
+    void SetUp() override {
+        ServerTest::SetUp();
+        settings_.threads = 1;  // the one thread must stay free while an answer is awaited
+        router_.Add({Method::kGet, "/later", "getLater", "public", ""}, [this](Request& request) {
+            std::lock_guard lock(mutex_);
+            replies_.push_back(request.defer());
+            arrived_.notify_all();
+            return Response::Deferred();
+        });
+        router_.Add({Method::kGet, "/dropped", "getDropped", "public", ""}, [](Request& request) {
+            Reply ignored = request.defer();
+            return Response::Deferred();
+        });
+        router_.Add({Method::kGet, "/at-once", "getAtOnce", "public", ""}, [this](Request& request) {
+            std::lock_guard lock(mutex_);
+            replies_.push_back(request.defer());
+            return Response::Text("at once");
+        });
+    }
+
+    // The reply of the n-th deferred request (from 1), once it has arrived.
+    Reply WaitForReply(size_t n) {
+        std::unique_lock lock(mutex_);
+        EXPECT_TRUE(arrived_.wait_for(lock, 5s, [&] { return replies_.size() >= n; }));
+        return replies_.size() >= n ? replies_[n - 1] : Reply();
+    }
+
+    std::mutex mutex_;
+    std::condition_variable arrived_;
+    std::vector<Reply> replies_;
+};
+
+TEST_F(DeferredTest, TheThreadServesOthersUntilTheAnswerComesFromAnotherThread) {
+    Start();
+    Client waiting(server_->port());
+    ASSERT_TRUE(waiting.Send(Get("/later")));
+    Reply reply = WaitForReply(1);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(Fetch(Get("/hello")).status, 200u);  // the server's only thread is free
+    std::thread([&] { reply(Response::Text("answered later", 202)); }).join();
+    auto response = waiting.Read();
+    ASSERT_TRUE(response.has_value());
+    EXPECT_EQ(response->status, 202u);
+    EXPECT_EQ(response->body, "answered later");
+    EXPECT_EQ(response->Header("x-request-id").size(), 32u);
+    // The connection goes on with the next request, and the metrics counted the answer.
+    ASSERT_TRUE(waiting.Send(Get("/metrics")));
+    auto metrics = waiting.Read();
+    ASSERT_TRUE(metrics.has_value());
+    EXPECT_NE(metrics->body.find("yutang_http_requests_total{route=\"getLater\",method=\"GET\",status=\"202\"} 1\n"),
+              std::string::npos)
+        << metrics->body;
+    EXPECT_NE(metrics->body.find("yutang_http_in_flight_requests 1\n"), std::string::npos);
+}
+
+TEST_F(DeferredTest, AReplyDroppedUnansweredIs500) {
+    Start();
+    RawResponse response = Fetch(Get("/dropped"));
+    EXPECT_EQ(response.status, 500u);
+    EXPECT_EQ(boost::json::parse(response.body).at("error").at("code").as_string(), "internal");
+}
+
+TEST_F(DeferredTest, AHandlerThatAnswersAtOnceIsAnsweredOnce) {
+    Start();
+    Client client(server_->port());
+    ASSERT_TRUE(client.Send(Get("/at-once")));
+    auto first = client.Read();
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->body, "at once");
+    WaitForReply(1)(Response::Text("too late"));  // does nothing
+    ASSERT_TRUE(client.Send(Get("/hello")));
+    auto second = client.Read();
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(second->body, R"({"hello":"world"})");
+}
+
+TEST_F(DeferredTest, StopWaitsForADeferredAnswer) {
+    Start();
+    Client waiting(server_->port());
+    ASSERT_TRUE(waiting.Send(Get("/later")));
+    Reply reply = WaitForReply(1);
+    server_->Stop(5s);
+    std::this_thread::sleep_for(200ms);
+    EXPECT_FALSE(run_returned_);  // the server's thread waits for the answer
+    reply(Response::Text("done"));
+    auto response = waiting.Read();
+    ASSERT_TRUE(response.has_value());
+    EXPECT_EQ(response->body, "done");
+    EXPECT_EQ(response->Header("connection"), "close");
+    thread_.join();
+    EXPECT_TRUE(run_returned_);
+}
+
+TEST_F(DeferredTest, AnAnswerAfterTheGracePeriodIsDropped) {
+    Start();
+    Client waiting(server_->port());
+    ASSERT_TRUE(waiting.Send(Get("/later")));
+    Reply reply = WaitForReply(1);
+    server_->Stop(1s);
+    EXPECT_TRUE(waiting.WaitForClose(5s));  // closed when the grace period ended
+    reply(Response::Text("done"));          // sent nowhere; the server's thread may finish
+    thread_.join();
+    EXPECT_TRUE(run_returned_);
 }
 
 TEST_F(ServerTest, StopBeforeRunReturnsPromptly) {

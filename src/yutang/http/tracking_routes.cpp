@@ -8,6 +8,21 @@
 namespace yutang::http {
 namespace {
 
+// Segment answers {"success": true}; the counts tell a careful sender what happened.
+Response IngestResponse(const Result<events::IngestResult>& result, const std::string& request_id) {
+    if (!result.ok()) return ErrorResponse(result.status(), request_id);
+    boost::json::array rejected;
+    for (const auto& r : result->rejected) {
+        boost::json::object item{{"index", r.index}, {"reason", r.reason}};
+        if (!r.field.empty()) item["field"] = r.field;
+        rejected.push_back(std::move(item));
+    }
+    return JsonResponse({{"success", true},
+                         {"accepted", result->accepted},
+                         {"duplicates", result->duplicates},
+                         {"rejected", std::move(rejected)}});
+}
+
 Result<Response> Ingest(events::Ingestor* ingestor, std::optional<events::MessageType> type, Request& request,
                         const staff::Principal& who) {
     // Syntax errors are reported with their byte offset before anything else happens; the
@@ -16,19 +31,22 @@ Result<Response> Ingest(events::Ingestor* ingestor, std::optional<events::Messag
         return ingestor->KeepRefused(
             who.tenant, syntax, request.body,
             type ? events::Ingestor::RefusedBody::kMessage : events::Ingestor::RefusedBody::kBatch);
-    YT_ASSIGN_OR_RETURN(events::IngestResult result, type ? ingestor->IngestSingle(who.tenant, *type, request.body)
-                                                          : ingestor->IngestBatch(who.tenant, request.body));
-    boost::json::array rejected;
-    for (const auto& r : result.rejected) {
-        boost::json::object item{{"index", r.index}, {"reason", r.reason}};
-        if (!r.field.empty()) item["field"] = r.field;
-        rejected.push_back(std::move(item));
+    if (!request.defer) {
+        return IngestResponse(type ? ingestor->IngestSingle(who.tenant, *type, request.body)
+                                   : ingestor->IngestBatch(who.tenant, request.body),
+                              request.request_id);
     }
-    // Segment answers {"success": true}; the counts tell a careful sender what happened.
-    return JsonResponse({{"success", true},
-                         {"accepted", result.accepted},
-                         {"duplicates", result.duplicates},
-                         {"rejected", std::move(rejected)}});
+    // The thread goes on serving while the group commit makes the events durable: requests of
+    // many senders then share a commit, however few the threads.
+    auto done = [reply = request.defer(), request_id = request.request_id](Result<events::IngestResult> result) {
+        reply(IngestResponse(result, request_id));
+    };
+    if (type) {
+        ingestor->IngestSingleThen(who.tenant, *type, request.body, std::move(done));
+    } else {
+        ingestor->IngestBatchThen(who.tenant, request.body, std::move(done));
+    }
+    return Response::Deferred();
 }
 
 boost::json::object FailedEventJson(const events::FailedEvent& e) {

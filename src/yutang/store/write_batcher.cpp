@@ -21,18 +21,22 @@ void WriteBatcher::Stop() {
 }
 
 std::future<Status> WriteBatcher::SubmitAsync(Work work) {
-    std::promise<Status> promise;
-    std::future<Status> future = promise.get_future();
+    auto promise = std::make_shared<std::promise<Status>>();
+    std::future<Status> future = promise->get_future();
+    SubmitThen(std::move(work), [promise](Status status) { promise->set_value(std::move(status)); });
+    return future;
+}
+
+void WriteBatcher::SubmitThen(Work work, std::function<void(Status)> done) {
     {
         std::lock_guard lock(mutex_);
-        if (stopping_) {
-            promise.set_value(Unavailable("the writer is shutting down"));
-            return future;
+        if (!stopping_) {
+            queue_.push_back(Item{std::move(work), std::move(done)});
+            wake_.notify_one();
+            return;
         }
-        queue_.push_back(Item{std::move(work), std::move(promise)});
     }
-    wake_.notify_one();
-    return future;
+    done(Unavailable("the writer is shutting down"));
 }
 
 Status WriteBatcher::Submit(Work work) { return SubmitAsync(std::move(work)).get(); }
@@ -75,12 +79,12 @@ void WriteBatcher::CommitGroup(std::vector<Item>& group) {
     // thread goes on with the next group.
     struct Answers {
         std::vector<Status> results;
-        std::vector<std::promise<Status>> promises;
+        std::vector<std::function<void(Status)>> done;
     };
     auto answers = std::make_shared<Answers>();
     answers->results.resize(group.size());
-    answers->promises.reserve(group.size());
-    for (Item& item : group) answers->promises.push_back(std::move(item.done));
+    answers->done.reserve(group.size());
+    for (Item& item : group) answers->done.push_back(std::move(item.done));
     {
         std::lock_guard lock(mutex_);
         ++in_flight_;
@@ -109,10 +113,10 @@ void WriteBatcher::CommitGroup(std::vector<Item>& group) {
             if (commit.ok()) {
                 std::lock_guard lock(mutex_);
                 ++committed_groups_;
-                committed_items_ += answers->promises.size();
+                committed_items_ += answers->done.size();
             }
-            for (size_t i = 0; i < answers->promises.size(); ++i) {
-                answers->promises[i].set_value(commit.ok() ? std::move(answers->results[i]) : commit);
+            for (size_t i = 0; i < answers->done.size(); ++i) {
+                answers->done[i](commit.ok() ? std::move(answers->results[i]) : commit);
             }
             // Notified under the lock: once Stop sees no group in flight it may destroy this.
             std::lock_guard lock(mutex_);

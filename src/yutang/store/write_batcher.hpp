@@ -21,6 +21,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -49,6 +50,10 @@ class WriteBatcher {
     Status Submit(Work work);
     // As Submit, without blocking the caller.
     std::future<Status> SubmitAsync(Work work);
+    // As Submit, without blocking the caller: `done` gets what Submit would return, once the
+    // group is durable, on the thread that learns it (keep it short: it holds up the answers of
+    // the items after it). After Stop(), `done` is called at once, on the caller's thread.
+    void SubmitThen(Work work, std::function<void(Status)> done);
 
     // Stops accepting items and waits until the pending ones are durable. Idempotent.
     void Stop();
@@ -60,7 +65,7 @@ class WriteBatcher {
   private:
     struct Item {
         Work work;
-        std::promise<Status> done;
+        std::function<void(Status)> done;
     };
     void Loop();
     void CommitGroup(std::vector<Item>& group);

@@ -1,6 +1,7 @@
 #include "yutang/store/write_batcher.hpp"
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -86,6 +87,26 @@ TEST_F(WriteBatcherTest, StopDrainsAndThenRefuses) {
     for (auto& f : pending) EXPECT_TRUE(f.get().ok());
     EXPECT_EQ(Count(), 10);
     EXPECT_EQ(batcher.Submit(Insert(99)).code(), ErrorCode::kUnavailable);
+}
+
+TEST_F(WriteBatcherTest, SubmitThenAnswersOnceDurableWithoutBlockingTheCaller) {
+    WriteBatcher batcher(*db_);
+    std::promise<Status> ok, failed;
+    batcher.SubmitThen(Insert(1), [&](Status s) { ok.set_value(std::move(s)); });
+    batcher.SubmitThen(Insert(1), [&](Status s) { failed.set_value(std::move(s)); });  // the same key
+    EXPECT_TRUE(ok.get_future().get().ok());
+    EXPECT_EQ(failed.get_future().get().code(), ErrorCode::kAlreadyExists);
+    EXPECT_EQ(Count(), 1);
+    batcher.Stop();
+    // Refused at once, on the caller's thread.
+    const std::thread::id caller = std::this_thread::get_id();
+    bool answered = false;
+    batcher.SubmitThen(Insert(2), [&](Status s) {
+        EXPECT_EQ(s.code(), ErrorCode::kUnavailable);
+        EXPECT_EQ(std::this_thread::get_id(), caller);
+        answered = true;
+    });
+    EXPECT_TRUE(answered);
 }
 
 TEST_F(WriteBatcherTest, AnExceptionInWorkFailsOnlyThatItem) {
