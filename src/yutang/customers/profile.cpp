@@ -532,6 +532,30 @@ Status ProfileStore::MarkSeen(store::Session& s, TenantId tenant, CustomerId cus
         .status();
 }
 
+Status ProfileStore::MarkSeen(store::Session& s, TenantId tenant, std::span<const std::pair<int64_t, Timestamp>> seen) {
+    constexpr size_t kChunk = 64;
+    static const std::string kSelectSeen = [] {
+        std::string sql = "SELECT customer_id, last_seen_at FROM customers WHERE tenant_id = $1 AND customer_id IN (";
+        for (size_t i = 0; i < kChunk; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 2);
+        return sql + ")";
+    }();
+    std::vector<store::Value> params;
+    std::map<int64_t, std::optional<int64_t>> stored;  // last_seen_at by customer
+    for (size_t from = 0; from < seen.size(); from += kChunk) {
+        params.assign({tenant.value()});
+        for (size_t k = 0; k < kChunk; ++k) params.emplace_back(seen[std::min(from + k, seen.size() - 1)].first);
+        YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectSeen, params));
+        for (const auto& row : rows) stored[row.Int(0)] = row.OptionalInt(1);
+    }
+    for (const auto& [customer, at] : seen) {
+        auto it = stored.find(customer);
+        // As kMarkSeen's condition; an unknown customer is left to the UPDATE, which finds none.
+        if (it != stored.end() && it->second && *it->second >= (at - kSeenPrecision).micros()) continue;
+        YT_TRY(MarkSeen(s, tenant, CustomerId(customer), at));
+    }
+    return OkStatus();
+}
+
 // ---- merge and erasure ------------------------------------------------------------------------
 
 Status ProfileStore::Merge(store::Session& s, TenantId tenant, CustomerId loser, CustomerId winner) {

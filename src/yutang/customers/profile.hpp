@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "yutang/base/clock.hpp"
@@ -212,6 +213,9 @@ class ProfileStore {
     // Moves last_seen_at forward (never back), to the hour: a time less than an hour after the
     // stored one is not written, so last_seen_at is at most an hour behind the latest event.
     Status MarkSeen(store::Session& session, TenantId tenant, CustomerId customer, Timestamp at);
+    // The same for many customers (each once), reading their times 64 per query first and
+    // writing only those it moves: a customer seen within the hour costs no UPDATE.
+    Status MarkSeen(store::Session& session, TenantId tenant, std::span<const std::pair<int64_t, Timestamp>> seen);
 
     // After `loser` was merged into `winner`: tags (the winner's win within exclusive groups),
     // attributes (the winner's values win), notes move; owner, source channel and last seen

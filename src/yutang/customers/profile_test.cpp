@@ -129,6 +129,35 @@ TEST_P(ProfileTest, AttributesAreTypedEncryptedAndRewrittenOnlyWhenChanged) {
     EXPECT_EQ(refused.field(), "attributes.bad name");
 }
 
+TEST_P(ProfileTest, LastSeenMovesForwardByTheHourForOneOrManyCustomers) {
+    // 70 customers: more than one query's worth. Customer i was last seen i minutes ago (the
+    // first never), and is now seen again at `now`.
+    const Timestamp now = clock_.Now();
+    std::vector<CustomerId> customers;
+    for (int i = 0; i < 70; ++i) customers.push_back(NewCustomer("jd_seen_" + std::to_string(i)));
+    ASSERT_TRUE(db_->Write([&](store::Session& s) -> Status {
+                       for (size_t i = 1; i < 70; ++i) {
+                           YT_TRY(profiles_.MarkSeen(s, kTenant, customers[i],
+                                                     now - std::chrono::minutes(static_cast<int64_t>(i))));
+                       }
+                       std::vector<std::pair<int64_t, Timestamp>> seen;
+                       for (CustomerId c : customers) seen.emplace_back(c.value(), now);
+                       return profiles_.MarkSeen(s, kTenant, seen);
+                   })
+                    .ok());
+    ASSERT_TRUE(db_->Read([&](store::Session& s) -> Status {
+                       for (size_t i = 0; i < 70; ++i) {
+                           YT_ASSIGN_OR_RETURN(auto stored, profiles_.OwnerAndSourceOf(s, kTenant, customers[i]));
+                           // Up to an hour old the stored time stays; older, it moves.
+                           const Timestamp expected =
+                               i == 0 || i > 60 ? now : now - std::chrono::minutes(static_cast<int64_t>(i));
+                           EXPECT_EQ(stored.last_seen_at, std::optional<Timestamp>(expected)) << "customer " << i;
+                       }
+                       return OkStatus();
+                   })
+                    .ok());
+}
+
 TEST_P(ProfileTest, AttributeLimitsHold) {
     ProfileStore small(keys_, clock_, {.max_name_bytes = 64, .max_value_bytes = 8, .max_per_customer = 2});
     const CustomerId c = NewCustomer("jd_2");

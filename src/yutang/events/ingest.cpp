@@ -818,9 +818,7 @@ Status Ingestor::StoreMessages(store::Session& s, TenantId tenant, StoringBatch&
     }
     if (batch) YT_TRY(batch->Finish());
     YT_TRY(store::InsertRows(s, kInsertEvents, kEventColumns, event_rows));
-    for (const auto& [customer, at] : seen_at) {
-        YT_TRY(profiles_.MarkSeen(s, tenant, CustomerId(customer), at));
-    }
+    YT_TRY(profiles_.MarkSeen(s, tenant, std::vector<std::pair<int64_t, Timestamp>>(seen_at.begin(), seen_at.end())));
     return OkStatus();
 }
 
