@@ -17,6 +17,7 @@
 #include "yutang/audience/internal/index_data.hpp"
 #include "yutang/audience/internal/index_snapshot.hpp"
 #include "yutang/audience/internal/spec.hpp"
+#include "yutang/store/bulk.hpp"
 
 namespace yutang::audience {
 namespace internal {
@@ -147,9 +148,7 @@ std::string RangeStatement(std::string_view sql, std::string_view column) {
 
 std::string ListStatement(std::string_view sql, std::string_view column, size_t n) {
     std::string condition;
-    condition.append(column).append(" IN (");
-    for (size_t i = 0; i < n; ++i) condition.append(i == 0 ? "$" : ", $").append(std::to_string(i + 2));
-    condition.append(")");
+    condition.append(column).append(" IN (").append(store::ParamList(2, n)).append(")");
     return WithIds(sql, condition);
 }
 

@@ -9,6 +9,7 @@
 
 #include "yutang/base/text.hpp"
 #include "yutang/base/time_zone.hpp"
+#include "yutang/store/bulk.hpp"
 #include "yutang/store/sequences.hpp"
 
 namespace yutang::customers {
@@ -534,11 +535,9 @@ Status ProfileStore::MarkSeen(store::Session& s, TenantId tenant, CustomerId cus
 
 Status ProfileStore::MarkSeen(store::Session& s, TenantId tenant, std::span<const std::pair<int64_t, Timestamp>> seen) {
     constexpr size_t kChunk = 64;
-    static const std::string kSelectSeen = [] {
-        std::string sql = "SELECT customer_id, last_seen_at FROM customers WHERE tenant_id = $1 AND customer_id IN (";
-        for (size_t i = 0; i < kChunk; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 2);
-        return sql + ")";
-    }();
+    static const std::string kSelectSeen =
+        "SELECT customer_id, last_seen_at FROM customers WHERE tenant_id = $1 AND customer_id IN (" +
+        store::ParamList(2, kChunk) + ")";
     std::vector<store::Value> params;
     std::map<int64_t, std::optional<int64_t>> stored;  // last_seen_at by customer
     for (size_t from = 0; from < seen.size(); from += kChunk) {

@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "yutang/store/bulk.hpp"
 #include "yutang/store/sequences.hpp"
 
 namespace yutang::customers {
@@ -47,8 +48,7 @@ std::string FindIdentitiesSql() {
     std::string sql =
         "SELECT value_index, customer_id FROM customer_identities WHERE tenant_id = $1 AND kind = $2 AND "
         "value_index IN (";
-    for (size_t i = 0; i < kFindChunk; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 3);
-    return sql + ")";
+    return sql + store::ParamList(3, kFindChunk) + ")";
 }
 
 using KindCounts = std::map<IdentityKind, int>;

@@ -28,9 +28,8 @@ constexpr size_t kSeenChunk = 25;
 constexpr size_t kMaxTraitsPerMessage = 100;
 constexpr size_t kMaxTraitBytes = 4096;
 std::string FindMessagesSql() {
-    std::string sql = "SELECT message_id FROM events WHERE tenant_id = $1 AND message_id IN (";
-    for (size_t i = 0; i < kSeenChunk; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 2);
-    return sql + ")";
+    return "SELECT message_id FROM events WHERE tenant_id = $1 AND message_id IN (" + store::ParamList(2, kSeenChunk) +
+           ")";
 }
 constexpr std::string_view kInsertEvents =
     "INSERT INTO events (tenant_id, event_id, message_id, type, name, customer_id, occurred_at, received_at, payload)";

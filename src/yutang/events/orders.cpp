@@ -6,6 +6,7 @@
 #include <set>
 
 #include "yutang/base/log.hpp"
+#include "yutang/store/bulk.hpp"
 #include "yutang/store/sequences.hpp"
 
 namespace yutang::events {
@@ -22,8 +23,7 @@ std::string FindOrdersSql(size_t n) {
         "SELECT external_id, order_id, customer_id, status, raw_status, total_fen, paid_fen, refunded_fen, "
         "ordered_at, paid_at, completed_at, lines FROM orders WHERE tenant_id = $1 AND source = $2 AND "
         "external_id IN (";
-    for (size_t i = 0; i < n; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 3);
-    return sql + ")";
+    return sql + store::ParamList(3, n) + ")";
 }
 constexpr std::string_view kSelectOrderForPatch =
     "SELECT customer_id, status, raw_status, total_fen, paid_fen, refunded_fen, currency, ordered_at, paid_at, "
@@ -49,8 +49,7 @@ std::string AggregateSql(size_t n) {
     std::string sql =
         "SELECT customer_id, source, paid_fen, refunded_fen, ordered_at FROM orders WHERE tenant_id = $1 AND "
         "status IN ('paid', 'shipped', 'completed', 'refunded') AND customer_id IN (";
-    for (size_t i = 0; i < n; ++i) sql += (i > 0 ? ", $" : "$") + std::to_string(i + 2);
-    return sql + ")";
+    return sql + store::ParamList(2, n) + ")";
 }
 constexpr std::string_view kUpsertTraits =
     "INSERT INTO customer_traits (tenant_id, customer_id, order_count, total_spend_fen, refunded_fen, "

@@ -42,4 +42,10 @@ Status InsertRows(Session& session, std::string_view insert_into, size_t columns
     return OkStatus();
 }
 
+std::string ParamList(size_t first, size_t count) {
+    std::string list;
+    for (size_t i = 0; i < count; ++i) list.append(i == 0 ? "$" : ", $").append(std::to_string(first + i));
+    return list;
+}
+
 }  // namespace yutang::store

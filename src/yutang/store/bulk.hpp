@@ -9,6 +9,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "yutang/store/database.hpp"
@@ -20,5 +21,8 @@ namespace yutang::store {
 // sizes allow (so their prepared statements are reused). Fails like the INSERTs would; rows of
 // a failed statement are not inserted. Rows go in in order.
 Status InsertRows(Session& session, std::string_view insert_into, size_t columns, std::span<const Value> values);
+
+// "$first, $first+1, …": `count` numbered parameters, for `column IN (…)` over a chunk of values.
+std::string ParamList(size_t first, size_t count);
 
 }  // namespace yutang::store
