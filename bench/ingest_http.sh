@@ -10,15 +10,16 @@
 # $SERVER_THREADS HTTP threads (default 4) and runs wrk (-t1 -c$CONNECTIONS, default 8) on the
 # same machine, neither pinned: on this 2-core machine they share both cores, as a server with a
 # local load generator would. PIN=1 pins the server to CPU 0 and wrk to CPU 1 instead (the
-# server then has one core for HTTP, parsing, encryption, the writer and checkpoints). wrk's Lua script (written next to the data) builds each request
-# body from 64 templates of 100 messages (~500 bytes each, userIds from a pool of 10 000
-# people, each with one anonymousId) and a per-request counter in every messageId, so that no
-# message is a duplicate. The warm-up run makes most of those people known customers. The rate
-# is counted from the store, not from wrk: the rows in `events` after the measured run minus
-# those before it (sqlite3 CLI), divided by wrk's own elapsed time. What the server wrote to the
-# disk over the same run (write_bytes of /proc/PID/io: the WAL and the checkpoints) is reported
-# per event and per second. Needs wrk, curl, sqlite3 and
-# taskset (util-linux), and 2 CPUs.
+# server then has one core for HTTP, parsing, encryption, the writer and checkpoints). wrk's
+# Lua script (written next to the data) builds each request body from 64 templates of 100
+# messages (~500 bytes each, userIds from a pool of 10 000 people, each with one anonymousId)
+# and a per-request counter in every messageId, so that no message is a duplicate; RANDOM_IDS=1
+# scatters the counters, as SDKs' random UUIDs are. The warm-up run makes most of those people
+# known customers. The rate is counted from the store, not from wrk: the rows in `events` after
+# the measured run minus those before it (sqlite3 CLI), divided by wrk's own elapsed time. What
+# the server wrote to the disk over the same run (write_bytes of /proc/PID/io: the WAL and the
+# checkpoints) is reported per event and per second. Needs wrk, curl, sqlite3 and taskset
+# (util-linux), and 2 CPUs.
 set -euo pipefail
 
 DURATION="${1:-10s}"
@@ -86,6 +87,7 @@ local categories = {"tea", "teaware", "snacks", "gift-box"}
 local templates = {}  -- each: list of message pieces; the counter goes between piece i and i+1
 local counter = 0
 local run = tostring(os.time()) .. tostring(math.random(100000, 999999))
+local random_ids = os.getenv("RANDOM_IDS") == "1"
 
 local function message(slot)
     local person = math.random(0, 9999)
@@ -121,7 +123,8 @@ end
 function request()
     counter = counter + 1
     local pieces = templates[counter % #templates + 1]
-    local id = tostring(counter)
+    -- RANDOM_IDS=1: ids in no order, as SDKs' UUIDs are (the counter hashed, still unique).
+    local id = random_ids and string.format("%08x", (counter * 2654435761) % 4294967296) or tostring(counter)
     local parts = {}
     for i = 1, #pieces do parts[i] = pieces[i] or id end
     return wrk.format("POST", "/v1/batch", nil, table.concat(parts))

@@ -21,15 +21,9 @@ constexpr int64_t kHour = 3600;
 class OverviewTest : public ::testing::TestWithParam<std::string> {
   protected:
     void SetUp() override {
-        if (GetParam() == "sqlite") {
-            db_ = testing::OpenTestStore(dir_, clock_);
-            ASSERT_NE(db_, nullptr);
-        } else {
-            auto* server = testing::PostgresServer::Shared();
-            YT_SKIP_UNLESS_POSTGRES(server);
-            db_ = testing::OpenPostgresTestStore(*server, "yt_overview", clock_);
-            ASSERT_NE(db_, nullptr);
-        }
+        db_ = testing::OpenBackendTestStore(GetParam(), dir_, "yt_overview", clock_);
+        if (IsSkipped()) return;
+        ASSERT_NE(db_, nullptr);
         ASSERT_TRUE(db_->Write([](store::Session& s) {
                            return s.ExecuteScript(
                                "INSERT INTO tenants (tenant_id, name, time_zone, created_at) VALUES "

@@ -49,4 +49,27 @@ std::unique_ptr<store::Database> OpenPostgresTestStore(PostgresServer& server, s
     return std::move(*db);
 }
 
+std::unique_ptr<store::Database> OpenBackendTestStore(std::string_view backend, const TempDir& dir,
+                                                      std::string_view prefix, const Clock& clock, size_t pool_size) {
+    if (backend == "sqlite") return OpenTestStore(dir, clock);
+    PostgresServer* server = PostgresServer::Shared();
+    if (!server->Available()) {
+        [&] { YT_SKIP_UNLESS_POSTGRES(server); }();  // records the skip or the failure on the test
+        return nullptr;
+    }
+    return OpenPostgresTestStore(*server, prefix, clock, pool_size);
+}
+
+int64_t QueryInt(store::Database& db, const std::string& sql) {
+    int64_t n = -1;
+    const Status read = db.Read([&](store::Session& s) -> Status {
+        YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(sql));
+        if (!row) return NotFound("no row");
+        n = row->Int(0);
+        return OkStatus();
+    });
+    EXPECT_TRUE(read.ok()) << sql << ": " << read.ToString();
+    return n;
+}
+
 }  // namespace yutang::testing

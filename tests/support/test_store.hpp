@@ -5,7 +5,10 @@
 //   std::unique_ptr<store::Database> db = OpenTestStore(dir, clock);  // fails the test on error
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "yutang/base/clock.hpp"
 #include "yutang/store/database.hpp"
@@ -26,5 +29,18 @@ std::unique_ptr<store::Database> OpenTestStore(const TempDir& dir, const Clock& 
 //   db_ = OpenPostgresTestStore(*server, "yt_profile", clock_);
 std::unique_ptr<store::Database> OpenPostgresTestStore(PostgresServer& server, std::string_view prefix,
                                                        const Clock& clock, size_t pool_size = 2);
+
+// For suites run on both backends, by their parameter ("sqlite" or "postgres"): OpenTestStore,
+// or OpenPostgresTestStore on the shared server. Without a server it skips the test (fails it
+// under CI=true) and returns null:
+//   db_ = OpenBackendTestStore(GetParam(), dir_, "yt_profile", clock_);
+//   if (IsSkipped()) return;
+//   ASSERT_NE(db_, nullptr);
+std::unique_ptr<store::Database> OpenBackendTestStore(std::string_view backend, const TempDir& dir,
+                                                      std::string_view prefix, const Clock& clock,
+                                                      size_t pool_size = 2);
+
+// The first column of the first row of `sql`, as an integer; -1 and a test failure on error.
+int64_t QueryInt(store::Database& db, const std::string& sql);
 
 }  // namespace yutang::testing

@@ -26,6 +26,7 @@
 #include "yutang/cli/cli.hpp"
 #include "yutang/events/demo.hpp"
 #include "yutang/events/order_import.hpp"
+#include "yutang/events/timeline.hpp"
 #include "yutang/http/router.hpp"
 #include "yutang/http/routes.hpp"
 #include "yutang/http/segment_export.hpp"
@@ -152,6 +153,9 @@ class AppCommands final : public cli::Commands {
         // (an index further behind is rebuilt).
         scheduler.Add("change log pruning",
                       [&instance] { return store::PruneChanges(instance.db(), kKeptCustomerChanges).status(); });
+        // The customer timeline's index of the newest events (events/timeline.hpp), for merchants
+        // whose ingest has not made a full run since.
+        scheduler.Add("event timeline", [&instance] { return events::IndexTimelines(instance.db()).status(); });
         // Failed events past their retention (30 days), with the personal data they hold.
         scheduler.Add("failed event retention",
                       [&instance] { return instance.ingestor().DeleteExpiredFailures().status(); });

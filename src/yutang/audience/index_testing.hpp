@@ -38,13 +38,8 @@ class IndexStoreTest : public ::testing::TestWithParam<std::string> {
   protected:
     // Call from SetUp; the test is skipped when there is no PostgreSQL server.
     void Open(std::string_view database_prefix, const std::string& zone) {
-        if (GetParam() == "sqlite") {
-            db_ = testing::OpenTestStore(dir_, clock_);
-        } else {
-            auto* server = testing::PostgresServer::Shared();
-            YT_SKIP_UNLESS_POSTGRES(server);
-            db_ = testing::OpenPostgresTestStore(*server, database_prefix, clock_);
-        }
+        db_ = testing::OpenBackendTestStore(GetParam(), dir_, database_prefix, clock_);
+        if (IsSkipped()) return;
         ASSERT_NE(db_, nullptr);
         auto loaded = TimeZone::Load(zone);
         ASSERT_TRUE(loaded.ok()) << zone;

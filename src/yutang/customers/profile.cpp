@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -533,7 +534,8 @@ Status ProfileStore::MarkSeen(store::Session& s, TenantId tenant, CustomerId cus
         .status();
 }
 
-Status ProfileStore::MarkSeen(store::Session& s, TenantId tenant, std::span<const std::pair<int64_t, Timestamp>> seen) {
+Result<std::vector<std::pair<int64_t, Timestamp>>> ProfileStore::MarkSeen(
+    store::Session& s, TenantId tenant, std::span<const std::pair<int64_t, Timestamp>> seen) {
     constexpr size_t kChunk = 64;
     static const std::string kSelectSeen =
         "SELECT customer_id, last_seen_at FROM customers WHERE tenant_id = $1 AND customer_id IN (" +
@@ -546,13 +548,44 @@ Status ProfileStore::MarkSeen(store::Session& s, TenantId tenant, std::span<cons
         YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectSeen, params));
         for (const auto& row : rows) stored[row.Int(0)] = row.OptionalInt(1);
     }
+    std::vector<std::pair<int64_t, Timestamp>> after;
+    after.reserve(seen.size());
     for (const auto& [customer, at] : seen) {
         auto it = stored.find(customer);
-        // As kMarkSeen's condition; an unknown customer is left to the UPDATE, which finds none.
-        if (it != stored.end() && it->second && *it->second >= (at - kSeenPrecision).micros()) continue;
+        if (it == stored.end()) continue;  // no such customer: nothing to mark
+        // As kMarkSeen's condition.
+        if (it->second && *it->second >= (at - kSeenPrecision).micros()) {
+            after.emplace_back(customer, Timestamp::FromMicros(*it->second));
+            continue;
+        }
         YT_TRY(MarkSeen(s, tenant, CustomerId(customer), at));
+        after.emplace_back(customer, at);
     }
-    return OkStatus();
+    return after;
+}
+
+std::vector<std::pair<int64_t, Timestamp>> LastSeenHints::Unsettled(
+    TenantId tenant, std::span<const std::pair<int64_t, Timestamp>> seen) const {
+    std::vector<std::pair<int64_t, Timestamp>> out;
+    out.reserve(seen.size());
+    std::lock_guard lock(mutex_);
+    for (const auto& [customer, at] : seen) {
+        const auto it = at_least_.find(Key{tenant.value(), customer});
+        // As kMarkSeen's condition, on a time the stored one is known to be at or after.
+        if (it != at_least_.end() && it->second >= (at - kSeenPrecision).micros()) continue;
+        out.emplace_back(customer, at);
+    }
+    return out;
+}
+
+void LastSeenHints::Committed(TenantId tenant, std::span<const std::pair<int64_t, Timestamp>> stored) {
+    std::lock_guard lock(mutex_);
+    if (at_least_.size() + stored.size() > capacity_) at_least_.clear();
+    for (const auto& [customer, at] : stored) {
+        int64_t& known =
+            at_least_.try_emplace(Key{tenant.value(), customer}, std::numeric_limits<int64_t>::min()).first->second;
+        known = std::max(known, at.micros());
+    }
 }
 
 // ---- merge and erasure ------------------------------------------------------------------------

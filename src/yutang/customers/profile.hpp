@@ -14,10 +14,12 @@
 //   YT_TRY(profiles.RecordConsent(s, tenant, customer, {.purpose = "marketing.wecom", .granted = true, …}).status());
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -214,8 +216,10 @@ class ProfileStore {
     // stored one is not written, so last_seen_at is at most an hour behind the latest event.
     Status MarkSeen(store::Session& session, TenantId tenant, CustomerId customer, Timestamp at);
     // The same for many customers (each once), reading their times 64 per query first and
-    // writing only those it moves: a customer seen within the hour costs no UPDATE.
-    Status MarkSeen(store::Session& session, TenantId tenant, std::span<const std::pair<int64_t, Timestamp>> seen);
+    // writing only those it moves: a customer seen within the hour costs no UPDATE. Returns
+    // each existing customer's last_seen_at as it leaves it.
+    Result<std::vector<std::pair<int64_t, Timestamp>>> MarkSeen(store::Session& session, TenantId tenant,
+                                                                std::span<const std::pair<int64_t, Timestamp>> seen);
 
     // After `loser` was merged into `winner`: tags (the winner's win within exclusive groups),
     // attributes (the winner's values win), notes move; owner, source channel and last seen
@@ -234,6 +238,38 @@ class ProfileStore {
     const KeyRing& keys_;
     const Clock& clock_;
     AttributeLimits limits_;
+};
+
+// What a process knows of its customers' last_seen_at, from what MarkSeen returned in
+// transactions it saw commit, so that the next MarkSeen can leave out the customers it would not
+// move without reading them. A stored last_seen_at never moves back, so a time once stored
+// stays a lower bound of it; marks that did not commit are never recorded. Thread-safe. Bounded:
+// past `capacity` customers it forgets them all and learns again.
+class LastSeenHints {
+  public:
+    explicit LastSeenHints(size_t capacity = size_t{1} << 18) : capacity_(capacity) {}
+
+    // `seen` without the customers MarkSeen would leave as they are.
+    std::vector<std::pair<int64_t, Timestamp>> Unsettled(TenantId tenant,
+                                                         std::span<const std::pair<int64_t, Timestamp>> seen) const;
+    // What MarkSeen returned, once its transaction has committed.
+    void Committed(TenantId tenant, std::span<const std::pair<int64_t, Timestamp>> stored);
+
+  private:
+    struct Key {
+        int64_t tenant;
+        int64_t customer;
+        bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+        size_t operator()(const Key& k) const {
+            return static_cast<size_t>(static_cast<uint64_t>(k.customer) * 0x9E3779B97F4A7C15ULL ^
+                                       static_cast<uint64_t>(k.tenant));
+        }
+    };
+    const size_t capacity_;
+    mutable std::mutex mutex_;
+    std::unordered_map<Key, int64_t, KeyHash> at_least_;  // micros
 };
 
 }  // namespace yutang::customers

@@ -17,15 +17,9 @@ const TenantId kTenant(1);
 class ProfileTest : public ::testing::TestWithParam<std::string> {
   protected:
     void SetUp() override {
-        if (GetParam() == "sqlite") {
-            db_ = testing::OpenTestStore(dir_, clock_);
-            ASSERT_NE(db_, nullptr);
-        } else {
-            auto* server = testing::PostgresServer::Shared();
-            YT_SKIP_UNLESS_POSTGRES(server);
-            db_ = testing::OpenPostgresTestStore(*server, "yt_profile", clock_);
-            ASSERT_NE(db_, nullptr);
-        }
+        db_ = testing::OpenBackendTestStore(GetParam(), dir_, "yt_profile", clock_);
+        if (IsSkipped()) return;
+        ASSERT_NE(db_, nullptr);
         ASSERT_TRUE(InitCrypto().ok());
         ASSERT_TRUE(
             Write([&](store::Session& s) {
@@ -142,7 +136,7 @@ TEST_P(ProfileTest, LastSeenMovesForwardByTheHourForOneOrManyCustomers) {
                        }
                        std::vector<std::pair<int64_t, Timestamp>> seen;
                        for (CustomerId c : customers) seen.emplace_back(c.value(), now);
-                       return profiles_.MarkSeen(s, kTenant, seen);
+                       return profiles_.MarkSeen(s, kTenant, seen).status();
                    })
                     .ok());
     ASSERT_TRUE(db_->Read([&](store::Session& s) -> Status {
@@ -156,6 +150,28 @@ TEST_P(ProfileTest, LastSeenMovesForwardByTheHourForOneOrManyCustomers) {
                        return OkStatus();
                    })
                     .ok());
+}
+
+TEST(LastSeenHintsTest, LeavesOutOnlyCustomersMarkSeenWouldNotMove) {
+    const Timestamp t = Timestamp::FromSeconds(1795406067);
+    const auto minutes = [](int64_t n) { return std::chrono::minutes(n); };
+    LastSeenHints hints(/*capacity=*/4);
+    using Seen = std::vector<std::pair<int64_t, Timestamp>>;
+    const Seen first = {{1, t}, {2, t}};
+    // Nothing known yet: every customer is read.
+    EXPECT_EQ(hints.Unsettled(TenantId(1), first), first);
+    hints.Committed(TenantId(1), first);
+    // Within the hour after a stored time: left out. Past it, or another merchant's customer
+    // with the same id, or a customer never marked: kept.
+    const Seen later = {{1, t + minutes(59)}, {2, t + minutes(61)}, {3, t}};
+    EXPECT_EQ(hints.Unsettled(TenantId(1), later), (Seen{{2, t + minutes(61)}, {3, t}}));
+    EXPECT_EQ(hints.Unsettled(TenantId(2), Seen{{1, t}}), (Seen{{1, t}}));
+    // An earlier time than the one known is left out (the stored time never moves back).
+    EXPECT_EQ(hints.Unsettled(TenantId(1), Seen{{1, t - minutes(300)}}), Seen{});
+    // Past its capacity it forgets, and reads again.
+    hints.Committed(TenantId(1), Seen{{3, t}, {4, t}, {5, t}});
+    EXPECT_EQ(hints.Unsettled(TenantId(1), Seen{{1, t}}), (Seen{{1, t}}));
+    EXPECT_EQ(hints.Unsettled(TenantId(1), Seen{{5, t}}), Seen{});
 }
 
 TEST_P(ProfileTest, AttributeLimitsHold) {

@@ -116,15 +116,9 @@ std::vector<Case> Cases() {
 class ResolverTest : public ::testing::TestWithParam<std::string> {
   protected:
     void SetUp() override {
-        if (GetParam() == "sqlite") {
-            db_ = testing::OpenTestStore(dir_, clock_);
-            ASSERT_NE(db_, nullptr);
-        } else {
-            auto* server = testing::PostgresServer::Shared();
-            YT_SKIP_UNLESS_POSTGRES(server);
-            db_ = testing::OpenPostgresTestStore(*server, "yt_resolver", clock_);
-            ASSERT_NE(db_, nullptr);
-        }
+        db_ = testing::OpenBackendTestStore(GetParam(), dir_, "yt_resolver", clock_);
+        if (IsSkipped()) return;
+        ASSERT_NE(db_, nullptr);
         ASSERT_TRUE(InitCrypto().ok());
         ASSERT_TRUE(db_->Write([&](store::Session& s) {
                            return s

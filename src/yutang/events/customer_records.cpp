@@ -9,6 +9,7 @@
 
 #include "yutang/base/log.hpp"
 #include "yutang/events/ingest.hpp"
+#include "yutang/events/timeline.hpp"
 
 namespace yutang::events {
 namespace {
@@ -42,14 +43,10 @@ constexpr std::string_view kSelectMergedIds =
 constexpr std::string_view kSelectOrders =
     "SELECT source, external_id, status, total_fen, paid_fen, refunded_fen, ordered_at, buyer_hint, buyer_cipher "
     "FROM orders WHERE tenant_id = $1 AND customer_id = $2 ORDER BY ordered_at DESC LIMIT $3";
-constexpr std::string_view kSelectEvents =
-    "SELECT type, name, occurred_at, payload FROM events WHERE tenant_id = $1 AND customer_id = $2 "
-    "ORDER BY occurred_at DESC LIMIT $3";
 constexpr std::string_view kDeleteIdentities =
     "DELETE FROM customer_identities WHERE tenant_id = $1 AND customer_id = $2";
 constexpr std::string_view kWipeOrders =
     "UPDATE orders SET buyer_hint = '', buyer_cipher = $3 WHERE tenant_id = $1 AND customer_id = $2";
-constexpr std::string_view kWipeEvents = "UPDATE events SET payload = $3 WHERE tenant_id = $1 AND customer_id = $2";
 constexpr std::string_view kSelectFailed = "SELECT failed_id, payload FROM failed_events WHERE tenant_id = $1";
 constexpr std::string_view kDeleteFailed = "DELETE FROM failed_events WHERE tenant_id = $1 AND failed_id = $2";
 
@@ -414,7 +411,7 @@ Result<CustomerProfile> CustomerRecords::Profile(TenantId tenant, CustomerId cus
                                       Timestamp::FromMicros(o.Int(6)), o.Text(7)});
         }
         for (int64_t id : ids) {
-            YT_ASSIGN_OR_RETURN(auto events, s.Query(kSelectEvents, {tenant.value(), id, kProfileRows}));
+            YT_ASSIGN_OR_RETURN(auto events, CustomerEvents(s, tenant, id, kProfileRows));
             for (const auto& e : events) {
                 profile.events.push_back({e.Text(0), e.Text(1), Timestamp::FromMicros(e.Int(2))});
             }
@@ -506,7 +503,7 @@ Result<std::string> CustomerRecords::Export(TenantId tenant, CustomerId customer
         out += "],\"events\":[";
         first = true;
         for (int64_t id : ids) {
-            YT_ASSIGN_OR_RETURN(auto events, s.Query(kSelectEvents, {tenant.value(), id, kExportRows}));
+            YT_ASSIGN_OR_RETURN(auto events, CustomerEvents(s, tenant, id, kExportRows));
             for (const auto& e : events) {
                 YT_ASSIGN_OR_RETURN(std::string payload, keys_.Decrypt(e.Text(3), event_context));
                 out += first ? "" : ",";
@@ -555,7 +552,7 @@ Status CustomerRecords::Erase(TenantId tenant, CustomerId customer, const staff:
         for (int64_t id : ids) {
             YT_TRY(s.Execute(kDeleteIdentities, {tenant.value(), id}));
             YT_TRY(s.Execute(kWipeOrders, {tenant.value(), id, store::Blob{keys_.Encrypt("{}", buyer_context)}}));
-            YT_TRY(s.Execute(kWipeEvents, {tenant.value(), id, store::Blob{keys_.Encrypt("{}", event_context)}}));
+            YT_TRY(WipeCustomerEvents(s, tenant, id, store::Blob{keys_.Encrypt("{}", event_context)}));
         }
         return staff::AppendAudit(s, tenant, actor, clock_.Now(),
                                   {.action = "data.deleted",

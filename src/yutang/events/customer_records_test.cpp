@@ -58,16 +58,7 @@ class CustomerRecordsTest : public ::testing::Test {
         ASSERT_EQ(found->size(), 1u);
         customer_ = found->front();
     }
-    int64_t Count(const std::string& sql) {
-        int64_t n = -1;
-        EXPECT_TRUE(db_->Read([&](store::Session& s) -> Status {
-                           YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(sql));
-                           n = row->Int(0);
-                           return OkStatus();
-                       })
-                        .ok());
-        return n;
-    }
+    int64_t Count(const std::string& sql) { return testing::QueryInt(*db_, sql); }
 
     testing::TempDir dir_;
     ManualClock clock_{Timestamp::FromSeconds(1795406067)};

@@ -18,13 +18,8 @@ namespace {
 class FailedEventsTest : public ::testing::TestWithParam<std::string> {
   protected:
     void SetUp() override {
-        if (GetParam() == "sqlite") {
-            db_ = testing::OpenTestStore(dir_, clock_);
-        } else {
-            testing::PostgresServer* server = testing::PostgresServer::Shared();
-            YT_SKIP_UNLESS_POSTGRES(server);
-            db_ = testing::OpenPostgresTestStore(*server, "yt_failed", clock_);
-        }
+        db_ = testing::OpenBackendTestStore(GetParam(), dir_, "yt_failed", clock_);
+        if (IsSkipped()) return;
         ASSERT_NE(db_, nullptr);
         ASSERT_TRUE(db_->Write([](store::Session& s) -> Status {
                            YT_TRY(

@@ -52,15 +52,9 @@ class ImportJobsTest : public ::testing::TestWithParam<std::string> {
   protected:
     void SetUp() override {
         ASSERT_TRUE(InitCrypto().ok());
-        if (GetParam() == "sqlite") {
-            db_ = testing::OpenTestStore(dir_, clock_);
-            ASSERT_NE(db_, nullptr);
-        } else {
-            testing::PostgresServer* server = testing::PostgresServer::Shared();
-            YT_SKIP_UNLESS_POSTGRES(server);
-            db_ = testing::OpenPostgresTestStore(*server, "yt_imports", clock_);
-            ASSERT_NE(db_, nullptr);
-        }
+        db_ = testing::OpenBackendTestStore(GetParam(), dir_, "yt_imports", clock_);
+        if (IsSkipped()) return;
+        ASSERT_NE(db_, nullptr);
         ASSERT_TRUE(
             db_->Write([](store::Session& s) -> Status {
                    YT_TRY(s.Execute("INSERT INTO tenants (tenant_id, name, created_at) VALUES (1, 'a', 0)"));
@@ -84,16 +78,7 @@ class ImportJobsTest : public ::testing::TestWithParam<std::string> {
         EXPECT_TRUE(jobs_->Start().ok());
         return *jobs_;
     }
-    int64_t Count(const std::string& sql) {
-        int64_t n = -1;
-        EXPECT_TRUE(db_->Read([&](store::Session& s) -> Status {
-                           YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(sql));
-                           n = row->Int(0);
-                           return OkStatus();
-                       })
-                        .ok());
-        return n;
-    }
+    int64_t Count(const std::string& sql) { return testing::QueryInt(*db_, sql); }
     // Files in the spool dir other than its id.
     std::vector<std::string> SpoolFiles() {
         std::vector<std::string> names;

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "yutang/base/time_zone.hpp"
+#include "yutang/events/timeline.hpp"
 #include "yutang/store/bulk.hpp"
 #include "yutang/store/sequences.hpp"
 
@@ -640,6 +641,8 @@ struct StoringBatch {
     std::vector<std::string> sealed;
     std::vector<customers::PreparedIdentities> senders;
     std::vector<std::string_view> message_ids;  // of the messages to store, into `messages`
+    // The last_seen_at the transaction left its customers with: the hints learn them once durable.
+    std::vector<std::pair<int64_t, Timestamp>> marked;
 };
 
 }  // namespace internal
@@ -657,6 +660,28 @@ void Ingestor::Release() {
     std::lock_guard lock(pending_mutex_);
     --pending_;
     room_.notify_all();
+}
+
+void Ingestor::Stored(TenantId tenant, size_t events) {
+    {
+        std::lock_guard lock(pending_mutex_);
+        int64_t& unindexed = unindexed_[tenant.value()];
+        unindexed += static_cast<int64_t>(events);
+        if (unindexed < settings_.timeline_run) return;
+        unindexed = 0;
+        ++pending_;  // not Admit: this runs on the writer's side, which must not wait for room
+    }
+    const int64_t run = settings_.timeline_run;
+    writer_.SubmitThen([tenant, run](store::Session& s) { return IndexTimeline(s, tenant, run).status(); },
+                       [this, tenant](Status status) {
+                           // The events stay found through the tail; the next run or the
+                           // server's minutely one indexes them.
+                           if (!status.ok()) {
+                               spdlog::warn("timeline of merchant {} not indexed: {}", tenant.value(),
+                                            status.ToString());
+                           }
+                           Release();
+                       });
 }
 
 Ingestor::~Ingestor() {
@@ -689,8 +714,10 @@ void Ingestor::Store(TenantId tenant, std::vector<PendingMessage> messages, std:
     // The whole request is one item of the group commit: `done` hears of it once it is durable.
     Admit();
     writer_.SubmitThen([this, tenant, batch](store::Session& s) { return StoreMessages(s, tenant, *batch); },
-                       [this, batch, done = std::move(done)](Status status) {
+                       [this, tenant, batch, done = std::move(done)](Status status) {
                            if (status.ok()) {
+                               seen_hints_.Committed(tenant, batch->marked);
+                               Stored(tenant, batch->result.accepted);
                                IngestResult& result = batch->result;
                                result.rejected.insert(result.rejected.end(), batch->late_rejections.begin(),
                                                       batch->late_rejections.end());
@@ -817,7 +844,10 @@ Status Ingestor::StoreMessages(store::Session& s, TenantId tenant, StoringBatch&
     }
     if (batch) YT_TRY(batch->Finish());
     YT_TRY(store::InsertRows(s, kInsertEvents, kEventColumns, event_rows));
-    YT_TRY(profiles_.MarkSeen(s, tenant, std::vector<std::pair<int64_t, Timestamp>>(seen_at.begin(), seen_at.end())));
+    // Customers this process knows were seen within the hour are left out without being read.
+    const auto unsettled =
+        seen_hints_.Unsettled(tenant, std::vector<std::pair<int64_t, Timestamp>>(seen_at.begin(), seen_at.end()));
+    YT_ASSIGN_OR_RETURN(b.marked, profiles_.MarkSeen(s, tenant, unsettled));
     return OkStatus();
 }
 

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,6 +61,9 @@ struct IngestSettings {
     // the next request waits for room on its caller's thread: memory stays bounded, and a sender
     // that outruns the disk is slowed down instead of queued without end.
     size_t max_pending_requests = 64;
+    // After this many events stored for a merchant, the group commit also indexes its newest
+    // events for the customer timeline (events/timeline.hpp), up to this many at a time.
+    int64_t timeline_run = 32768;
 };
 
 struct RejectedMessage {
@@ -138,17 +142,22 @@ class Ingestor {
     // Waits for room among max_pending_requests / gives it back.
     void Admit();
     void Release();
+    // Counts events stored for `tenant`; past settings().timeline_run, hands IndexTimeline to
+    // the group commit.
+    void Stored(TenantId tenant, size_t events);
 
     store::WriteBatcher& writer_;
     customers::IdentityResolver& resolver_;
     OrderStore& orders_;
     customers::ProfileStore profiles_;
+    customers::LastSeenHints seen_hints_;
     const KeyRing& keys_;
     const Clock& clock_;
     IngestSettings settings_;
     std::mutex pending_mutex_;
     std::condition_variable room_;
-    size_t pending_ = 0;
+    size_t pending_ = 0;                    // requests, and timeline runs handed to the group commit
+    std::map<int64_t, int64_t> unindexed_;  // events stored per merchant since its last timeline run
 };
 
 }  // namespace yutang::events

@@ -33,16 +33,7 @@ class IngestTest : public ::testing::Test {
         batcher_ = std::make_unique<store::WriteBatcher>(*db_);
         ingest_ = std::make_unique<Ingestor>(*batcher_, resolver_, orders_, keys_, clock_);
     }
-    int64_t Count(const std::string& sql) {
-        int64_t n = -1;
-        EXPECT_TRUE(db_->Read([&](store::Session& s) -> Status {
-                           YT_ASSIGN_OR_RETURN(auto row, s.QueryOne(sql));
-                           n = row->Int(0);
-                           return OkStatus();
-                       })
-                        .ok());
-        return n;
-    }
+    int64_t Count(const std::string& sql) { return testing::QueryInt(*db_, sql); }
     std::optional<CustomerId> Find(IdentityKind kind, const std::string& value) {
         std::optional<CustomerId> out;
         EXPECT_TRUE(db_->Read([&](store::Session& s) -> Status {
@@ -387,6 +378,26 @@ TEST_F(IngestTest, ACustomerMergedInARequestHandsItsLastSeenToTheWinner) {
     EXPECT_EQ(Find(IdentityKind::kAnonymousId, "d-1"), customer);
     EXPECT_EQ(Count("SELECT last_seen_at FROM customers WHERE customer_id = " + std::to_string(customer->value())),
               ParseRfc3339("2026-11-20T12:00:00Z")->micros());
+}
+
+TEST_F(IngestTest, LastSeenMovesOnceAnHourHasPassedWhateverTheProcessRemembers) {
+    const auto seen_at = [&](const char* at) {
+        const std::string body =
+            std::string(R"({"type":"track","userId":"u-7","event":"Viewed","timestamp":")") + at + R"("})";
+        ASSERT_TRUE(ingest_->IngestSingle(TenantId(1), MessageType::kTrack, body).ok());
+    };
+    const auto last_seen = [&] {
+        return Count("SELECT last_seen_at FROM customers WHERE customer_id = " +
+                     std::to_string(Find(IdentityKind::kUserId, "u-7")->value()));
+    };
+    seen_at("2026-11-20T08:00:00Z");
+    EXPECT_EQ(last_seen(), ParseRfc3339("2026-11-20T08:00:00Z")->micros());
+    seen_at("2026-11-20T08:50:00Z");  // within the hour: left as it is
+    EXPECT_EQ(last_seen(), ParseRfc3339("2026-11-20T08:00:00Z")->micros());
+    seen_at("2026-11-20T09:10:00Z");  // past it: moves
+    EXPECT_EQ(last_seen(), ParseRfc3339("2026-11-20T09:10:00Z")->micros());
+    seen_at("2026-11-20T07:00:00Z");  // never back
+    EXPECT_EQ(last_seen(), ParseRfc3339("2026-11-20T09:10:00Z")->micros());
 }
 
 TEST_F(IngestTest, InvalidMessagesAreRejectedKeptAsideAndTheRestGoIn) {

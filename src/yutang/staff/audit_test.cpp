@@ -18,14 +18,8 @@ using ::yutang::testing::PostgresServer;
 class AuditTest : public ::testing::TestWithParam<std::string> {
   protected:
     void SetUp() override {
-        if (GetParam() == "sqlite") {
-            db_ = testing::OpenTestStore(dir_, clock_);
-            ASSERT_NE(db_, nullptr);
-            return;
-        }
-        PostgresServer* server = PostgresServer::Shared();
-        YT_SKIP_UNLESS_POSTGRES(server);
-        db_ = testing::OpenPostgresTestStore(*server, "yt_audit", clock_);
+        db_ = testing::OpenBackendTestStore(GetParam(), dir_, "yt_audit", clock_);
+        if (IsSkipped()) return;
         ASSERT_NE(db_, nullptr);
     }
 

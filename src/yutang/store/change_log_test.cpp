@@ -28,13 +28,8 @@ constexpr TenantId kOther(2);
 class ChangeLogTest : public ::testing::TestWithParam<std::string> {
   protected:
     void SetUp() override {
-        if (GetParam() == "sqlite") {
-            db_ = ::yutang::testing::OpenTestStore(dir_, clock_);
-        } else {
-            PostgresServer* server = PostgresServer::Shared();
-            YT_SKIP_UNLESS_POSTGRES(server);
-            db_ = ::yutang::testing::OpenPostgresTestStore(*server, "yt_change_log", clock_, 4);
-        }
+        db_ = ::yutang::testing::OpenBackendTestStore(GetParam(), dir_, "yt_change_log", clock_, 4);
+        if (IsSkipped()) return;
         ASSERT_NE(db_, nullptr);
         Run("INSERT INTO tenants (tenant_id, name, created_at) VALUES (1, 'one', 0), (2, 'two', 0)");
         for (int c = 1; c <= 6; ++c) {
