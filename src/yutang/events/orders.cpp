@@ -242,6 +242,7 @@ Result<std::vector<UpsertOutcome>> OrderStore::UpsertBatch(store::Session& s, Te
 
 void OrderStore::Seal(TenantId tenant, OrderInput& order) const {
     order.buyer_sealed = keys_.Encrypt(order.buyer_details, BuyerContext(tenant));
+    if (order.lines_json.empty()) order.lines_json = LinesJson(order.lines);
 }
 
 Result<std::optional<OrderInput>> OrderStore::Find(store::Session& s, TenantId tenant, std::string_view source,

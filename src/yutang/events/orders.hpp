@@ -55,7 +55,7 @@ struct OrderInput {
     std::optional<Timestamp> paid_at;
     std::optional<Timestamp> completed_at;
     std::vector<OrderLine> lines;
-    std::string lines_json;     // already-stored lines (from Find); used instead of `lines` when set
+    std::string lines_json;     // the lines as stored (from Find or Seal); used instead of `lines` when set
     std::string buyer_hint;     // masked, for display
     std::string buyer_details;  // what the source said about the buyer (JSON), stored encrypted
     std::string buyer_sealed;   // buyer_details already encrypted (OrderStore::Seal), or ""
@@ -106,7 +106,8 @@ class OrderStore {
     // order is invalid.
     Result<std::vector<UpsertOutcome>> UpsertBatch(store::Session& session, TenantId tenant,
                                                    std::span<const OrderInput> orders);
-    // Encrypts the buyer details ahead of Upsert, outside the transaction. Thread-safe.
+    // Encrypts the buyer details and writes the lines as stored (lines_json, unless set) ahead
+    // of Upsert, outside the transaction. Thread-safe.
     void Seal(TenantId tenant, OrderInput& order) const;
     // The stored order, to patch it (an "Order Refunded" event names only the order).
     Result<std::optional<OrderInput>> Find(store::Session& session, TenantId tenant, std::string_view source,
