@@ -177,7 +177,7 @@ Status QueryIds(store::Session& s, TenantId tenant, std::string_view sql, std::s
         params.clear();
         params.reserve(slots + 1);
         params.emplace_back(tenant.value());
-        for (size_t k = 0; k < slots; ++k) params.emplace_back(ids.scattered[i + std::min(k, n - 1)]);
+        store::AppendChunk(params, ids.scattered, i, slots);
         YT_ASSIGN_OR_RETURN(auto rows, s.Query(ListStatement(sql, column, slots), params));
         append(std::move(rows));
     }

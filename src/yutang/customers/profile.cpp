@@ -544,7 +544,7 @@ Result<std::vector<std::pair<int64_t, Timestamp>>> ProfileStore::MarkSeen(
     std::map<int64_t, std::optional<int64_t>> stored;  // last_seen_at by customer
     for (size_t from = 0; from < seen.size(); from += kChunk) {
         params.assign({tenant.value()});
-        for (size_t k = 0; k < kChunk; ++k) params.emplace_back(seen[std::min(from + k, seen.size() - 1)].first);
+        store::AppendChunk(params, seen, from, kChunk, [](const auto& entry) { return entry.first; });
         YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectSeen, params));
         for (const auto& row : rows) stored[row.Int(0)] = row.OptionalInt(1);
     }

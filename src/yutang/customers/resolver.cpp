@@ -165,9 +165,8 @@ Result<IdentityResolver::Batch> IdentityResolver::StartBatch(store::Session& s, 
     for (const auto& [kind, indexes] : wanted) {
         for (size_t from = 0; from < indexes.size(); from += kFindChunk) {
             params.assign({tenant.value(), IdentityKindName(kind)});
-            for (size_t k = 0; k < kFindChunk; ++k) {
-                params.emplace_back(store::Blob{std::string(indexes[std::min(from + k, indexes.size() - 1)])});
-            }
+            store::AppendChunk(params, indexes, from, kFindChunk,
+                               [](std::string_view index) { return store::Blob{std::string(index)}; });
             YT_ASSIGN_OR_RETURN(auto rows, s.Query(kFindIdentities, params));
             for (const auto& row : rows) {
                 batch.owners_[std::string(1, static_cast<char>(kind)).append(row.Text(0))] = row.Int(1);

@@ -608,7 +608,7 @@ Result<std::unordered_set<std::string>> FindStoredMessages(store::Session& s, Te
     for (size_t first = 0; first < ids.size(); first += kSeenChunk) {
         params.clear();
         params.emplace_back(tenant.value());
-        for (size_t i = 0; i < kSeenChunk; ++i) params.emplace_back(ids[std::min(first + i, ids.size() - 1)]);
+        store::AppendChunk(params, ids, first, kSeenChunk);
         YT_ASSIGN_OR_RETURN(auto rows, s.Query(sql, params));
         for (const auto& row : rows) seen.insert(row.Text(0));
     }

@@ -172,7 +172,7 @@ Result<std::vector<UpsertOutcome>> OrderStore::UpsertBatch(store::Session& s, Te
         const size_t chunk = ids.size() == 1 ? 1 : kFindChunk;
         for (size_t from = 0; from < ids.size(); from += chunk) {
             params.assign({tenant.value(), source});
-            for (size_t k = 0; k < chunk; ++k) params.emplace_back(ids[std::min(from + k, ids.size() - 1)]);
+            store::AppendChunk(params, ids, from, chunk);
             YT_ASSIGN_OR_RETURN(auto rows, s.Query(chunk == 1 ? kFindOne : kFindChunkSql, params));
             for (const auto& row : rows) {
                 const std::string external_id = row.Text(0);
@@ -302,7 +302,7 @@ Status OrderStore::RecomputeTraits(store::Session& s, TenantId tenant, std::span
     const size_t chunk = customers.size() == 1 ? 1 : kFindChunk;
     for (size_t from = 0; from < customers.size(); from += chunk) {
         params.assign({tenant.value()});
-        for (size_t k = 0; k < chunk; ++k) params.emplace_back(customers[std::min(from + k, customers.size() - 1)]);
+        store::AppendChunk(params, customers, from, chunk);
         YT_ASSIGN_OR_RETURN(auto rows, s.Query(chunk == 1 ? kAggregateOne : kAggregateChunk, params));
         for (const auto& row : rows) {
             Sums& sum = sums[row.Int(0)];

@@ -8,9 +8,13 @@
 //   YT_TRY(InsertRows(session, "INSERT INTO events (tenant_id, event_id, …)", 9, rows));
 #pragma once
 
+#include <algorithm>
+#include <functional>
+#include <iterator>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "yutang/store/database.hpp"
 
@@ -24,5 +28,14 @@ Status InsertRows(Session& session, std::string_view insert_into, size_t columns
 
 // "$first, $first+1, …": `count` numbered parameters, for `column IN (…)` over a chunk of values.
 std::string ParamList(size_t first, size_t count);
+
+// Appends `count` parameters for the chunk of `values` that starts at `from`, as `make` turns
+// each into a Value, repeating the last of `values` where they run out: a short chunk still
+// fills a statement prepared for `count` (a value repeated in an IN list changes nothing).
+template <typename Values, typename Make = std::identity>
+void AppendChunk(std::vector<Value>& params, const Values& values, size_t from, size_t count, Make make = {}) {
+    const size_t last = std::size(values) - 1;
+    for (size_t k = 0; k < count; ++k) params.emplace_back(make(values[std::min(from + k, last)]));
+}
 
 }  // namespace yutang::store
