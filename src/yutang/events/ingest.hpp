@@ -33,6 +33,7 @@
 #include "yutang/base/ids.hpp"
 #include "yutang/customers/resolver.hpp"
 #include "yutang/events/orders.hpp"
+#include "yutang/events/timeline.hpp"
 #include "yutang/store/write_batcher.hpp"
 
 namespace yutang::events {
@@ -63,7 +64,7 @@ struct IngestSettings {
     size_t max_pending_requests = 64;
     // After this many events stored for a merchant, the group commit also indexes its newest
     // events for the customer timeline (events/timeline.hpp), up to this many at a time.
-    int64_t timeline_run = 32768;
+    int64_t timeline_run = kTimelineRun;
 };
 
 struct RejectedMessage {

@@ -50,23 +50,24 @@ constexpr std::string_view kSetMark =
     "ON CONFLICT (tenant_id) DO UPDATE SET indexed_through = excluded.indexed_through";
 constexpr std::string_view kSelectTenants = "SELECT tenant_id FROM tenants ORDER BY tenant_id";
 
-bool Indexed(const store::Session& s) { return s.dialect() == store::Dialect::kSqlite; }
+// SQLite: event_timeline, kept behind ingest; PostgreSQL: events_customer.
+bool KeptBehind(const store::Session& s) { return s.dialect() == store::Dialect::kSqlite; }
 
 }  // namespace
 
 Result<store::Rows> CustomerEvents(store::Session& s, TenantId tenant, int64_t customer, int64_t limit) {
-    return s.Query(Indexed(s) ? std::string_view(SelectIndexedSql()) : kSelectByIndex,
+    return s.Query(KeptBehind(s) ? std::string_view(SelectIndexedSql()) : kSelectByIndex,
                    {tenant.value(), customer, limit});
 }
 
 Status WipeCustomerEvents(store::Session& s, TenantId tenant, int64_t customer, const store::Blob& payload) {
     return s
-        .Execute(Indexed(s) ? std::string_view(WipeIndexedSql()) : kWipeByIndex, {tenant.value(), customer, payload})
+        .Execute(KeptBehind(s) ? std::string_view(WipeIndexedSql()) : kWipeByIndex, {tenant.value(), customer, payload})
         .status();
 }
 
 Result<int64_t> IndexTimeline(store::Session& s, TenantId tenant, int64_t max_events) {
-    if (!Indexed(s)) return int64_t{0};
+    if (!KeptBehind(s)) return int64_t{0};
     YT_ASSIGN_OR_RETURN(auto mark, s.QueryOne(kSelectMark, {tenant.value()}));
     const int64_t from = mark->Int(0);
     YT_ASSIGN_OR_RETURN(auto run, s.QueryOne(kSelectRunEnd, {tenant.value(), from, max_events}));
