@@ -25,8 +25,10 @@ namespace {
 // A statement or savepoint journal is kept in memory up to this size, as one block (past it,
 // in a temp file). In SQLite's default blocks of 1 KiB, ending each statement walks the journal's
 // list of blocks from its start: with the savepoint of a large group-commit item that walk was
-// a sixth of the writer's time.
-constexpr int kStatementJournalBytes = 16 << 20;
+// a sixth of the writer's time. No larger: with SQLite 3.40 a threshold above 128 KiB made the
+// move to the temp file fail ("database or disk is full"), and with it every transaction whose
+// journal outgrew memory (SqliteJournalTest).
+constexpr int kStatementJournalBytes = 128 << 10;
 
 // SQLite's own page cache, with one shortcut. At the end of every write transaction SQLite
 // drops the cached pages past the end of the database (pcache1Truncate). It knows only the

@@ -366,5 +366,51 @@ TEST(SqlitePageCacheTest, PagesOfGrowthRolledBackToASavepointLeaveTheCache) {
     sqlite3_close(db);
 }
 
+// A group-commit item runs in a savepoint, and a savepoint journals the original of every page
+// it changes. Past kStatementJournalBytes that journal moves from memory to a temp file; with
+// larger thresholds SQLite 3.40 failed that move with "database or disk is full".
+TEST(SqliteJournalTest, ASavepointThatChangesMorePagesThanMemoryHoldsRollsBackAndCommits) {
+    testing::TempDir dir;
+    auto db = OpenSqlite({.path = dir.File("j.db")});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    // 6 000 rows of one page each: 24 MiB of pages to journal when every row changes.
+    ASSERT_TRUE((*db)
+                    ->Write([](Session& s) -> Status {
+                        YT_TRY(s.ExecuteScript("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)"));
+                        return s
+                            .Execute(
+                                "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000) "
+                                "INSERT INTO t SELECT i, zeroblob(4000) FROM n")
+                            .status();
+                    })
+                    .ok());
+    const auto changed_rows = [&] {
+        int64_t n = -1;
+        EXPECT_TRUE((*db)
+                        ->Read([&](Session& s) -> Status {
+                            YT_ASSIGN_OR_RETURN(auto row,
+                                                s.QueryOne("SELECT COUNT(*) FROM t WHERE v != zeroblob(4000)"));
+                            n = row->Int(0);
+                            return OkStatus();
+                        })
+                        .ok());
+        return n;
+    };
+    const auto change_all = [](bool keep) {
+        return [keep](Session& s) -> Status {
+            YT_TRY(s.Execute("SAVEPOINT item"));
+            YT_TRY(s.Execute("UPDATE t SET v = randomblob(4000)"));
+            if (!keep) YT_TRY(s.Execute("ROLLBACK TO SAVEPOINT item"));
+            return s.Execute("RELEASE SAVEPOINT item").status();
+        };
+    };
+    const Status undone = (*db)->Write(change_all(/*keep=*/false));
+    ASSERT_TRUE(undone.ok()) << undone.ToString();
+    EXPECT_EQ(changed_rows(), 0);
+    const Status kept = (*db)->Write(change_all(/*keep=*/true));
+    ASSERT_TRUE(kept.ok()) << kept.ToString();
+    EXPECT_EQ(changed_rows(), 6000);
+}
+
 }  // namespace
 }  // namespace yutang::store
