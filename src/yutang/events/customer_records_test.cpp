@@ -10,6 +10,7 @@
 
 #include "yutang/base/log.hpp"
 #include "yutang/events/ingest.hpp"
+#include "yutang/events/ingest_testing.hpp"
 #include "yutang/store/migrations.hpp"
 
 #include "tests/support/test_store.hpp"
@@ -19,18 +20,12 @@ namespace {
 
 using customers::IdentityKind;
 
-class CustomerRecordsTest : public ::testing::Test {
+class CustomerRecordsTest : public ::testing::Test, protected IngestParts {
   protected:
     void SetUp() override {
         db_ = testing::OpenTestStore(dir_, clock_);
         ASSERT_NE(db_, nullptr);
-        ASSERT_TRUE(
-            db_->Write([](store::Session& s) {
-                   return s.Execute("INSERT INTO tenants (tenant_id, name, created_at) VALUES (1, 'a', 0)").status();
-               })
-                .ok());
-        batcher_ = std::make_unique<store::WriteBatcher>(*db_);
-        ingest_ = std::make_unique<Ingestor>(*batcher_, resolver_, orders_, keys_, clock_);
+        ASSERT_TRUE(StartIngest().ok());
         records_ = std::make_unique<CustomerRecords>(*db_, resolver_, orders_, keys_, clock_);
         // One person seen three ways, merged by alias; an order; a rejected message naming them.
         for (const char* body :
@@ -58,16 +53,7 @@ class CustomerRecordsTest : public ::testing::Test {
         ASSERT_EQ(found->size(), 1u);
         customer_ = found->front();
     }
-    int64_t Count(const std::string& sql) { return testing::QueryInt(*db_, sql); }
 
-    testing::TempDir dir_;
-    ManualClock clock_{Timestamp::FromSeconds(1795406067)};
-    KeyRing keys_ = KeyRing::Generate();
-    std::unique_ptr<store::Database> db_;
-    customers::IdentityResolver resolver_{keys_, clock_};
-    OrderStore orders_{keys_, clock_};
-    std::unique_ptr<store::WriteBatcher> batcher_;
-    std::unique_ptr<Ingestor> ingest_;
     std::unique_ptr<CustomerRecords> records_;
     CustomerId customer_;
     staff::Actor actor_ = staff::Actor::Staff(StaffId(1), "req", "127.0.0.1");

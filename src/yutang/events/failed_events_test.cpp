@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "yutang/base/time_zone.hpp"
-#include "yutang/events/ingest.hpp"
+#include "yutang/events/ingest_testing.hpp"
 
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_store.hpp"
@@ -15,21 +15,23 @@ namespace yutang::events {
 namespace {
 
 // On both backends: the queries take a NULL cursor and count by time ranges.
-class FailedEventsTest : public ::testing::TestWithParam<std::string> {
+class FailedEventsTest : public ::testing::TestWithParam<std::string>, protected IngestParts {
   protected:
     void SetUp() override {
+        // 2026-11-24 09:00 in Shanghai (01:00 UTC), 2026-11-23 20:00 in New York.
+        clock_.Set(*ParseRfc3339("2026-11-24T01:00:00Z"));
         db_ = testing::OpenBackendTestStore(GetParam(), dir_, "yt_failed", clock_);
         if (IsSkipped()) return;
         ASSERT_NE(db_, nullptr);
-        ASSERT_TRUE(db_->Write([](store::Session& s) -> Status {
-                           YT_TRY(
-                               s.Execute("INSERT INTO tenants (tenant_id, name, created_at, time_zone) VALUES "
-                                         "(1, 'a', 0, 'Asia/Shanghai'), (2, 'b', 0, 'America/New_York')"));
-                           return OkStatus();
+        ASSERT_TRUE(StartIngest().ok());  // merchant 1, in Asia/Shanghai
+        ASSERT_TRUE(db_->Write([](store::Session& s) {
+                           return s
+                               .Execute(
+                                   "INSERT INTO tenants (tenant_id, name, created_at, time_zone) VALUES "
+                                   "(2, 'b', 0, 'America/New_York')")
+                               .status();
                        })
                         .ok());
-        batcher_ = std::make_unique<store::WriteBatcher>(*db_);
-        ingest_ = std::make_unique<Ingestor>(*batcher_, resolver_, orders_, keys_, clock_);
         failed_ = std::make_unique<FailedEvents>(*db_, keys_, clock_);
     }
     // One track message without an event name: refused, kept with reason and field.
@@ -39,27 +41,9 @@ class FailedEventsTest : public ::testing::TestWithParam<std::string> {
         ASSERT_EQ(r->rejected.size(), 1u);
     }
     int64_t AuditCount() {
-        int64_t n = -1;
-        EXPECT_TRUE(db_->Read([&](store::Session& s) -> Status {
-                           YT_ASSIGN_OR_RETURN(auto row,
-                                               s.QueryOne("SELECT COUNT(*) FROM audit_log WHERE action = "
-                                                          "'data.exported' AND target_type = 'failed_event'"));
-                           n = row->Int(0);
-                           return OkStatus();
-                       })
-                        .ok());
-        return n;
+        return Count("SELECT COUNT(*) FROM audit_log WHERE action = 'data.exported' AND target_type = 'failed_event'");
     }
 
-    testing::TempDir dir_;
-    // 2026-11-24 09:00 in Shanghai (01:00 UTC), 2026-11-23 20:00 in New York.
-    ManualClock clock_{*ParseRfc3339("2026-11-24T01:00:00Z")};
-    KeyRing keys_ = KeyRing::Generate();
-    std::unique_ptr<store::Database> db_;
-    customers::IdentityResolver resolver_{keys_, clock_};
-    OrderStore orders_{keys_, clock_};
-    std::unique_ptr<store::WriteBatcher> batcher_;
-    std::unique_ptr<Ingestor> ingest_;
     std::unique_ptr<FailedEvents> failed_;
 };
 

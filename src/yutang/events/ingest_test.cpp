@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "yutang/base/time_zone.hpp"
+#include "yutang/events/ingest_testing.hpp"
 
 #include "tests/support/test_store.hpp"
 
@@ -20,38 +21,13 @@ namespace {
 
 using customers::IdentityKind;
 
-class IngestTest : public ::testing::Test {
+class IngestTest : public ::testing::Test, protected IngestParts {
   protected:
     void SetUp() override {
         db_ = testing::OpenTestStore(dir_, clock_);
         ASSERT_NE(db_, nullptr);
-        ASSERT_TRUE(
-            db_->Write([](store::Session& s) {
-                   return s.Execute("INSERT INTO tenants (tenant_id, name, created_at) VALUES (1, 'a', 0)").status();
-               })
-                .ok());
-        batcher_ = std::make_unique<store::WriteBatcher>(*db_);
-        ingest_ = std::make_unique<Ingestor>(*batcher_, resolver_, orders_, keys_, clock_);
+        ASSERT_TRUE(StartIngest().ok());
     }
-    int64_t Count(const std::string& sql) { return testing::QueryInt(*db_, sql); }
-    std::optional<CustomerId> Find(IdentityKind kind, const std::string& value) {
-        std::optional<CustomerId> out;
-        EXPECT_TRUE(db_->Read([&](store::Session& s) -> Status {
-                           YT_ASSIGN_OR_RETURN(out, resolver_.Find(s, TenantId(1), {kind, value, ""}));
-                           return OkStatus();
-                       })
-                        .ok());
-        return out;
-    }
-
-    testing::TempDir dir_;
-    ManualClock clock_{Timestamp::FromSeconds(1795406067)};  // 2026-11-23T03:54:27Z
-    KeyRing keys_ = KeyRing::Generate();
-    std::unique_ptr<store::Database> db_;
-    customers::IdentityResolver resolver_{keys_, clock_};
-    OrderStore orders_{keys_, clock_};
-    std::unique_ptr<store::WriteBatcher> batcher_;
-    std::unique_ptr<Ingestor> ingest_;
 };
 
 TEST_F(IngestTest, TrackResolvesTheSenderAndStoresTheEvent) {

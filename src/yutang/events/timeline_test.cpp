@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "yutang/events/ingest.hpp"
+#include "yutang/events/ingest_testing.hpp"
 
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/test_store.hpp"
@@ -14,42 +14,19 @@ namespace {
 
 using customers::IdentityKind;
 
-class TimelineTest : public ::testing::TestWithParam<std::string> {
+class TimelineTest : public ::testing::TestWithParam<std::string>, protected IngestParts {
   protected:
     void SetUp() override {
         db_ = testing::OpenBackendTestStore(GetParam(), dir_, "yt_timeline", clock_);
         if (IsSkipped()) return;
         ASSERT_NE(db_, nullptr);
-        ASSERT_TRUE(
-            db_->Write([](store::Session& s) {
-                   return s.Execute("INSERT INTO tenants (tenant_id, name, created_at) VALUES (1, 'a', 0)").status();
-               })
-                .ok());
-        batcher_ = std::make_unique<store::WriteBatcher>(*db_);
-        ingest_ =
-            std::make_unique<Ingestor>(*batcher_, resolver_, orders_, keys_, clock_, IngestSettings{.timeline_run = 5});
+        ASSERT_TRUE(StartIngest({.timeline_run = 5}).ok());
     }
-    int64_t Count(const std::string& sql) { return testing::QueryInt(*db_, sql); }
-    CustomerId Find(std::string_view user_id) {
-        std::optional<CustomerId> out;
-        EXPECT_TRUE(db_->Read([&](store::Session& s) -> Status {
-                           YT_ASSIGN_OR_RETURN(
-                               out, resolver_.Find(s, TenantId(1), {IdentityKind::kUserId, std::string(user_id), ""}));
-                           return OkStatus();
-                       })
-                        .ok());
-        EXPECT_TRUE(out.has_value()) << user_id;
-        return out.value_or(CustomerId(0));
+    CustomerId Find(const std::string& user_id) {
+        const auto found = IngestParts::Find(IdentityKind::kUserId, user_id);
+        EXPECT_TRUE(found.has_value()) << user_id;
+        return found.value_or(CustomerId(0));
     }
-
-    testing::TempDir dir_;
-    ManualClock clock_{Timestamp::FromSeconds(1795406067)};
-    KeyRing keys_ = KeyRing::Generate();
-    std::unique_ptr<store::Database> db_;
-    customers::IdentityResolver resolver_{keys_, clock_};
-    OrderStore orders_{keys_, clock_};
-    std::unique_ptr<store::WriteBatcher> batcher_;
-    std::unique_ptr<Ingestor> ingest_;
 };
 
 TEST_P(TimelineTest, ACustomersEventsAreFoundBeforeAndAfterTheyAreIndexed) {
