@@ -48,7 +48,11 @@ constexpr std::string_view kIndexRun =
 constexpr std::string_view kSetMark =
     "INSERT INTO event_timeline_progress (tenant_id, indexed_through) VALUES ($1, $2) "
     "ON CONFLICT (tenant_id) DO UPDATE SET indexed_through = excluded.indexed_through";
-constexpr std::string_view kSelectTenants = "SELECT tenant_id FROM tenants ORDER BY tenant_id";
+// The merchants with events past their mark: only those need a write transaction.
+constexpr std::string_view kSelectBehind =
+    "SELECT t.tenant_id FROM tenants t WHERE EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = t.tenant_id AND "
+    "e.event_id > COALESCE((SELECT indexed_through FROM event_timeline_progress p WHERE p.tenant_id = "
+    "t.tenant_id), 0)) ORDER BY t.tenant_id";
 
 // SQLite: event_timeline, kept behind ingest; PostgreSQL: events_customer.
 bool KeptBehind(const store::Session& s) { return s.dialect() == store::Dialect::kSqlite; }
@@ -83,7 +87,7 @@ Result<int64_t> IndexTimelines(store::Database& db) {
     if (db.dialect() != store::Dialect::kSqlite) return int64_t{0};
     std::vector<int64_t> tenants;
     YT_TRY(db.Read([&](store::Session& s) -> Status {
-        YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectTenants));
+        YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectBehind));
         for (const auto& row : rows) tenants.push_back(row.Int(0));
         return OkStatus();
     }));

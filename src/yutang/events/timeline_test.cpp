@@ -104,6 +104,7 @@ TEST_P(TimelineTest, ACustomersEventsAreFoundBeforeAndAfterTheyAreIndexed) {
     auto indexed = IndexTimelines(*db_);
     ASSERT_TRUE(indexed.ok()) << indexed.status().ToString();
     EXPECT_EQ(*indexed, sqlite ? 2 : 0);
+    EXPECT_EQ(IndexTimelines(*db_).value_or(-1), 0);  // nothing left behind
     if (sqlite) {
         EXPECT_EQ(Count("SELECT COUNT(*) FROM event_timeline"), 17);
     }
