@@ -25,7 +25,14 @@
 //                                     import jobs; 5 000 shows what the batch size is worth):
 //                                     read, resolve buyers, upsert orders and traits; then the
 //                                     same file imported again (all unchanged, not timed in the
-//                                     case's time: again_rows_per_s)
+//                                     case's time: again_rows_per_s).
+//                                     YT_BENCH_IMPORT_BATCH=N adds a case with N.
+//                                     The case also measures its second baseline: the rows
+//                                     the import wrote (customers, identities, orders, traits)
+//                                     inserted again by raw sqlite3 into a fresh store with the
+//                                     same schema, indexes and triggers, as many orders per
+//                                     transaction (the adaptive case: its largest batch); see
+//                                     MeasureWriteSet
 //   sqlite/raw_orders_insert          the baseline: raw sqlite3 C API, the orders table with its
 //                                     indexes, one INSERT per order of the same values and sizes
 //                                     (lines JSON, a buyer blob of the encrypted size), prepared
@@ -36,10 +43,14 @@
 // during the case, reset before it); written_kb_per_order (write_bytes of /proc/self/io: WAL and
 // checkpoints); for the import, customers_created/_matched, unidentified, rejected_rows, db_mb,
 // again_rows_per_s, raw_orders_per_s and raw_written_kb_per_order (the baseline measured again
-// right after the case, over the same orders) and vs_raw = orders/s ÷ raw_orders_per_s.
+// right after the case, over the same orders) and vs_raw = orders/s ÷ raw_orders_per_s;
+// write_set_orders_per_s, write_set_written_kb_per_order and vs_write_set = orders/s ÷
+// write_set_orders_per_s. YT_BENCH_WRITE_SET_BATCH, YT_BENCH_WRITE_SET_TRIGGERS=0 and
+// YT_BENCH_WRITE_SET_CHECKPOINT=0 vary the second baseline (docs/benchmarks.md).
 //
 //   build/release/bench/import_benchmark --benchmark_counters_tabular=true   # 1 000 000 rows
 //   YT_BENCH_IMPORT_ROWS=20000 build/release/bench/import_benchmark          # a smoke run
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -733,6 +744,219 @@ struct ImportStack {
     }
 };
 
+// ---------------------------------------------------------------------------------------------
+// The second baseline: the rows an import wrote (customers, identities, orders, traits),
+// inserted again by raw sqlite3 into a fresh store with the same schema, indexes and triggers.
+
+// Rows of a SELECT whose first column is a key and the others the values to insert, copied
+// (sqlite3_value_dup) so that they outlive the statement's step.
+class HeldRows {
+  public:
+    HeldRows() = default;
+    ~HeldRows() { Clear(); }
+    HeldRows(const HeldRows&) = delete;
+    HeldRows& operator=(const HeldRows&) = delete;
+
+    // Copies the row `select` stands on.
+    void Add(sqlite3_stmt* select) {
+        const int columns = sqlite3_column_count(select);
+        columns_ = static_cast<size_t>(columns - 1);
+        for (int i = 1; i < columns; ++i) values_.push_back(sqlite3_value_dup(sqlite3_column_value(select, i)));
+    }
+    // Binds each row in turn to `insert` (parameters in column order) and calls step(insert).
+    template <typename StepFn>
+    void Insert(sqlite3_stmt* insert, StepFn step) const {
+        for (size_t from = 0; from < values_.size(); from += columns_) {
+            for (size_t i = 0; i < columns_; ++i)
+                sqlite3_bind_value(insert, static_cast<int>(i + 1), values_[from + i]);
+            step(insert);
+        }
+    }
+    void Clear() {
+        for (sqlite3_value* v : values_) sqlite3_value_free(v);
+        values_.clear();
+    }
+
+  private:
+    size_t columns_ = 1;
+    std::vector<sqlite3_value*> values_;
+};
+
+sqlite3_stmt* PrepareOn(sqlite3* db, const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) Die(std::string(sql) + ": " + sqlite3_errmsg(db));
+    return stmt;
+}
+
+// Steps `select` and tells whether it stands on a row; dies on an error.
+bool NextRow(sqlite3_stmt* select) {
+    const int rc = sqlite3_step(select);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) Die(std::string("reading ") + sqlite3_sql(select));
+    return rc == SQLITE_ROW;
+}
+
+// YT_BENCH_WRITE_SET_TRIGGERS=0 and YT_BENCH_WRITE_SET_CHECKPOINT=0, for experiments with the
+// write set (docs/benchmarks.md): the copy without the change log's triggers, or with its WAL
+// never checkpointed during the run.
+bool EnvOff(const char* name) {
+    const char* text = std::getenv(name);
+    return text != nullptr && std::string_view(text) == "0";
+}
+
+// The values are bound in the order the SELECTs of MeasureWriteSet list them.
+class RawWriteSet : public bench::RawSqliteBase {
+  public:
+    // `path`: a fresh store, migrations applied and the merchant inserted, not open elsewhere.
+    explicit RawWriteSet(const std::string& path)
+        : RawSqliteBase(path, "PRAGMA cache_size=-65536",  // as the store's writer
+                        "INSERT INTO orders (tenant_id, order_id, source, external_id, customer_id, status, "
+                        "raw_status, total_fen, paid_fen, refunded_fen, currency, ordered_at, paid_at, completed_at, "
+                        "lines, buyer_hint, buyer_cipher, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)") {
+        if (EnvOff("YT_BENCH_WRITE_SET_CHECKPOINT")) Exec("PRAGMA wal_autocheckpoint=0");
+        if (EnvOff("YT_BENCH_WRITE_SET_TRIGGERS")) {
+            std::vector<std::string> triggers;
+            sqlite3_stmt* names =
+                Prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%_logged'");
+            while (NextRow(names)) triggers.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(names, 0)));
+            sqlite3_finalize(names);
+            for (const std::string& name : triggers) Exec(("DROP TRIGGER " + name).c_str());
+        }
+        customer_ = Prepare(
+            "INSERT INTO customers (tenant_id, customer_id, merged_into, created_at, updated_at, owner_staff_id, "
+            "source_channel, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        identity_ = Prepare(
+            "INSERT INTO customer_identities (tenant_id, kind, value_index, value_cipher, hint, customer_id, source, "
+            "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        traits_ = Prepare(
+            "INSERT INTO customer_traits (tenant_id, customer_id, order_count, total_spend_fen, refunded_fen, "
+            "first_order_at, last_order_at, platform_counts, updated_at, lifecycle_stage) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+            "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET order_count = excluded.order_count, "
+            "total_spend_fen = excluded.total_spend_fen, refunded_fen = excluded.refunded_fen, "
+            "first_order_at = excluded.first_order_at, last_order_at = excluded.last_order_at, "
+            "platform_counts = excluded.platform_counts, updated_at = excluded.updated_at, "
+            "lifecycle_stage = excluded.lifecycle_stage");
+    }
+    ~RawWriteSet() {
+        sqlite3_finalize(customer_);
+        sqlite3_finalize(identity_);
+        sqlite3_finalize(traits_);
+    }
+    RawWriteSet(const RawWriteSet&) = delete;
+    RawWriteSet& operator=(const RawWriteSet&) = delete;
+
+    // One transaction: the customers and identities, then the orders, then the traits.
+    void Insert(const HeldRows& customers, const HeldRows& identities, const HeldRows& orders, const HeldRows& traits) {
+        const auto step = [this](sqlite3_stmt* stmt) { Step(stmt); };
+        Begin();
+        customers.Insert(customer_, step);
+        identities.Insert(identity_, step);
+        orders.Insert(insert_, step);
+        traits.Insert(traits_, step);
+        Commit();
+    }
+
+    int64_t Count(const char* table) {
+        sqlite3_stmt* count = Prepare(("SELECT count(*) FROM " + std::string(table)).c_str());
+        NextRow(count);
+        const int64_t n = sqlite3_column_int64(count, 0);
+        sqlite3_finalize(count);
+        return n;
+    }
+
+  private:
+    sqlite3_stmt* customer_ = nullptr;
+    sqlite3_stmt* identity_ = nullptr;
+    sqlite3_stmt* traits_ = nullptr;
+};
+
+// Inserts again what an import stored in the store file `imported`, `batch` orders per
+// transaction, in the order the import wrote them: each transaction holds its orders, the
+// customers created up to its largest buyer with their identities, and one traits row per buyer
+// (as the importer recomputes them once per customer and batch). Only the inserts and commits
+// are timed; reading the stored rows is not.
+RawResult MeasureWriteSet(const std::string& imported, size_t batch) {
+    batch = static_cast<size_t>(bench::EnvCount("YT_BENCH_WRITE_SET_BATCH", static_cast<int64_t>(batch)));
+    sqlite3* source = nullptr;
+    if (sqlite3_open_v2(imported.c_str(), &source, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        Die("sqlite3_open_v2 " + imported);
+    }
+    sqlite3_stmt* customer_rows =
+        PrepareOn(source,
+                  "SELECT customer_id, tenant_id, customer_id, merged_into, created_at, updated_at, owner_staff_id, "
+                  "source_channel, last_seen_at FROM customers ORDER BY tenant_id, customer_id");
+    sqlite3_stmt* identity_rows = PrepareOn(
+        source,
+        "SELECT customer_id, tenant_id, kind, value_index, value_cipher, hint, customer_id, source, created_at "
+        "FROM customer_identities ORDER BY tenant_id, customer_id");
+    sqlite3_stmt* order_rows = PrepareOn(
+        source,
+        "SELECT coalesce(customer_id, 0), tenant_id, order_id, source, external_id, customer_id, status, raw_status, "
+        "total_fen, paid_fen, refunded_fen, currency, ordered_at, paid_at, completed_at, lines, buyer_hint, "
+        "buyer_cipher, created_at, updated_at FROM orders ORDER BY tenant_id, order_id");
+    sqlite3_stmt* traits_row = PrepareOn(
+        source,
+        "SELECT customer_id, tenant_id, customer_id, order_count, total_spend_fen, refunded_fen, first_order_at, "
+        "last_order_at, platform_counts, updated_at, lifecycle_stage FROM customer_traits WHERE tenant_id = ?1 AND "
+        "customer_id = ?2");
+    RawResult result;
+    ImportStack fresh;  // a fresh store: migrations and the merchant
+    fresh.importer.reset();
+    fresh.db.reset();
+    {
+        RawWriteSet copy(fresh.dir.path() + "/yutang.db");
+        HeldRows customers, identities, orders, traits;
+        bool more_customers = NextRow(customer_rows);
+        bool more_identities = NextRow(identity_rows);
+        bool more_orders = NextRow(order_rows);
+        const int64_t written_before = bench::IoWriteBytes();
+        while (more_orders) {
+            customers.Clear();
+            identities.Clear();
+            orders.Clear();
+            traits.Clear();
+            std::vector<int64_t> buyers;
+            for (size_t n = 0; n < batch && more_orders; ++n, more_orders = NextRow(order_rows)) {
+                if (const int64_t buyer = sqlite3_column_int64(order_rows, 0); buyer != 0) buyers.push_back(buyer);
+                orders.Add(order_rows);
+                ++result.orders;
+            }
+            const int64_t last = buyers.empty() ? 0 : *std::max_element(buyers.begin(), buyers.end());
+            for (; more_customers && sqlite3_column_int64(customer_rows, 0) <= last;
+                 more_customers = NextRow(customer_rows)) {
+                customers.Add(customer_rows);
+            }
+            for (; more_identities && sqlite3_column_int64(identity_rows, 0) <= last;
+                 more_identities = NextRow(identity_rows)) {
+                identities.Add(identity_rows);
+            }
+            std::sort(buyers.begin(), buyers.end());
+            buyers.erase(std::unique(buyers.begin(), buyers.end()), buyers.end());
+            for (int64_t buyer : buyers) {
+                sqlite3_bind_int64(traits_row, 1, kTenant.value());
+                sqlite3_bind_int64(traits_row, 2, buyer);
+                if (NextRow(traits_row)) traits.Add(traits_row);
+                sqlite3_reset(traits_row);
+            }
+            const auto start = std::chrono::steady_clock::now();
+            copy.Insert(customers, identities, orders, traits);
+            result.seconds += SecondsSince(start);
+        }
+        result.written = bench::IoWriteBytes() - written_before;
+        for (const char* table : {"customers", "customer_identities", "orders", "customer_traits"}) {
+            sqlite3_stmt* count = PrepareOn(source, ("SELECT count(*) FROM " + std::string(table)).c_str());
+            NextRow(count);
+            if (sqlite3_column_int64(count, 0) != copy.Count(table))
+                Die(std::string("the copy misses rows of ") + table);
+            sqlite3_finalize(count);
+        }
+    }
+    for (sqlite3_stmt* stmt : {customer_rows, identity_rows, order_rows, traits_row}) sqlite3_finalize(stmt);
+    sqlite3_close_v2(source);
+    return result;
+}
+
 void BM_Import(benchmark::State& state, bool gbk, size_t batch, size_t max_batch) {
     const ExportFile& file = File(gbk);
     std::optional<ImportReport> report;
@@ -742,6 +966,7 @@ void BM_Import(benchmark::State& state, bool gbk, size_t batch, size_t max_batch
     int64_t db_bytes = 0;
     int64_t peak_rss = 0;
     int64_t written = 0;
+    RawResult write_set;
     for (auto _ : state) {
         state.PauseTiming();
         auto stack = std::make_unique<ImportStack>();
@@ -766,6 +991,7 @@ void BM_Import(benchmark::State& state, bool gbk, size_t batch, size_t max_batch
         again_seconds = SecondsSince(start);
         again = std::move(second).value();
         db_bytes = stack->DbBytes();
+        write_set = MeasureWriteSet(stack->dir.path() + "/yutang.db", max_batch ? max_batch : batch);
         stack.reset();
         state.ResumeTiming();
     }
@@ -796,6 +1022,11 @@ void BM_Import(benchmark::State& state, bool gbk, size_t batch, size_t max_batch
     state.counters["raw_written_kb_per_order"] =
         benchmark::Counter(static_cast<double>(raw.written) / 1024 / static_cast<double>(raw.orders));
     state.counters["vs_raw"] = benchmark::Counter(orders_per_s / raw_rate);
+    const double write_set_rate = static_cast<double>(write_set.orders) / write_set.seconds;
+    state.counters["write_set_orders_per_s"] = benchmark::Counter(write_set_rate);
+    state.counters["write_set_written_kb_per_order"] =
+        benchmark::Counter(static_cast<double>(write_set.written) / 1024 / static_cast<double>(write_set.orders));
+    state.counters["vs_write_set"] = benchmark::Counter(orders_per_s / write_set_rate);
 }
 
 void BM_RawOrdersInsert(benchmark::State& state) {
@@ -851,8 +1082,11 @@ void RegisterAll() {
     }
     // Fixed batches of 500 and 5000 orders, and the adaptive batches the CLI and import jobs use
     // (from 500, doubling while a transaction takes under 75 ms, up to 5000).
-    for (const auto& [batch, max_batch] : {std::pair{size_t{500}, size_t{0}}, std::pair{size_t{5000}, size_t{0}},
-                                           std::pair{size_t{500}, events::kAdaptiveImportMaxBatch}}) {
+    std::vector<std::pair<size_t, size_t>> batches = {{500, 0}, {5000, 0}, {500, events::kAdaptiveImportMaxBatch}};
+    if (const int64_t extra = bench::EnvCount("YT_BENCH_IMPORT_BATCH", 0); extra > 0) {
+        batches.emplace_back(static_cast<size_t>(extra), 0);
+    }
+    for (const auto& [batch, max_batch] : batches) {
         const std::string name = "import/OrderImporter/" + suffix +
                                  (max_batch ? "/adaptive:" + std::to_string(batch) + "-" + std::to_string(max_batch)
                                             : "/batch:" + std::to_string(batch));
