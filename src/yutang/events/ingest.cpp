@@ -663,6 +663,7 @@ void Ingestor::Release() {
 }
 
 void Ingestor::Stored(TenantId tenant, size_t events) {
+    if (!TimelineKeptBehind(writer_.dialect())) return;  // PostgreSQL indexes events as they come
     {
         std::lock_guard lock(pending_mutex_);
         int64_t& unindexed = unindexed_[tenant.value()];

@@ -144,7 +144,7 @@ class Ingestor {
     void Admit();
     void Release();
     // Counts events stored for `tenant`; past settings().timeline_run, hands IndexTimeline to
-    // the group commit.
+    // the group commit (on SQLite: PostgreSQL needs none).
     void Stored(TenantId tenant, size_t events);
 
     store::WriteBatcher& writer_;

@@ -54,8 +54,7 @@ constexpr std::string_view kSelectBehind =
     "e.event_id > COALESCE((SELECT indexed_through FROM event_timeline_progress p WHERE p.tenant_id = "
     "t.tenant_id), 0)) ORDER BY t.tenant_id";
 
-// SQLite: event_timeline, kept behind ingest; PostgreSQL: events_customer.
-bool KeptBehind(const store::Session& s) { return s.dialect() == store::Dialect::kSqlite; }
+bool KeptBehind(const store::Session& s) { return TimelineKeptBehind(s.dialect()); }
 
 }  // namespace
 
@@ -84,7 +83,7 @@ Result<int64_t> IndexTimeline(store::Session& s, TenantId tenant, int64_t max_ev
 }
 
 Result<int64_t> IndexTimelines(store::Database& db) {
-    if (db.dialect() != store::Dialect::kSqlite) return int64_t{0};
+    if (!TimelineKeptBehind(db.dialect())) return int64_t{0};
     std::vector<int64_t> tenants;
     YT_TRY(db.Read([&](store::Session& s) -> Status {
         YT_ASSIGN_OR_RETURN(auto rows, s.Query(kSelectBehind));

@@ -19,6 +19,9 @@
 
 namespace yutang::events {
 
+// Whether the store keeps event_timeline behind ingest (SQLite) rather than an index (PostgreSQL).
+inline bool TimelineKeptBehind(store::Dialect dialect) { return dialect == store::Dialect::kSqlite; }
+
 // How many events of a merchant's tail IndexTimeline indexes per transaction, and how many new
 // events make ingest ask for it.
 inline constexpr int64_t kTimelineRun = 32768;

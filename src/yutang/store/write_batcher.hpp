@@ -43,6 +43,8 @@ class WriteBatcher {
     WriteBatcher(const WriteBatcher&) = delete;
     WriteBatcher& operator=(const WriteBatcher&) = delete;
 
+    Dialect dialect() const { return db_.dialect(); }
+
     // Runs `work` in the next group transaction and blocks until that group is durable.
     // Returns work's own error (its changes rolled back, the group unaffected), the commit's
     // error for every item of a group whose commit failed, or unavailable after Stop().
