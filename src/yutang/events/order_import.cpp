@@ -6,6 +6,7 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -169,6 +170,57 @@ class ReadAhead {
     std::thread thread_;  // last: starts once the members above exist
 };
 
+// The import's batches between their commit and their fsync. The next batch is written while
+// the disk makes the one before it durable (Database::WriteThen), instead of the writer waiting
+// for each fsync in turn. The report counts a batch once it committed; the import answers once
+// every batch is durable. The callbacks may run on the store's syncer thread.
+class DurableBatches {
+  public:
+    DurableBatches() : state_(std::make_shared<State>()) {}
+    // Waits for every batch: none is left waiting once the import returns, whatever it returns.
+    ~DurableBatches() { (void)Wait(0); }
+    DurableBatches(const DurableBatches&) = delete;
+    DurableBatches& operator=(const DurableBatches&) = delete;
+
+    // Runs `work` in a transaction and returns once it committed, with the work's own error if
+    // it failed (rolled back). A commit or fsync that fails comes out of a later Wait.
+    Status Commit(store::Database& db, const store::Work& work) {
+        Status work_status;
+        {
+            std::lock_guard lock(state_->mutex);
+            ++state_->in_flight;
+        }
+        db.WriteThen(
+            [&](store::Session& s) {
+                work_status = work(s);
+                return work_status;
+            },
+            [state = state_](const Status& status) {
+                std::lock_guard lock(state->mutex);
+                --state->in_flight;
+                if (!status.ok() && state->failure.ok()) state->failure = status;
+                state->answered.notify_all();
+            });
+        return work_status;
+    }
+
+    // Waits until at most `in_flight` batches wait for the disk; the first failure, if any.
+    Status Wait(size_t in_flight) {
+        std::unique_lock lock(state_->mutex);
+        state_->answered.wait(lock, [&] { return state_->in_flight <= in_flight; });
+        return state_->failure;
+    }
+
+  private:
+    struct State {
+        std::mutex mutex;
+        std::condition_variable answered;
+        size_t in_flight = 0;
+        Status failure;
+    };
+    std::shared_ptr<State> state_;
+};
+
 }  // namespace
 
 OrderImporter::OrderImporter(store::Database& db, customers::IdentityResolver& resolver, OrderStore& orders,
@@ -219,6 +271,7 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
     // `pending_from` on.
     PreparedOrders pending;
     size_t pending_from = 0;
+    DurableBatches durable;  // destroyed after the read-ahead: waits for the last fsyncs
     std::optional<ReadAhead> ahead;
     ahead.emplace(*reader, prepare);
     while (!done) {
@@ -243,11 +296,14 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
             ++pending_from;
         }
         if (batch.size() > 0) {
+            // At most one batch waits for the disk while this one is written.
+            YT_TRY(durable.Wait(1));
             ImportReport delta;
             // Wall time of the transaction, for sizing the next batch (not a timestamp: the
-            // injected Clock is for what is stored).
+            // injected Clock is for what is stored). Its fsync is not in it: the store's writer
+            // is free for others once the transaction committed.
             const auto started = std::chrono::steady_clock::now();
-            YT_TRY(db_.Write([&](store::Session& s) -> Status {
+            YT_TRY(durable.Commit(db_, [&](store::Session& s) -> Status {
                 delta = ImportReport{};
                 YT_ASSIGN_OR_RETURN(auto resolutions,
                                     resolver_.ResolveBatch(s, tenant, batch.buyers, "import:" + source));
@@ -313,6 +369,7 @@ Result<ImportReport> OrderImporter::Import(TenantId tenant, const std::string& p
         if (options.progress) options.progress(bytes_read, reader->bytes_total(), report);
     }
     ahead.reset();
+    YT_TRY(durable.Wait(0));
     report.rejected = reader->errors();
     if (!report.rejected.empty() && !options.rejected_path.empty()) {
         YT_TRY(WriteRejected(options.rejected_path, report.rejected));

@@ -7,7 +7,8 @@
 // stored and counted, unlinked. Orders are upserted by (platform, order id), so importing the
 // same file again changes nothing. Bad rows are reported with their line and kept aside in a
 // CSV file next to the report; good rows go in. Work is committed in batches; a failure stops
-// the import with what was committed so far reported.
+// the import with what was committed so far reported. A batch is written while the disk makes
+// the one before it durable, and Import returns once every batch is durable.
 //
 //   OrderImporter importer(db, resolver, orders, clock);
 //   YT_ASSIGN_OR_RETURN(ImportReport report, importer.Import(tenant, "ExportOrderList.csv",
@@ -67,7 +68,8 @@ class OrderImporter {
 
     // Errors: those of OrderReader::Open (not_found, invalid_argument naming the problem), store
     // errors, and aborted when options.should_stop said so (the batches before the failure or the
-    // stop stay committed).
+    // stop stay committed; a commit that fails after its work succeeded can come to light only
+    // once the next batch committed too).
     Result<ImportReport> Import(TenantId tenant, const std::string& path, const ImportOptions& options);
 
   private:

@@ -1,12 +1,16 @@
 #include "yutang/events/order_import.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -121,6 +125,98 @@ TEST_F(OrderImportTest, UnknownFilesAreRefusedWithAReason) {
     auto report = importer_->Import(TenantId(1), dir_.File("notes.csv"), {});
     EXPECT_EQ(report.status().code(), ErrorCode::kInvalidArgument);
     EXPECT_EQ(importer_->Import(TenantId(1), dir_.File("missing.csv"), {}).status().code(), ErrorCode::kNotFound);
+}
+
+// A store that answers WriteThen late, from a thread of its own, as the SQLite store does while
+// its syncer catches up: a transaction is answered once the next one has committed, or after
+// 100 ms. The answer of transaction number `fail_at` (from 1) is a failed sync.
+class LateAnswers : public store::Database {
+  public:
+    LateAnswers(store::Database& inner, int fail_at) : inner_(inner), fail_at_(fail_at) {}
+    ~LateAnswers() override {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        changed_.notify_all();
+        thread_.join();
+    }
+    store::Dialect dialect() const override { return inner_.dialect(); }
+    Status Write(const store::Work& work) override { return inner_.Write(work); }
+    Status Read(const store::Work& work) override { return inner_.Read(work); }
+    Status Ping() override { return inner_.Ping(); }
+    void WriteThen(const store::Work& work, std::function<void(Status)> durable) override {
+        Status status = inner_.Write(work);
+        std::lock_guard lock(mutex_);
+        if (++writes_ == fail_at_) status = Unavailable("the disk failed");
+        waiting_.push_back({std::move(status), std::move(durable), std::chrono::steady_clock::now()});
+        most_waiting_ = std::max(most_waiting_, waiting_.size());
+        changed_.notify_all();
+    }
+    // The most transactions that were waiting for their answer at once, and those still waiting.
+    size_t most_waiting() {
+        std::lock_guard lock(mutex_);
+        return most_waiting_;
+    }
+    size_t waiting() {
+        std::lock_guard lock(mutex_);
+        return waiting_.size();
+    }
+
+  private:
+    struct Waiting {
+        Status status;
+        std::function<void(Status)> durable;
+        std::chrono::steady_clock::time_point committed;
+    };
+    void Run() {
+        std::unique_lock lock(mutex_);
+        while (true) {
+            changed_.wait_for(lock, std::chrono::milliseconds(10));
+            if (waiting_.empty()) {
+                if (stopping_) return;
+                continue;
+            }
+            const bool due =
+                waiting_.size() >= 2 || stopping_ ||
+                std::chrono::steady_clock::now() - waiting_.front().committed > std::chrono::milliseconds(100);
+            if (!due) continue;
+            Waiting first = std::move(waiting_.front());
+            waiting_.pop_front();
+            lock.unlock();
+            first.durable(first.status);
+            lock.lock();
+        }
+    }
+
+    store::Database& inner_;
+    const int fail_at_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<Waiting> waiting_;
+    int writes_ = 0;
+    size_t most_waiting_ = 0;
+    bool stopping_ = false;
+    std::thread thread_{[this] { Run(); }};  // last: starts once the members above exist
+};
+
+TEST_F(OrderImportTest, WritesTheNextBatchWhileTheDiskCatchesUpAndAnswersOnceAllAreDurable) {
+    LateAnswers late(*db_, /*fail_at=*/0);
+    OrderImporter importer(late, resolver_, orders_, clock_);
+    auto report = importer.Import(TenantId(1), dir_.File("ExportOrderList.csv"), {.reader = {}, .batch_size = 1});
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    EXPECT_EQ(report->orders_created, 3);
+    EXPECT_EQ(late.waiting(), 0u) << "answered before every batch was durable";
+    EXPECT_EQ(late.most_waiting(), 2u) << "one batch written while the one before it syncs, never more";
+}
+
+TEST_F(OrderImportTest, AFailedSyncFailsTheImport) {
+    LateAnswers late(*db_, /*fail_at=*/2);
+    OrderImporter importer(late, resolver_, orders_, clock_);
+    auto report = importer.Import(TenantId(1), dir_.File("ExportOrderList.csv"), {.reader = {}, .batch_size = 1});
+    EXPECT_EQ(report.status().code(), ErrorCode::kUnavailable);
+    EXPECT_EQ(report.status().message(), "the disk failed");
+    EXPECT_EQ(late.waiting(), 0u);
 }
 
 TEST_F(OrderImportTest, AdaptiveBatchesGrowWhileTransactionsAreQuick) {
