@@ -129,7 +129,7 @@ TEST_F(OrderImportTest, UnknownFilesAreRefusedWithAReason) {
 
 // A store that answers WriteThen late, from a thread of its own, as the SQLite store does while
 // its syncer catches up: a transaction is answered once the next one has committed, or after
-// 100 ms. The answer of transaction number `fail_at` (from 1) is a failed sync.
+// 300 ms. The answer of transaction number `fail_at` (from 1) is a failed sync.
 class LateAnswers : public store::Database {
   public:
     LateAnswers(store::Database& inner, int fail_at) : inner_(inner), fail_at_(fail_at) {}
@@ -179,7 +179,7 @@ class LateAnswers : public store::Database {
             }
             const bool due =
                 waiting_.size() >= 2 || stopping_ ||
-                std::chrono::steady_clock::now() - waiting_.front().committed > std::chrono::milliseconds(100);
+                std::chrono::steady_clock::now() - waiting_.front().committed > std::chrono::milliseconds(300);
             if (!due) continue;
             Waiting first = std::move(waiting_.front());
             waiting_.pop_front();
