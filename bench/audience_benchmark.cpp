@@ -591,34 +591,14 @@ class RawSqlite {
     RawSqlite(const RawSqlite&) = delete;
     RawSqlite& operator=(const RawSqlite&) = delete;
 
-    void Exec(const std::string& sql) {
-        char* error = nullptr;
-        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-            const std::string message = error != nullptr ? error : "?";
-            sqlite3_free(error);
-            Die(sql + ": " + message);
-        }
-    }
+    void Exec(const std::string& sql) { bench::ExecOn(db_, sql); }
     sqlite3_stmt* Prepare(const std::string& sql) {
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
-            Die(sql + ": " + sqlite3_errmsg(db_));
+        sqlite3_stmt* stmt = bench::PrepareOn(db_, sql);
         statements_.push_back(stmt);
         return stmt;
     }
-    void Done(sqlite3_stmt* stmt) {
-        if (sqlite3_step(stmt) != SQLITE_DONE) Die(std::string(sqlite3_sql(stmt)) + ": " + sqlite3_errmsg(db_));
-        sqlite3_reset(stmt);
-    }
-    int64_t Scalar(const std::string& sql) {
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
-            Die(sql + ": " + sqlite3_errmsg(db_));
-        if (sqlite3_step(stmt) != SQLITE_ROW) Die(sql + ": " + sqlite3_errmsg(db_));
-        const int64_t value = sqlite3_column_int64(stmt, 0);
-        sqlite3_finalize(stmt);
-        return value;
-    }
+    void Done(sqlite3_stmt* stmt) { bench::StepDone(stmt); }
+    int64_t Scalar(const std::string& sql) { return bench::ScalarOn(db_, sql); }
     // (name, sql) of the secondary indexes (primary keys have no sql) or the triggers on `tables`.
     std::vector<std::pair<std::string, std::string>> Objects(const std::string& type,
                                                              const std::vector<std::string>& tables) {

@@ -126,26 +126,48 @@ RawSqliteBase::~RawSqliteBase() {
     sqlite3_close_v2(db_);
 }
 
-void RawSqliteBase::Exec(const char* sql) {
+void ExecOn(sqlite3* db, const std::string& sql) {
     char* error = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
         const std::string message = error != nullptr ? error : "?";
         sqlite3_free(error);
-        Die(std::string(sql) + ": " + message);
+        Die(sql + ": " + message);
     }
 }
 
-sqlite3_stmt* RawSqliteBase::Prepare(const char* sql) {
+sqlite3_stmt* PrepareOn(sqlite3* db, const std::string& sql) {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-        Die(std::string(sql) + ": " + sqlite3_errmsg(db_));
-    }
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) Die(sql + ": " + sqlite3_errmsg(db));
     return stmt;
 }
 
-void RawSqliteBase::Step(sqlite3_stmt* stmt) {
-    if (sqlite3_step(stmt) != SQLITE_DONE) Die(std::string(sqlite3_sql(stmt)) + ": " + sqlite3_errmsg(db_));
+bool NextRow(sqlite3_stmt* select) {
+    const int rc = sqlite3_step(select);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        Die(std::string(sqlite3_sql(select)) + ": " + sqlite3_errmsg(sqlite3_db_handle(select)));
+    }
+    return rc == SQLITE_ROW;
+}
+
+int64_t ScalarOn(sqlite3* db, const std::string& sql) {
+    sqlite3_stmt* stmt = PrepareOn(db, sql);
+    if (!NextRow(stmt)) Die(sql + ": no row");
+    const int64_t value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return value;
+}
+
+void StepDone(sqlite3_stmt* stmt) {
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        Die(std::string(sqlite3_sql(stmt)) + ": " + sqlite3_errmsg(sqlite3_db_handle(stmt)));
+    }
     sqlite3_reset(stmt);
 }
+
+void RawSqliteBase::Exec(const char* sql) { ExecOn(db_, sql); }
+
+sqlite3_stmt* RawSqliteBase::Prepare(const char* sql) { return PrepareOn(db_, sql); }
+
+void RawSqliteBase::Step(sqlite3_stmt* stmt) { StepDone(stmt); }
 
 }  // namespace yutang::bench

@@ -50,6 +50,16 @@ int64_t IoWriteBytes();
 // Size in bytes of `path`, 0 when it does not exist.
 int64_t FileBytes(const std::string& path);
 
+// Raw sqlite3 helpers for baselines and set-up; each dies on an error.
+void ExecOn(sqlite3* db, const std::string& sql);
+sqlite3_stmt* PrepareOn(sqlite3* db, const std::string& sql);
+// Steps a statement that returns no rows, then resets it.
+void StepDone(sqlite3_stmt* stmt);
+// Steps a SELECT: whether it now stands on a row (false at its end).
+bool NextRow(sqlite3_stmt* select);
+// The first column of the first row of `sql`, as an integer.
+int64_t ScalarOn(sqlite3* db, const std::string& sql);
+
 // A raw sqlite3 connection, durable the plain way (WAL, synchronous=FULL: each COMMIT waits for
 // its fsync; OpenSqlite instead fsyncs behind its writer), with foreign keys: the baseline the
 // benchmarks compare Yutang's store against. Subclasses bind and step

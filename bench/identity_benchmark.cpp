@@ -225,24 +225,13 @@ class RawConnection {
     RawConnection(const RawConnection&) = delete;
     RawConnection& operator=(const RawConnection&) = delete;
 
-    void Exec(const std::string& sql) {
-        char* error = nullptr;
-        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-            const std::string message = error != nullptr ? error : "?";
-            sqlite3_free(error);
-            Die(sql + ": " + message);
-        }
-    }
+    void Exec(const std::string& sql) { bench::ExecOn(db_, sql); }
     sqlite3_stmt* Prepare(const char* sql) {
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) Die(std::string(sql) + ": " + Error());
+        sqlite3_stmt* stmt = bench::PrepareOn(db_, sql);
         statements_.push_back(stmt);
         return stmt;
     }
-    void Done(sqlite3_stmt* stmt) {
-        if (sqlite3_step(stmt) != SQLITE_DONE) Die(std::string(sqlite3_sql(stmt)) + ": " + Error());
-        sqlite3_reset(stmt);
-    }
+    void Done(sqlite3_stmt* stmt) { bench::StepDone(stmt); }
     std::string Error() const { return sqlite3_errmsg(db_); }
 
   private:

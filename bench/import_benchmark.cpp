@@ -782,19 +782,6 @@ class HeldRows {
     std::vector<sqlite3_value*> values_;
 };
 
-sqlite3_stmt* PrepareOn(sqlite3* db, const char* sql) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) Die(std::string(sql) + ": " + sqlite3_errmsg(db));
-    return stmt;
-}
-
-// Steps `select` and tells whether it stands on a row; dies on an error.
-bool NextRow(sqlite3_stmt* select) {
-    const int rc = sqlite3_step(select);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) Die(std::string("reading ") + sqlite3_sql(select));
-    return rc == SQLITE_ROW;
-}
-
 // YT_BENCH_WRITE_SET_TRIGGERS=0 and YT_BENCH_WRITE_SET_CHECKPOINT=0, for experiments with the
 // write set (docs/benchmarks.md): the copy without the change log's triggers, or with its WAL
 // never checkpointed during the run.
@@ -818,7 +805,8 @@ class RawWriteSet : public bench::RawSqliteBase {
             std::vector<std::string> triggers;
             sqlite3_stmt* names =
                 Prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%_logged'");
-            while (NextRow(names)) triggers.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(names, 0)));
+            while (bench::NextRow(names))
+                triggers.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(names, 0)));
             sqlite3_finalize(names);
             for (const std::string& name : triggers) Exec(("DROP TRIGGER " + name).c_str());
         }
@@ -857,13 +845,7 @@ class RawWriteSet : public bench::RawSqliteBase {
         Commit();
     }
 
-    int64_t Count(const char* table) {
-        sqlite3_stmt* count = Prepare(("SELECT count(*) FROM " + std::string(table)).c_str());
-        NextRow(count);
-        const int64_t n = sqlite3_column_int64(count, 0);
-        sqlite3_finalize(count);
-        return n;
-    }
+    int64_t Count(const char* table) { return bench::ScalarOn(db_, std::string("SELECT count(*) FROM ") + table); }
 
   private:
     sqlite3_stmt* customer_ = nullptr;
@@ -882,20 +864,20 @@ RawResult MeasureWriteSet(const std::string& imported, size_t batch) {
     if (sqlite3_open_v2(imported.c_str(), &source, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
         Die("sqlite3_open_v2 " + imported);
     }
-    sqlite3_stmt* customer_rows =
-        PrepareOn(source,
-                  "SELECT customer_id, tenant_id, customer_id, merged_into, created_at, updated_at, owner_staff_id, "
-                  "source_channel, last_seen_at FROM customers ORDER BY tenant_id, customer_id");
-    sqlite3_stmt* identity_rows = PrepareOn(
+    sqlite3_stmt* customer_rows = bench::PrepareOn(
+        source,
+        "SELECT customer_id, tenant_id, customer_id, merged_into, created_at, updated_at, owner_staff_id, "
+        "source_channel, last_seen_at FROM customers ORDER BY tenant_id, customer_id");
+    sqlite3_stmt* identity_rows = bench::PrepareOn(
         source,
         "SELECT customer_id, tenant_id, kind, value_index, value_cipher, hint, customer_id, source, created_at "
         "FROM customer_identities ORDER BY tenant_id, customer_id");
-    sqlite3_stmt* order_rows = PrepareOn(
+    sqlite3_stmt* order_rows = bench::PrepareOn(
         source,
         "SELECT coalesce(customer_id, 0), tenant_id, order_id, source, external_id, customer_id, status, raw_status, "
         "total_fen, paid_fen, refunded_fen, currency, ordered_at, paid_at, completed_at, lines, buyer_hint, "
         "buyer_cipher, created_at, updated_at FROM orders ORDER BY tenant_id, order_id");
-    sqlite3_stmt* traits_row = PrepareOn(
+    sqlite3_stmt* traits_row = bench::PrepareOn(
         source,
         "SELECT customer_id, tenant_id, customer_id, order_count, total_spend_fen, refunded_fen, first_order_at, "
         "last_order_at, platform_counts, updated_at, lifecycle_stage FROM customer_traits WHERE tenant_id = ?1 AND "
@@ -907,9 +889,9 @@ RawResult MeasureWriteSet(const std::string& imported, size_t batch) {
     {
         RawWriteSet copy(fresh.dir.path() + "/yutang.db");
         HeldRows customers, identities, orders, traits;
-        bool more_customers = NextRow(customer_rows);
-        bool more_identities = NextRow(identity_rows);
-        bool more_orders = NextRow(order_rows);
+        bool more_customers = bench::NextRow(customer_rows);
+        bool more_identities = bench::NextRow(identity_rows);
+        bool more_orders = bench::NextRow(order_rows);
         const int64_t written_before = bench::IoWriteBytes();
         while (more_orders) {
             customers.Clear();
@@ -917,18 +899,18 @@ RawResult MeasureWriteSet(const std::string& imported, size_t batch) {
             orders.Clear();
             traits.Clear();
             std::vector<int64_t> buyers;
-            for (size_t n = 0; n < batch && more_orders; ++n, more_orders = NextRow(order_rows)) {
+            for (size_t n = 0; n < batch && more_orders; ++n, more_orders = bench::NextRow(order_rows)) {
                 if (const int64_t buyer = sqlite3_column_int64(order_rows, 0); buyer != 0) buyers.push_back(buyer);
                 orders.Add(order_rows);
                 ++result.orders;
             }
             const int64_t last = buyers.empty() ? 0 : *std::max_element(buyers.begin(), buyers.end());
             for (; more_customers && sqlite3_column_int64(customer_rows, 0) <= last;
-                 more_customers = NextRow(customer_rows)) {
+                 more_customers = bench::NextRow(customer_rows)) {
                 customers.Add(customer_rows);
             }
             for (; more_identities && sqlite3_column_int64(identity_rows, 0) <= last;
-                 more_identities = NextRow(identity_rows)) {
+                 more_identities = bench::NextRow(identity_rows)) {
                 identities.Add(identity_rows);
             }
             std::sort(buyers.begin(), buyers.end());
@@ -936,7 +918,7 @@ RawResult MeasureWriteSet(const std::string& imported, size_t batch) {
             for (int64_t buyer : buyers) {
                 sqlite3_bind_int64(traits_row, 1, kTenant.value());
                 sqlite3_bind_int64(traits_row, 2, buyer);
-                if (NextRow(traits_row)) traits.Add(traits_row);
+                if (bench::NextRow(traits_row)) traits.Add(traits_row);
                 sqlite3_reset(traits_row);
             }
             const auto start = std::chrono::steady_clock::now();
@@ -945,11 +927,9 @@ RawResult MeasureWriteSet(const std::string& imported, size_t batch) {
         }
         result.written = bench::IoWriteBytes() - written_before;
         for (const char* table : {"customers", "customer_identities", "orders", "customer_traits"}) {
-            sqlite3_stmt* count = PrepareOn(source, ("SELECT count(*) FROM " + std::string(table)).c_str());
-            NextRow(count);
-            if (sqlite3_column_int64(count, 0) != copy.Count(table))
+            if (bench::ScalarOn(source, std::string("SELECT count(*) FROM ") + table) != copy.Count(table)) {
                 Die(std::string("the copy misses rows of ") + table);
-            sqlite3_finalize(count);
+            }
         }
     }
     for (sqlite3_stmt* stmt : {customer_rows, identity_rows, order_rows, traits_row}) sqlite3_finalize(stmt);
